@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and end-to-end tests that run the task the
+# way the Azure Pipelines agent does (`node task/launcher.js`) with the real
+# Postman CLI, which the task installs itself from the npm registry into a
+# tool cache shared by the tests (target/tmp/agent-tool-cache).
+#
+# Needs: a Rust toolchain (rust-version in Cargo.toml) and Node.js 16 or
+# newer. Extra arguments go to `cargo test`, e.g. `scripts/test.sh summary`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "scripts/test.sh: Node.js is required (the agent starts the task with node); install Node.js 20 or newer" >&2
+  exit 1
+fi
+
+# The tests set CI and the agent's variables themselves for every process
+# they start; the outer values must not leak in.
+unset TF_BUILD BUILD_BUILDID SYSTEM_TEAMFOUNDATIONCOLLECTIONURI || true
+
+cargo test --locked "$@"

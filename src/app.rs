@@ -1,0 +1,491 @@
+//! One task run, front to back, shared by the pipeline task and the
+//! `run` command:
+//!
+//! 1. plan the inputs (pure) and resolve them against the file system;
+//! 2. install the Postman CLI (or find it in the tool cache);
+//! 3. run each collection;
+//! 4. write the JUnit file and the summary, publish them, set outputs.
+//!
+//! Whatever happens in a step, the results that exist are published: a
+//! failed install or a broken collection never hides the runs that worked.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::azure::agent::AgentEnv;
+use crate::console::Console;
+use crate::http::HttpSettings;
+use crate::inputs::{Field, RawInputs};
+use crate::install::{self, InstallRequest, InstalledCli, platform::Platform};
+use crate::plan::{self, InputError, InputErrorKind, Plan};
+use crate::resolve::{self, Resource};
+use crate::results::{Counts, RunEnd, RunResult, Status};
+use crate::runner::Runner;
+use crate::secrets::Secrets;
+use crate::sinks::{junit, summary};
+
+/// Where things live for this run; the task and the CLI fill it differently.
+pub struct Context {
+    pub console: Console,
+    pub env: AgentEnv,
+    /// Where relative paths start.
+    pub base_dir: PathBuf,
+    /// Where report folders go when `reportDirectory` is not set.
+    pub default_reports_dir: PathBuf,
+    /// The tool cache root (`Agent.ToolsDirectory`, or a per-user cache).
+    pub tools_dir: PathBuf,
+    /// Where the private per-run folders are created (and deleted).
+    pub scratch_dir: PathBuf,
+}
+
+/// What happened, for the caller to turn into a task result or exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub runs: Vec<RunResult>,
+    /// Rendered input errors: settings that stopped some or all runs.
+    pub input_errors: Vec<String>,
+    pub install_error: Option<String>,
+    pub cli: Option<InstalledCli>,
+    pub report_dir: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub summary: Option<PathBuf>,
+    pub fail_on_test_failure: bool,
+}
+
+impl Outcome {
+    pub fn counts(&self) -> Counts {
+        self.runs
+            .iter()
+            .fold(Counts::default(), |acc, r| acc.plus(r.counts()))
+    }
+
+    pub fn incomplete_runs(&self) -> usize {
+        self.runs
+            .iter()
+            .filter(|r| r.end != RunEnd::Completed)
+            .count()
+    }
+
+    /// One line for the end of the log and the task's result message.
+    pub fn headline(&self) -> String {
+        let c = self.counts();
+        let mut parts = Vec::new();
+        if !self.input_errors.is_empty() {
+            parts.push(plural(
+                self.input_errors.len(),
+                "input error",
+                "input errors",
+            ));
+        }
+        if self.install_error.is_some() {
+            parts.push("the Postman CLI could not be installed".into());
+        }
+        let incomplete = self.incomplete_runs();
+        if incomplete > 0 {
+            parts.push(format!(
+                "{} of {} did not complete",
+                incomplete,
+                plural(self.runs.len(), "collection run", "collection runs")
+            ));
+        }
+        if c.failed > 0 {
+            parts.push(format!(
+                "{} of {} failed",
+                c.failed,
+                plural(c.total, "test", "tests")
+            ));
+        } else if !self.runs.is_empty() && incomplete < self.runs.len() {
+            parts.push(format!(
+                "{} passed in {}",
+                plural(c.passed, "test", "tests"),
+                plural(self.runs.len(), "collection run", "collection runs")
+            ));
+        }
+        if parts.is_empty() {
+            "nothing ran".into()
+        } else {
+            let mut s = parts.join("; ");
+            s.push('.');
+            s[..1].to_uppercase() + &s[1..]
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
+    let console = &ctx.console;
+    let naming = raw.naming();
+    let mut out = Outcome {
+        fail_on_test_failure: true,
+        ..Outcome::default()
+    };
+    let mut secrets = Secrets::from_env(&ctx.env);
+    let input_error = |out: &mut Outcome, e: &InputError| {
+        let text = e.render(naming);
+        console.error(&text);
+        out.input_errors.push(text);
+    };
+
+    let title = raw
+        .test_run_title
+        .clone()
+        .unwrap_or_else(|| "Postman".into());
+    let report_dir = match create_report_dir(ctx, raw.report_directory.as_deref()) {
+        Ok(dir) => dir,
+        Err(e) => {
+            input_error(&mut out, &e);
+            match create_report_dir(ctx, None) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    input_error(&mut out, &e);
+                    return out;
+                }
+            }
+        }
+    };
+    out.report_dir = Some(report_dir.clone());
+
+    let plan = match plan::build(&raw) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            for e in &errors {
+                input_error(&mut out, e);
+            }
+            finish(ctx, &mut out, None, &title, &secrets);
+            return out;
+        }
+    };
+    out.fail_on_test_failure = plan.fail_on_test_failure;
+    if let Some(p) = &plan.ssl_client_passphrase {
+        console.set_secret(p.expose());
+        secrets.add(p.expose());
+    }
+
+    let (resolved, mut fatal) = resolve::resolve(&plan, &ctx.base_dir);
+    if matches!(resolved.environment, Some(Resource::Uid(_))) {
+        // These can only reach the CLI on its command line.
+        for (i, kv) in plan.env_vars.iter().enumerate() {
+            if secrets.contains_secret(&kv.value) {
+                fatal.push(InputError::new(
+                    Field::EnvVars,
+                    InputErrorKind::NotKeyValue {
+                        line: i + 1,
+                        text: format!("{}=*** holds a secret, which cannot be passed with an environment given by UID without appearing on the command line; use a local environment file, or set the value in the Postman environment", kv.key),
+                    },
+                ));
+            }
+        }
+    }
+    if !fatal.is_empty() {
+        for e in &fatal {
+            input_error(&mut out, e);
+        }
+        finish(ctx, &mut out, Some(&plan), &title, &secrets);
+        return out;
+    }
+    if resolved.runs.iter().all(|t| !t.problems.is_empty()) {
+        // No collection can run: report why without installing anything.
+        for e in resolved.runs.iter().flat_map(|t| &t.problems) {
+            input_error(&mut out, e);
+        }
+        finish(ctx, &mut out, Some(&plan), &title, &secrets);
+        return out;
+    }
+
+    let cli = match install_cli(ctx, &plan).await {
+        Ok(cli) => cli,
+        Err(message) => {
+            console.error(&message);
+            out.install_error = Some(message);
+            finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+            return out;
+        }
+    };
+    console.info(&format!(
+        "Postman CLI {} {}: {}",
+        cli.version,
+        if cli.from_cache {
+            "found in the tool cache"
+        } else {
+            "installed"
+        },
+        cli.executable.display()
+    ));
+    out.cli = Some(cli.clone());
+
+    let scratch = match tempfile::Builder::new()
+        .prefix(".postman-cli-task-")
+        .tempdir_in(&ctx.scratch_dir)
+    {
+        Ok(dir) => dir,
+        Err(e) => {
+            let message = format!(
+                "cannot create a private folder in {}: {e}",
+                ctx.scratch_dir.display()
+            );
+            console.error(&message);
+            out.input_errors.push(message);
+            finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+            return out;
+        }
+    };
+    let child_env = ctx.env.child_env();
+    let runner = Runner {
+        cli: &cli,
+        plan: &plan,
+        resolved: &resolved,
+        child_env: &child_env,
+        private_root: scratch.path(),
+        console,
+    };
+    let total = resolved.runs.len();
+    for (done, target) in resolved.runs.iter().enumerate() {
+        console.progress(
+            (30 + done * 70 / total.max(1)) as u8,
+            &format!("Running {}", target.name),
+        );
+        if !target.problems.is_empty() {
+            for e in &target.problems {
+                input_error(&mut out, e);
+            }
+            continue;
+        }
+        let result = runner.run(target, total).await;
+        if let RunEnd::Failed(reason) = &result.end {
+            console.error(&format!("Collection `{}`: {reason}", result.name));
+        }
+        out.runs.push(result);
+    }
+    // The private folder holds the variables files and the CLI's homes.
+    drop(scratch);
+    finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+    out
+}
+
+async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String> {
+    let platform = Platform::current().ok_or_else(|| {
+        format!(
+            "the Postman CLI has no build for this platform ({}-{})",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )
+    })?;
+    let registry = plan
+        .npm_registry
+        .clone()
+        .or_else(|| {
+            ctx.env
+                .get("npm_config_registry")
+                .or(ctx.env.get("NPM_CONFIG_REGISTRY"))
+                .map(str::to_owned)
+        })
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| install::DEFAULT_REGISTRY.to_owned());
+    let lock_timeout = ctx
+        .env
+        .get("POSTMAN_CLI_TASK_LOCK_TIMEOUT")
+        .and_then(|v| v.trim().parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(600));
+    let request = InstallRequest {
+        version: plan.cli_version.clone(),
+        registry,
+        tools_dir: ctx.tools_dir.clone(),
+        platform,
+        lock_timeout,
+    };
+    let client = HttpSettings::from_env(&ctx.env)
+        .client()
+        .map_err(|e| e.to_string())?;
+    install::install(&request, &client, &ctx.console)
+        .await
+        .map_err(|e| format!("The Postman CLI could not be installed: {e}"))
+}
+
+fn create_report_dir(ctx: &Context, requested: Option<&str>) -> Result<PathBuf, InputError> {
+    let base = requested.map_or_else(|| ctx.default_reports_dir.clone(), |r| ctx.base_dir.join(r));
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-").to_string();
+    std::fs::create_dir_all(&base)
+        .and_then(|_| {
+            tempfile::Builder::new()
+                .prefix(&stamp)
+                .rand_bytes(3)
+                .tempdir_in(&base)
+        })
+        .map(|d| d.keep())
+        .map_err(|e| {
+            InputError::new(
+                Field::ReportDirectory,
+                InputErrorKind::Unreadable {
+                    path: base.display().to_string(),
+                    detail: format!("cannot create a folder there: {e}"),
+                },
+            )
+        })
+}
+
+/// Writes and publishes what exists: JUnit when any collection ran, the
+/// summary always, and the output variables.
+fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, secrets: &Secrets) {
+    let console = &ctx.console;
+    let Some(dir) = out.report_dir.clone() else {
+        return;
+    };
+    for run in &mut out.runs {
+        redact_run(run, secrets);
+    }
+    let problems: Vec<String> = out
+        .input_errors
+        .iter()
+        .chain(out.install_error.iter())
+        .map(|p| secrets.redact(p).into_owned())
+        .collect();
+    let cli_version = out.cli.as_ref().map(|c| c.version.to_string());
+
+    if !out.runs.is_empty() {
+        let path = dir.join("postman-junit.xml");
+        let report = junit::build(title, &out.runs, cli_version.as_deref());
+        match junit::write(&report, &path) {
+            Ok(()) => {
+                if plan.is_none_or(|p| p.publish_test_results) {
+                    console.publish_junit(&path.display().to_string(), title);
+                }
+                out.junit = Some(path);
+            }
+            Err(e) => console.error(&format!(
+                "cannot write the JUnit file {}: {e}",
+                path.display()
+            )),
+        }
+    }
+
+    let markdown = summary::render(&summary::SummaryInput {
+        title,
+        runs: &out.runs,
+        problems: &problems,
+        cli_version: cli_version.as_deref(),
+    });
+    let path = dir.join(format!("{}.md", summary_file_stem(title)));
+    match std::fs::write(&path, markdown) {
+        Ok(()) => {
+            console.upload_summary(&path.display().to_string());
+            out.summary = Some(path);
+        }
+        Err(e) => console.error(&format!("cannot write the summary {}: {e}", path.display())),
+    }
+
+    let c = out.counts();
+    console.set_output("testsTotal", &c.total.to_string());
+    console.set_output("testsPassed", &c.passed.to_string());
+    console.set_output("testsFailed", &c.failed.to_string());
+    console.set_output("reportDirectory", &dir.display().to_string());
+    if let Some(p) = &out.junit {
+        console.set_output("junitFile", &p.display().to_string());
+    }
+    if let Some(p) = &out.summary {
+        console.set_output("summaryFile", &p.display().to_string());
+    }
+    if let Some(cli) = &out.cli {
+        console.set_output("cliVersion", &cli.version.to_string());
+        console.set_output("cliPath", &cli.executable.display().to_string());
+    }
+}
+
+fn redact_run(run: &mut RunResult, secrets: &Secrets) {
+    let r = |s: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = secrets.redact(s) {
+            *s = clean;
+        }
+    };
+    r(&mut run.name);
+    for case in &mut run.cases {
+        r(&mut case.request);
+        r(&mut case.name);
+        if let Status::Failed(f) = &mut case.status {
+            r(&mut f.message);
+            r(&mut f.detail);
+        }
+    }
+    if let RunEnd::Failed(reason) = &mut run.end {
+        r(reason);
+    }
+}
+
+/// The summary's file name is its section title on the build page.
+fn summary_file_stem(title: &str) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.()".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim().trim_matches('.');
+    if stem.is_empty() {
+        "Postman".into()
+    } else {
+        stem.into()
+    }
+}
+
+/// The task's result, as the agent should see it.
+pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
+    use crate::azure::vso::TaskResult;
+    if !out.input_errors.is_empty()
+        || out.install_error.is_some()
+        || out.incomplete_runs() > 0
+        || out.runs.is_empty()
+    {
+        TaskResult::Failed
+    } else if out.counts().failed > 0 {
+        if out.fail_on_test_failure {
+            TaskResult::Failed
+        } else {
+            TaskResult::SucceededWithIssues
+        }
+    } else {
+        TaskResult::Succeeded
+    }
+}
+
+/// Where relative paths start in a pipeline.
+pub fn pipeline_base_dir(env: &AgentEnv) -> PathBuf {
+    env.variable("system.defaultWorkingDirectory")
+        .or(env.variable("build.sourcesDirectory"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+}
+
+/// The tool cache: the agent's when there is one (also for `run` inside a
+/// pipeline script), else a per-user cache folder.
+pub fn tools_dir(env: &AgentEnv) -> PathBuf {
+    if let Some(dir) = env.variable("agent.toolsDirectory") {
+        return PathBuf::from(dir);
+    }
+    user_cache_dir(env).join("tools")
+}
+
+fn user_cache_dir(env: &AgentEnv) -> PathBuf {
+    let home = || {
+        env.get("HOME")
+            .or(env.get("USERPROFILE"))
+            .map(PathBuf::from)
+    };
+    let base = if cfg!(windows) {
+        env.get("LOCALAPPDATA").map(PathBuf::from).or_else(home)
+    } else if cfg!(target_os = "macos") {
+        home().map(|h| h.join("Library").join("Caches"))
+    } else {
+        env.get("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home().map(|h| h.join(".cache")))
+    };
+    base.unwrap_or_else(std::env::temp_dir)
+        .join("postman-cli-task")
+}

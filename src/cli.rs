@@ -1,0 +1,370 @@
+//! The command line: `task` (what the pipeline launcher runs), `run` (the
+//! same work on a laptop, with flags that mirror the task's inputs),
+//! `install` (just the Postman CLI), and the exit codes they return.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{self, Context, Outcome};
+use crate::azure::agent::AgentEnv;
+use crate::azure::vso::{self, TaskResult};
+use crate::console::Console;
+use crate::exit_code;
+use crate::inputs::{ExtraArgs, Naming, RawInputs};
+use crate::plan::VersionSpec;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "postman-cli-task",
+    version,
+    about = "Run Postman collections with the real Postman CLI, in Azure Pipelines or on your machine.",
+    after_help = "Exit codes of `run`: 0 all tests passed; 1 tests failed; 2 bad input; \
+                  3 the Postman CLI could not be installed; 4 a collection run did not complete; 101 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run collections and write JUnit and markdown reports, as the pipeline task does.
+    Run(Box<RunArgs>),
+    /// Install the Postman CLI into the tool cache (or find it there) and print its path.
+    Install(InstallArgs),
+    /// Run as the Azure Pipelines task, reading the agent's environment. Used by task/launcher.js.
+    Task,
+}
+
+/// Flags mirror the task's inputs. The client key passphrase is read from
+/// the environment variable POSTMAN_SSL_CLIENT_PASSPHRASE, never from a flag.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Collection files, glob patterns (quote them) or Postman collection UIDs.
+    #[arg(value_name = "COLLECTION", required = true)]
+    collections: Vec<String>,
+    /// A Postman environment file or UID.
+    #[arg(short = 'e', long)]
+    environment: Option<String>,
+    /// A Postman globals file.
+    #[arg(short = 'g', long)]
+    globals: Option<String>,
+    /// A JSON or CSV iteration data file.
+    #[arg(short = 'd', long)]
+    iteration_data: Option<String>,
+    /// How many times to run each collection.
+    #[arg(short = 'n', long)]
+    iteration_count: Option<String>,
+    /// A folder or request to run (name, ID or Folder/Request path); repeatable.
+    #[arg(short = 'i', long)]
+    folder: Vec<String>,
+    /// An environment variable for the run, KEY=VALUE; repeatable.
+    #[arg(long = "env-var", value_name = "KEY=VALUE")]
+    env_var: Vec<String>,
+    /// A global variable for the run, KEY=VALUE; repeatable.
+    #[arg(long = "global-var", value_name = "KEY=VALUE")]
+    global_var: Vec<String>,
+    /// Where the CLI runs and relative paths are resolved (default: the current directory).
+    #[arg(long)]
+    working_directory: Option<String>,
+    /// Stop each collection run at its first failure.
+    #[arg(long)]
+    bail: bool,
+    /// Milliseconds a whole collection run may take.
+    #[arg(long, value_name = "MS")]
+    timeout: Option<String>,
+    /// Milliseconds a request may take.
+    #[arg(long, value_name = "MS")]
+    timeout_request: Option<String>,
+    /// Milliseconds a script may take.
+    #[arg(long, value_name = "MS")]
+    timeout_script: Option<String>,
+    /// Milliseconds to wait between requests.
+    #[arg(long, value_name = "MS")]
+    delay_request: Option<String>,
+    /// Accept any TLS certificate from the API under test.
+    #[arg(short = 'k', long)]
+    insecure: bool,
+    /// Do not follow redirects.
+    #[arg(long)]
+    ignore_redirects: bool,
+    /// A client certificate (PEM) to present to the API under test.
+    #[arg(long)]
+    ssl_client_cert: Option<String>,
+    /// The client certificate's private key.
+    #[arg(long)]
+    ssl_client_key: Option<String>,
+    /// Extra CA certificates (PEM) to trust for the API under test.
+    #[arg(long)]
+    ssl_extra_ca_certs: Option<String>,
+    /// Title of the test run in the JUnit report.
+    #[arg(long)]
+    test_run_title: Option<String>,
+    /// Where report folders go (default: ./postman-cli-task-reports).
+    #[arg(long = "report-dir")]
+    report_dir: Option<String>,
+    /// `latest` or an exact Postman CLI version.
+    #[arg(long)]
+    cli_version: Option<String>,
+    /// The npm registry to install the Postman CLI from.
+    #[arg(long)]
+    npm_registry: Option<String>,
+    /// Print what would run, without installing or running anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// More `postman collection run` options, after `--`.
+    #[arg(last = true, value_name = "ARGS")]
+    cli_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    /// `latest` or an exact version.
+    #[arg(long = "version", value_name = "VERSION", default_value = "latest")]
+    version: String,
+    /// The npm registry to install from.
+    #[arg(long)]
+    npm_registry: Option<String>,
+}
+
+impl RunArgs {
+    fn into_raw(self, env: &AgentEnv) -> RawInputs {
+        let flag = |b: bool| b.then(|| "true".to_owned());
+        RawInputs {
+            naming: Some(Naming::Cli),
+            collection: self.collections,
+            environment: self.environment,
+            globals: self.globals,
+            iteration_data: self.iteration_data,
+            iteration_count: self.iteration_count,
+            folder: self.folder,
+            env_vars: self.env_var,
+            global_vars: self.global_var,
+            working_directory: self.working_directory,
+            bail: flag(self.bail),
+            timeout: self.timeout,
+            timeout_request: self.timeout_request,
+            timeout_script: self.timeout_script,
+            delay_request: self.delay_request,
+            insecure: flag(self.insecure),
+            ignore_redirects: flag(self.ignore_redirects),
+            ssl_client_cert: self.ssl_client_cert,
+            ssl_client_key: self.ssl_client_key,
+            ssl_client_passphrase: env.get("POSTMAN_SSL_CLIENT_PASSPHRASE").map(str::to_owned),
+            ssl_extra_ca_certs: self.ssl_extra_ca_certs,
+            additional_arguments: ExtraArgs::Split(self.cli_args),
+            publish_test_results: None,
+            test_run_title: self.test_run_title,
+            fail_on_test_failure: None,
+            report_directory: self.report_dir,
+            cli_version: self.cli_version,
+            npm_registry: self.npm_registry,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let agent_mode = matches!(cli.command, Command::Task);
+    install_panic_hook(agent_mode);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime");
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Task => run_task().await,
+            Command::Run(args) => run_cli(*args).await,
+            Command::Install(args) => install_only(args).await,
+        }
+    });
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// A crash must still end with a clear message and a Failed result in the
+/// pipeline, not a bare stack trace.
+fn install_panic_hook(agent_mode: bool) {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = format!(
+            "postman-cli-task {} crashed: {info}. Please report this at https://github.com/postman-cli-task/postman-cli-task/issues",
+            env!("CARGO_PKG_VERSION")
+        );
+        if agent_mode {
+            println!("{}", vso::log_issue(vso::IssueType::Error, &message, None));
+            println!(
+                "{}",
+                vso::complete(TaskResult::Failed, "postman-cli-task crashed")
+            );
+        } else {
+            default(info);
+            eprintln!("error: {message}");
+        }
+        std::process::exit(exit_code::INTERNAL_ERROR);
+    }));
+}
+
+async fn run_task() -> i32 {
+    let env = AgentEnv::from_process();
+    let console = Console::agent(env.debug());
+    let raw = RawInputs::from_agent(&env);
+    let base_dir = app::pipeline_base_dir(&env);
+    let temp = env
+        .variable("agent.tempDirectory")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let ctx = Context {
+        console: console.clone(),
+        default_reports_dir: temp.join("postman-cli-task"),
+        tools_dir: app::tools_dir(&env),
+        scratch_dir: temp,
+        base_dir,
+        env,
+    };
+    let out = app::execute(raw, &ctx).await;
+    console.complete(app::task_result(&out), &out.headline());
+    exit_code::SUCCESS
+}
+
+async fn run_cli(args: RunArgs) -> i32 {
+    let env = AgentEnv::from_process();
+    let console = Console::terminal(env.get("POSTMAN_CLI_TASK_DEBUG").is_some());
+    let dry_run = args.dry_run;
+    let raw = args.into_raw(&env);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if dry_run {
+        return dry_run_plan(&raw, &cwd, &console);
+    }
+    let ctx = Context {
+        console: console.clone(),
+        default_reports_dir: cwd.join("postman-cli-task-reports"),
+        tools_dir: app::tools_dir(&env),
+        scratch_dir: std::env::temp_dir(),
+        base_dir: cwd,
+        env,
+    };
+    let out = app::execute(raw, &ctx).await;
+    console.print(&crate::sinks::terminal::render(&out));
+    cli_exit_code(&out)
+}
+
+pub fn cli_exit_code(out: &Outcome) -> i32 {
+    if !out.input_errors.is_empty() {
+        exit_code::INPUT_ERROR
+    } else if out.install_error.is_some() {
+        exit_code::INSTALL_FAILED
+    } else if out.incomplete_runs() > 0 || out.runs.is_empty() {
+        exit_code::RUN_FAILED
+    } else if out.counts().failed > 0 {
+        exit_code::TESTS_FAILED
+    } else {
+        exit_code::SUCCESS
+    }
+}
+
+/// Prints the plan: which CLI, which runs, which command lines.
+fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i32 {
+    let plan = match crate::plan::build(raw) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                console.error(&e.render(Naming::Cli));
+            }
+            return exit_code::INPUT_ERROR;
+        }
+    };
+    let (resolved, fatal) = crate::resolve::resolve(&plan, cwd);
+    let mut code = exit_code::SUCCESS;
+    for e in &fatal {
+        console.error(&e.render(Naming::Cli));
+        code = exit_code::INPUT_ERROR;
+    }
+    let platform = crate::install::platform::Platform::current();
+    console.print(&format!(
+        "Postman CLI: {} ({})",
+        plan.cli_version,
+        platform
+            .map(|p| p.npm_package())
+            .unwrap_or_else(|| "no build for this platform".into())
+    ));
+    for target in &resolved.runs {
+        for e in &target.problems {
+            console.error(&e.render(Naming::Cli));
+            code = exit_code::INPUT_ERROR;
+        }
+        let files = crate::runner::RunFiles::new(PathBuf::from(format!(
+            "<private>/run-{:02}",
+            target.index
+        )));
+        let args = crate::runner::collection_run_args(&plan, &resolved, target, &files);
+        let mut cmd = crate::process::ToolCommand::new("postman");
+        cmd.args(args);
+        console.print(&format!(
+            "Run {}: {}\n  {}",
+            target.index,
+            target.name,
+            cmd.display()
+        ));
+    }
+    code
+}
+
+async fn install_only(args: InstallArgs) -> i32 {
+    let env = AgentEnv::from_process();
+    let console = Console::terminal(false);
+    let raw = RawInputs {
+        naming: Some(Naming::Cli),
+        collection: vec!["-".into()],
+        cli_version: Some(args.version),
+        npm_registry: args.npm_registry,
+        ..RawInputs::default()
+    };
+    let plan = match crate::plan::build(&raw) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                console.error(
+                    &e.render(Naming::Cli)
+                        .replace("`--cli-version`", "`--version`"),
+                );
+            }
+            return exit_code::INPUT_ERROR;
+        }
+    };
+    let Some(platform) = crate::install::platform::Platform::current() else {
+        console.error("the Postman CLI has no build for this platform");
+        return exit_code::INSTALL_FAILED;
+    };
+    let registry = plan
+        .npm_registry
+        .clone()
+        .unwrap_or_else(|| crate::install::DEFAULT_REGISTRY.into());
+    let request = crate::install::InstallRequest {
+        version: plan.cli_version.clone(),
+        registry,
+        tools_dir: app::tools_dir(&env),
+        platform,
+        lock_timeout: std::time::Duration::from_secs(600),
+    };
+    let client = match crate::http::HttpSettings::from_env(&env).client() {
+        Ok(c) => c,
+        Err(e) => {
+            console.error(&e.to_string());
+            return exit_code::INSTALL_FAILED;
+        }
+    };
+    match crate::install::install(&request, &client, &console).await {
+        Ok(cli) => {
+            console.info(&format!("Postman CLI {}", cli.version));
+            console.print(&cli.executable.display().to_string());
+            exit_code::SUCCESS
+        }
+        Err(e) => {
+            console.error(&format!("The Postman CLI could not be installed: {e}"));
+            let _ = VersionSpec::Latest;
+            exit_code::INSTALL_FAILED
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Just enough of a Postman collection file to check it before a run and
+//! to name its requests afterwards: its name, its UID, and the tree of
+//! folders and requests.
+//!
+//! The CLI's JSON report names a request but not the folders around it, so
+//! the item tree is what turns an item ID back into `Folder / Request`.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+#[derive(Clone, Debug, Default)]
+pub struct Collection {
+    pub name: Option<String>,
+    /// `info._uid`: a local file carrying it is uploaded by the CLI.
+    pub uid: Option<String>,
+    pub items: Vec<Item>,
+    /// Collection format v1 (a `requests` list); its tree is not checked.
+    pub legacy: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Item {
+    pub id: Option<String>,
+    pub name: String,
+    pub children: Vec<Item>,
+    pub is_folder: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CollectionError {
+    /// Not JSON; the detail carries serde's line and column.
+    BadJson(String),
+    /// JSON, but not shaped like a collection.
+    NotACollection,
+}
+
+#[derive(Deserialize)]
+struct Doc {
+    info: Option<Info>,
+    item: Option<Vec<RawItem>>,
+    requests: Option<IgnoredAny>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Info {
+    name: Option<String>,
+    #[serde(rename = "_uid")]
+    uid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawItem {
+    id: Option<String>,
+    name: Option<String>,
+    item: Option<Vec<RawItem>>,
+}
+
+impl From<RawItem> for Item {
+    fn from(raw: RawItem) -> Item {
+        let is_folder = raw.item.is_some();
+        Item {
+            id: raw.id,
+            name: raw.name.unwrap_or_default(),
+            children: raw
+                .item
+                .unwrap_or_default()
+                .into_iter()
+                .map(Item::from)
+                .collect(),
+            is_folder,
+        }
+    }
+}
+
+impl Collection {
+    pub fn parse(bytes: &[u8]) -> Result<Collection, CollectionError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let doc: Doc = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => CollectionError::NotACollection,
+            _ => CollectionError::BadJson(e.to_string()),
+        })?;
+        match doc {
+            Doc {
+                info: Some(info),
+                item: Some(items),
+                ..
+            } => Ok(Collection {
+                name: info.name,
+                uid: info.uid,
+                items: items.into_iter().map(Item::from).collect(),
+                legacy: false,
+            }),
+            Doc {
+                requests: Some(_),
+                name,
+                ..
+            } => Ok(Collection {
+                name,
+                legacy: true,
+                ..Collection::default()
+            }),
+            _ => Err(CollectionError::NotACollection),
+        }
+    }
+
+    /// Whether `-i <selector>` finds something: an item's name or ID, or a
+    /// `Folder/Request` path, as the CLI accepts them.
+    pub fn has_item(&self, selector: &str) -> bool {
+        if self.legacy {
+            return true;
+        }
+        // The CLI accepts a UID (`<owner>-<uuid>`) and compares the uuid.
+        let id = strip_owner(selector);
+        let mut found = false;
+        walk(&self.items, &mut Vec::new(), &mut |item, path| {
+            found |= item.name == selector
+                || item.id.as_deref().is_some_and(|i| i == selector || i == id)
+                || path.join("/") == selector;
+        });
+        found
+    }
+
+    /// Names of the top-level items, for "did you mean" hints.
+    pub fn top_level_names(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.name.clone()).collect()
+    }
+
+    /// Request ID → `Folder / Sub folder / Request`, the naming the CLI's
+    /// own JUnit uses.
+    pub fn request_paths(&self) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        walk(&self.items, &mut Vec::new(), &mut |item, path| {
+            if let (false, Some(id)) = (item.is_folder, &item.id) {
+                map.insert(id.clone(), path.join(" / "));
+            }
+        });
+        map
+    }
+}
+
+fn walk<'a>(items: &'a [Item], path: &mut Vec<&'a str>, f: &mut impl FnMut(&'a Item, &[&'a str])) {
+    for item in items {
+        path.push(&item.name);
+        f(item, path);
+        walk(&item.children, path, f);
+        path.pop();
+    }
+}
+
+fn strip_owner(selector: &str) -> &str {
+    match selector.split_once('-') {
+        Some((owner, rest)) if is_uid(selector) && !owner.is_empty() => rest,
+        _ => selector,
+    }
+}
+
+/// A Postman UID: `<owner id>-<uuid>`, the form the CLI fetches from the
+/// cloud.
+pub fn is_uid(text: &str) -> bool {
+    let Some((owner, uuid)) = text.split_once('-') else {
+        return false;
+    };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    !owner.is_empty()
+        && owner.chars().all(|c| c.is_ascii_alphanumeric())
+        && groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TREE: &str = r#"{"info":{"name":"Shop","_uid":"123-abc"},"item":[
+        {"id":"r1","name":"Health","request":{}},
+        {"id":"f1","name":"Orders","item":[
+            {"id":"r2","name":"List","request":{}},
+            {"id":"f2","name":"Admin","item":[{"id":"r3","name":"Delete","request":{}}]}]}]}"#;
+
+    #[test]
+    fn reads_names_uid_and_paths() {
+        let c = Collection::parse(TREE.as_bytes()).unwrap();
+        assert_eq!(c.name.as_deref(), Some("Shop"));
+        assert_eq!(c.uid.as_deref(), Some("123-abc"));
+        let paths = c.request_paths();
+        assert_eq!(paths["r1"], "Health");
+        assert_eq!(paths["r3"], "Orders / Admin / Delete");
+        assert!(!paths.contains_key("f1"));
+    }
+
+    #[test]
+    fn finds_items_like_the_cli() {
+        let c = Collection::parse(TREE.as_bytes()).unwrap();
+        for ok in [
+            "Orders",
+            "Delete",
+            "f2",
+            "Orders/Admin",
+            "Orders/Admin/Delete",
+        ] {
+            assert!(c.has_item(ok), "{ok}");
+        }
+        for missing in ["orders", "Admin/Delete/x", "Nope"] {
+            assert!(!c.has_item(missing), "{missing}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_collection() {
+        assert!(matches!(
+            Collection::parse(b"{\"info\": {"),
+            Err(CollectionError::BadJson(d)) if d.contains("line 1")
+        ));
+        assert_eq!(
+            Collection::parse(br#"{"values": []}"#).unwrap_err(),
+            CollectionError::NotACollection
+        );
+        assert_eq!(
+            Collection::parse(b"[1, 2]").unwrap_err(),
+            CollectionError::NotACollection
+        );
+        assert!(
+            Collection::parse(br#"{"name":"old","requests":[]}"#)
+                .unwrap()
+                .legacy
+        );
+        assert!(Collection::parse(b"\xEF\xBB\xBF{\"info\":{},\"item\":[]}").is_ok());
+    }
+
+    #[test]
+    fn recognises_uids() {
+        assert!(is_uid("12345678-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab"));
+        assert!(!is_uid("tests/api.json"));
+        assert!(!is_uid("12345678-0d2f58a4"));
+        assert!(!is_uid("-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab"));
+    }
+}

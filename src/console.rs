@@ -1,0 +1,307 @@
+//! Where everything the user sees goes: the agent's log (as logging
+//! commands, through [`crate::azure::vso`]) in a pipeline, or a terminal on a
+//! laptop.
+//!
+//! Code that reports something calls one method here and does not care
+//! which of the two it is talking to. Lines from child processes always go
+//! through [`Console::child_line`], which neutralises logging commands in
+//! both modes: `postman-cli-task run` may itself be called from a pipeline
+//! script step.
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use crate::azure::vso::{self, IssueType, TaskResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Inside an Azure Pipelines task: logging commands on stdout.
+    Agent,
+    /// A person at a terminal (or a CI log that is not Azure's).
+    Terminal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// A cheap handle; clones share the same output streams.
+#[derive(Clone)]
+pub struct Console {
+    mode: Mode,
+    debug: bool,
+    out: Sink,
+    err: Sink,
+    /// Whether stderr is a terminal that can show a live progress bar.
+    interactive: bool,
+}
+
+impl Console {
+    pub fn agent(debug: bool) -> Console {
+        Console::with_writers(
+            Mode::Agent,
+            debug,
+            Box::new(std::io::stdout()),
+            Box::new(std::io::stderr()),
+        )
+    }
+
+    pub fn terminal(debug: bool) -> Console {
+        let mut c = Console::with_writers(
+            Mode::Terminal,
+            debug,
+            Box::new(std::io::stdout()),
+            Box::new(std::io::stderr()),
+        );
+        c.interactive = std::io::stderr().is_terminal();
+        c
+    }
+
+    /// A console writing into the given writers, for tests.
+    pub fn with_writers(
+        mode: Mode,
+        debug: bool,
+        out: Box<dyn Write + Send>,
+        err: Box<dyn Write + Send>,
+    ) -> Console {
+        Console {
+            mode,
+            debug,
+            out: Arc::new(Mutex::new(out)),
+            err: Arc::new(Mutex::new(err)),
+            interactive: false,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+
+    fn write(&self, sink: &Sink, line: &str) {
+        // A closed stdout (a pipe whose reader went away) must not turn a
+        // finished run into a crash; the results files are already written.
+        if let Ok(mut w) = sink.lock() {
+            let _ = writeln!(w, "{line}");
+            let _ = w.flush();
+        }
+    }
+
+    fn out(&self, line: &str) {
+        self.write(&self.out, line);
+    }
+
+    fn err_line(&self, line: &str) {
+        self.write(&self.err, line);
+    }
+
+    /// A line of our own narration. Text that came from elsewhere (names,
+    /// messages) is neutralised, line by line.
+    pub fn info(&self, text: &str) {
+        for line in text.lines() {
+            match self.mode {
+                Mode::Agent => self.out(&vso::neutralize(line)),
+                Mode::Terminal => self.err_line(&vso::neutralize(line)),
+            }
+        }
+    }
+
+    pub fn debug(&self, text: &str) {
+        if !self.debug {
+            return;
+        }
+        match self.mode {
+            Mode::Agent => self.out(&vso::debug(&vso::single_line(text))),
+            Mode::Terminal => self.err_line(&format!("debug: {}", vso::neutralize(text))),
+        }
+    }
+
+    pub fn warning(&self, text: &str) {
+        self.issue(IssueType::Warning, text, None);
+    }
+
+    pub fn error(&self, text: &str) {
+        self.issue(IssueType::Error, text, None);
+    }
+
+    pub fn issue(&self, kind: IssueType, text: &str, location: Option<&vso::SourceLocation>) {
+        match self.mode {
+            Mode::Agent => self.out(&vso::log_issue(kind, text, location)),
+            Mode::Terminal => {
+                let label = match kind {
+                    IssueType::Error => "error",
+                    IssueType::Warning => "warning",
+                };
+                let at = location
+                    .map(|l| match (l.line, l.column) {
+                        (Some(n), Some(c)) => format!("{}:{n}:{c}: ", l.path),
+                        (Some(n), None) => format!("{}:{n}: ", l.path),
+                        _ => format!("{}: ", l.path),
+                    })
+                    .unwrap_or_default();
+                self.err_line(&format!("{label}: {at}{}", vso::neutralize(text)));
+            }
+        }
+    }
+
+    pub fn section(&self, title: &str) {
+        match self.mode {
+            Mode::Agent => self.out(&vso::section(title)),
+            Mode::Terminal => self.err_line(&format!("==> {}", vso::single_line(title))),
+        }
+    }
+
+    pub fn group_start(&self, title: &str) {
+        match self.mode {
+            Mode::Agent => self.out(&vso::group_start(title)),
+            Mode::Terminal => self.err_line(&format!("==> {}", vso::single_line(title))),
+        }
+    }
+
+    pub fn group_end(&self) {
+        if self.mode == Mode::Agent {
+            self.out(vso::group_end());
+        }
+    }
+
+    /// The command line of a tool about to run.
+    pub fn command_line(&self, text: &str) {
+        match self.mode {
+            Mode::Agent => self.out(&vso::command_line(text)),
+            Mode::Terminal => self.err_line(&format!("$ {}", vso::single_line(text))),
+        }
+    }
+
+    /// A line a child process printed, passed through neutralised.
+    pub fn child_line(&self, stream: Stream, line: &str) {
+        let safe = vso::neutralize(line);
+        match stream {
+            Stream::Stdout => self.out(&safe),
+            Stream::Stderr => self.err_line(&safe),
+        }
+    }
+
+    pub fn progress(&self, percent: u8, operation: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::set_progress(percent, &vso::single_line(operation)));
+        }
+    }
+
+    /// Registers a value with the agent's log masker. On a terminal there
+    /// is no masker; we simply never print secrets.
+    pub fn set_secret(&self, value: &str) {
+        if self.mode == Mode::Agent && !value.is_empty() {
+            // A multi-line secret is masked line by line, as the agent
+            // cannot register one containing a line break.
+            for line in value.lines().filter(|l| !l.trim().is_empty()) {
+                self.out(&vso::set_secret(line));
+            }
+        }
+    }
+
+    pub fn set_output(&self, name: &str, value: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::set_output(name, value));
+        }
+    }
+
+    pub fn publish_junit(&self, path: &str, title: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::publish_junit(path, title));
+        }
+    }
+
+    pub fn upload_summary(&self, path: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::upload_summary(path));
+        }
+    }
+
+    pub fn complete(&self, result: TaskResult, message: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::complete(result, &vso::single_line(message)));
+        }
+    }
+
+    /// Plain text for the person reading, on stdout in both modes (a
+    /// terminal's report, a summary).
+    pub fn print(&self, text: &str) {
+        for line in text.lines() {
+            self.out(&vso::neutralize(line));
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A writer whose contents a test can read back.
+    #[derive(Clone, Default)]
+    pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
+    pub fn console(mode: Mode) -> (Console, Captured, Captured) {
+        let (out, err) = (Captured::default(), Captured::default());
+        (
+            Console::with_writers(mode, true, Box::new(out.clone()), Box::new(err.clone())),
+            out,
+            err,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::console;
+    use super::*;
+
+    #[test]
+    fn agent_mode_speaks_logging_commands() {
+        let (c, out, _) = console(Mode::Agent);
+        c.error("input `x`: bad.\n##vso[task.complete result=Succeeded]");
+        c.child_line(Stream::Stdout, "##vso[task.setvariable variable=pwned]x");
+        c.complete(TaskResult::Failed, "1 input error");
+        insta::assert_snapshot!(out.text(), @r"
+        ##vso[task.logissue type=error;]input `x`: bad.%0A##_vso[task.complete result=Succeeded]
+        ##_vso[task.setvariable variable=pwned]x
+        ##vso[task.complete result=Failed;]1 input error
+        ");
+    }
+
+    #[test]
+    fn terminal_mode_speaks_plain_text() {
+        let (c, out, err) = console(Mode::Terminal);
+        c.warning("careful");
+        c.child_line(Stream::Stderr, "##vso[task.complete result=Failed]");
+        c.complete(TaskResult::Failed, "ignored on a terminal");
+        c.publish_junit("/tmp/x.xml", "t");
+        assert_eq!(out.text(), "");
+        assert_eq!(
+            err.text(),
+            "warning: careful\n##_vso[task.complete result=Failed]\n"
+        );
+    }
+}

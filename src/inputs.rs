@@ -1,0 +1,324 @@
+//! What the user said, before anything is checked: the task's inputs in a
+//! pipeline, or the flags of `postman-cli-task run` on a laptop.
+//!
+//! Both front ends fill the same [`RawInputs`], so one validation
+//! ([`crate::plan`]) serves both and its errors read the same, naming the
+//! input (`iterationCount`) or the flag (`--iteration-count`) as the user
+//! wrote it. The names here are a public contract: pipelines break when an
+//! input or flag is renamed.
+
+use std::fmt;
+
+use crate::azure::agent::AgentEnv;
+
+/// Every setting a user can give, with its task input name and CLI flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Collection,
+    Environment,
+    Globals,
+    IterationData,
+    IterationCount,
+    Folder,
+    EnvVars,
+    GlobalVars,
+    WorkingDirectory,
+    Bail,
+    Timeout,
+    TimeoutRequest,
+    TimeoutScript,
+    DelayRequest,
+    Insecure,
+    IgnoreRedirects,
+    SslClientCert,
+    SslClientKey,
+    SslClientPassphrase,
+    SslExtraCaCerts,
+    AdditionalArguments,
+    PublishTestResults,
+    TestRunTitle,
+    FailOnTestFailure,
+    ReportDirectory,
+    CliVersion,
+    NpmRegistry,
+}
+
+impl Field {
+    pub const ALL: &'static [Field] = &[
+        Field::Collection,
+        Field::Environment,
+        Field::Globals,
+        Field::IterationData,
+        Field::IterationCount,
+        Field::Folder,
+        Field::EnvVars,
+        Field::GlobalVars,
+        Field::WorkingDirectory,
+        Field::Bail,
+        Field::Timeout,
+        Field::TimeoutRequest,
+        Field::TimeoutScript,
+        Field::DelayRequest,
+        Field::Insecure,
+        Field::IgnoreRedirects,
+        Field::SslClientCert,
+        Field::SslClientKey,
+        Field::SslClientPassphrase,
+        Field::SslExtraCaCerts,
+        Field::AdditionalArguments,
+        Field::PublishTestResults,
+        Field::TestRunTitle,
+        Field::FailOnTestFailure,
+        Field::ReportDirectory,
+        Field::CliVersion,
+        Field::NpmRegistry,
+    ];
+
+    /// The task input name, as declared in task.json.
+    pub fn input(self) -> &'static str {
+        match self {
+            Field::Collection => "collection",
+            Field::Environment => "environment",
+            Field::Globals => "globals",
+            Field::IterationData => "iterationData",
+            Field::IterationCount => "iterationCount",
+            Field::Folder => "folder",
+            Field::EnvVars => "envVars",
+            Field::GlobalVars => "globalVars",
+            Field::WorkingDirectory => "workingDirectory",
+            Field::Bail => "bail",
+            Field::Timeout => "timeout",
+            Field::TimeoutRequest => "timeoutRequest",
+            Field::TimeoutScript => "timeoutScript",
+            Field::DelayRequest => "delayRequest",
+            Field::Insecure => "insecure",
+            Field::IgnoreRedirects => "ignoreRedirects",
+            Field::SslClientCert => "sslClientCert",
+            Field::SslClientKey => "sslClientKey",
+            Field::SslClientPassphrase => "sslClientPassphrase",
+            Field::SslExtraCaCerts => "sslExtraCaCerts",
+            Field::AdditionalArguments => "additionalArguments",
+            Field::PublishTestResults => "publishTestResults",
+            Field::TestRunTitle => "testRunTitle",
+            Field::FailOnTestFailure => "failOnTestFailure",
+            Field::ReportDirectory => "reportDirectory",
+            Field::CliVersion => "cliVersion",
+            Field::NpmRegistry => "npmRegistry",
+        }
+    }
+
+    /// How `postman-cli-task run` spells it. Settings that only mean
+    /// something to the agent have none; the passphrase comes from the
+    /// environment so it never sits on a command line.
+    pub fn flag(self) -> Option<&'static str> {
+        Some(match self {
+            Field::Collection => "<COLLECTION>",
+            Field::Environment => "--environment",
+            Field::Globals => "--globals",
+            Field::IterationData => "--iteration-data",
+            Field::IterationCount => "--iteration-count",
+            Field::Folder => "--folder",
+            Field::EnvVars => "--env-var",
+            Field::GlobalVars => "--global-var",
+            Field::WorkingDirectory => "--working-directory",
+            Field::Bail => "--bail",
+            Field::Timeout => "--timeout",
+            Field::TimeoutRequest => "--timeout-request",
+            Field::TimeoutScript => "--timeout-script",
+            Field::DelayRequest => "--delay-request",
+            Field::Insecure => "--insecure",
+            Field::IgnoreRedirects => "--ignore-redirects",
+            Field::SslClientCert => "--ssl-client-cert",
+            Field::SslClientKey => "--ssl-client-key",
+            Field::SslClientPassphrase => "$POSTMAN_SSL_CLIENT_PASSPHRASE",
+            Field::SslExtraCaCerts => "--ssl-extra-ca-certs",
+            Field::AdditionalArguments => "-- <ARGS>",
+            Field::TestRunTitle => "--test-run-title",
+            Field::ReportDirectory => "--report-dir",
+            Field::CliVersion => "--cli-version",
+            Field::NpmRegistry => "--npm-registry",
+            Field::PublishTestResults | Field::FailOnTestFailure => return None,
+        })
+    }
+}
+
+/// Which front end the user is talking to, so messages use their words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Naming {
+    Task,
+    Cli,
+}
+
+impl Naming {
+    pub fn name(self, field: Field) -> String {
+        match (self, field.flag()) {
+            (Naming::Cli, Some(flag)) => format!("`{flag}`"),
+            _ => format!("input `{}`", field.input()),
+        }
+    }
+}
+
+/// Extra `postman collection run` arguments: one shell-quoted string from
+/// the task input, or already-split words after `--` on our command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtraArgs {
+    Quoted(String),
+    Split(Vec<String>),
+}
+
+impl Default for ExtraArgs {
+    fn default() -> Self {
+        ExtraArgs::Split(Vec::new())
+    }
+}
+
+/// Settings exactly as given. Text stays text here; [`crate::plan`] decides
+/// what it means and says what is wrong with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawInputs {
+    pub naming: Option<Naming>,
+    pub collection: Vec<String>,
+    pub environment: Option<String>,
+    pub globals: Option<String>,
+    pub iteration_data: Option<String>,
+    pub iteration_count: Option<String>,
+    pub folder: Vec<String>,
+    pub env_vars: Vec<String>,
+    pub global_vars: Vec<String>,
+    pub working_directory: Option<String>,
+    pub bail: Option<String>,
+    pub timeout: Option<String>,
+    pub timeout_request: Option<String>,
+    pub timeout_script: Option<String>,
+    pub delay_request: Option<String>,
+    pub insecure: Option<String>,
+    pub ignore_redirects: Option<String>,
+    pub ssl_client_cert: Option<String>,
+    pub ssl_client_key: Option<String>,
+    pub ssl_client_passphrase: Option<String>,
+    pub ssl_extra_ca_certs: Option<String>,
+    pub additional_arguments: ExtraArgs,
+    pub publish_test_results: Option<String>,
+    pub test_run_title: Option<String>,
+    pub fail_on_test_failure: Option<String>,
+    pub report_directory: Option<String>,
+    pub cli_version: Option<String>,
+    pub npm_registry: Option<String>,
+}
+
+impl RawInputs {
+    /// Reads every input the way the agent passes them (`INPUT_<NAME>`).
+    pub fn from_agent(env: &AgentEnv) -> RawInputs {
+        let one = |f: Field| env.input(f.input()).map(str::to_owned);
+        let lines = |f: Field| env.input(f.input()).map(split_lines).unwrap_or_default();
+        RawInputs {
+            naming: Some(Naming::Task),
+            collection: lines(Field::Collection),
+            environment: one(Field::Environment),
+            globals: one(Field::Globals),
+            iteration_data: one(Field::IterationData),
+            iteration_count: one(Field::IterationCount),
+            folder: lines(Field::Folder),
+            env_vars: lines(Field::EnvVars),
+            global_vars: lines(Field::GlobalVars),
+            working_directory: one(Field::WorkingDirectory),
+            bail: one(Field::Bail),
+            timeout: one(Field::Timeout),
+            timeout_request: one(Field::TimeoutRequest),
+            timeout_script: one(Field::TimeoutScript),
+            delay_request: one(Field::DelayRequest),
+            insecure: one(Field::Insecure),
+            ignore_redirects: one(Field::IgnoreRedirects),
+            ssl_client_cert: one(Field::SslClientCert),
+            ssl_client_key: one(Field::SslClientKey),
+            ssl_client_passphrase: one(Field::SslClientPassphrase),
+            ssl_extra_ca_certs: one(Field::SslExtraCaCerts),
+            additional_arguments: one(Field::AdditionalArguments)
+                .map(ExtraArgs::Quoted)
+                .unwrap_or_default(),
+            publish_test_results: one(Field::PublishTestResults),
+            test_run_title: one(Field::TestRunTitle),
+            fail_on_test_failure: one(Field::FailOnTestFailure),
+            report_directory: one(Field::ReportDirectory),
+            cli_version: one(Field::CliVersion),
+            npm_registry: one(Field::NpmRegistry),
+        }
+    }
+
+    pub fn naming(&self) -> Naming {
+        self.naming.unwrap_or(Naming::Cli)
+    }
+}
+
+/// Splits a multi-line input: one entry per line, trimmed, blank lines and
+/// `#` comments skipped.
+pub fn split_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An input that holds a secret: kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_a_distinct_input_name() {
+        let mut names: Vec<_> = Field::ALL.iter().map(|f| f.input()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Field::ALL.len());
+    }
+
+    #[test]
+    fn multi_line_inputs_skip_blanks_and_comments() {
+        assert_eq!(
+            split_lines("a.json\n\n  # skipped\r\n  b/*.json  \n"),
+            ["a.json", "b/*.json"]
+        );
+    }
+
+    #[test]
+    fn agent_inputs_are_read_by_their_task_json_names() {
+        let env = AgentEnv::from_pairs([
+            ("INPUT_COLLECTION", "a.json\nb.json"),
+            ("INPUT_ITERATIONCOUNT", "2"),
+            ("INPUT_ADDITIONALARGUMENTS", "--verbose"),
+        ]);
+        let raw = RawInputs::from_agent(&env);
+        assert_eq!(raw.collection, ["a.json", "b.json"]);
+        assert_eq!(raw.iteration_count.as_deref(), Some("2"));
+        assert_eq!(
+            raw.additional_arguments,
+            ExtraArgs::Quoted("--verbose".into())
+        );
+        assert_eq!(raw.naming(), Naming::Task);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+}

@@ -1,0 +1,97 @@
+//! Subresource-integrity strings (`sha512-<base64>`), as npm's
+//! `dist.integrity` gives them, and the hashing that checks a download
+//! against one while it streams.
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256, Sha512};
+
+/// The digest a download must have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expected {
+    Sha512(Vec<u8>),
+    Sha256(Vec<u8>),
+    /// npm's legacy `shasum` is SHA-1, which we do not accept as proof of
+    /// anything; a package with nothing better is refused.
+    None,
+}
+
+impl Expected {
+    /// Parses an SRI string. Several space-separated hashes may be given;
+    /// the strongest one we support wins.
+    pub fn from_sri(sri: &str) -> Expected {
+        let mut best = Expected::None;
+        for token in sri.split_whitespace() {
+            let token = token.split('?').next().unwrap_or(token);
+            let Some((algo, b64)) = token.split_once('-') else {
+                continue;
+            };
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+                continue;
+            };
+            match algo {
+                "sha512" if bytes.len() == 64 => return Expected::Sha512(bytes),
+                "sha256" if bytes.len() == 32 => best = Expected::Sha256(bytes),
+                _ => {}
+            }
+        }
+        best
+    }
+
+    /// `sha512-…` form, for messages.
+    pub fn display(&self) -> String {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        match self {
+            Expected::Sha512(b) => format!("sha512-{}", b64(b)),
+            Expected::Sha256(b) => format!("sha256-{}", b64(b)),
+            Expected::None => "none".into(),
+        }
+    }
+
+    pub fn hasher(&self) -> Hasher {
+        match self {
+            Expected::Sha256(_) => Hasher::Sha256(Sha256::new()),
+            _ => Hasher::Sha512(Box::new(Sha512::new())),
+        }
+    }
+}
+
+pub enum Hasher {
+    Sha512(Box<Sha512>),
+    Sha256(Sha256),
+}
+
+impl Hasher {
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha512(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+        }
+    }
+
+    pub fn finish(self) -> Expected {
+        match self {
+            Hasher::Sha512(h) => Expected::Sha512(h.finalize().to_vec()),
+            Hasher::Sha256(h) => Expected::Sha256(h.finalize().to_vec()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_checks_sri() {
+        let mut h = Expected::Sha512(vec![0; 64]).hasher();
+        h.update(b"hello");
+        let actual = h.finish();
+        let sri = actual.display();
+        assert!(sri.starts_with("sha512-m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw=="));
+        assert_eq!(Expected::from_sri(&format!("sha1-abc {sri}")), actual);
+        assert_eq!(
+            Expected::from_sri("sha1-qvTGHdzF6KLavt4PO0gs2a6pQ00="),
+            Expected::None
+        );
+        assert_eq!(Expected::from_sri("sha512-notbase64!"), Expected::None);
+    }
+}

@@ -1,0 +1,648 @@
+//! Turns [`RawInputs`] into a [`Plan`]: every value parsed and checked, with
+//! no I/O, so the same checks run in a pipeline and on a laptop and are
+//! cheap to test.
+//!
+//! Anything that needs the file system (globs, files that must exist,
+//! collection contents) is checked next, in [`crate::resolve`]. Both stages
+//! report [`InputError`]s, which name the input and say how to fix it; all
+//! of them are collected before anything runs, so one pipeline run shows
+//! every mistake at once.
+
+use std::fmt;
+
+use crate::inputs::{ExtraArgs, Field, Naming, RawInputs, Secret};
+
+/// Everything a task run will do, decided up front.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub naming: Naming,
+    /// Collection lines as given: paths, glob patterns or UIDs.
+    pub collections: Vec<String>,
+    pub environment: Option<String>,
+    pub globals: Option<String>,
+    pub iteration_data: Option<String>,
+    pub iteration_count: Option<u32>,
+    pub folders: Vec<String>,
+    pub env_vars: Vec<KeyValue>,
+    pub global_vars: Vec<KeyValue>,
+    pub working_directory: Option<String>,
+    pub bail: bool,
+    pub timeout_ms: Option<u64>,
+    pub timeout_request_ms: Option<u64>,
+    pub timeout_script_ms: Option<u64>,
+    pub delay_request_ms: Option<u64>,
+    pub insecure: bool,
+    pub ignore_redirects: bool,
+    pub ssl_client_cert: Option<String>,
+    pub ssl_client_key: Option<String>,
+    pub ssl_client_passphrase: Option<Secret>,
+    pub ssl_extra_ca_certs: Option<String>,
+    pub extra_args: Vec<String>,
+    pub publish_test_results: bool,
+    pub test_run_title: String,
+    pub fail_on_test_failure: bool,
+    pub report_directory: Option<String>,
+    pub cli_version: VersionSpec,
+    pub npm_registry: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+impl KeyValue {
+    pub fn to_arg(&self) -> String {
+        format!("{}={}", self.key, self.value)
+    }
+}
+
+/// Which Postman CLI to install.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionSpec {
+    Latest,
+    Exact(semver::Version),
+}
+
+impl fmt::Display for VersionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionSpec::Latest => f.write_str("latest"),
+            VersionSpec::Exact(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// A problem with one setting: what is wrong, and with [`InputError::render`],
+/// where and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    pub field: Field,
+    pub kind: InputErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputErrorKind {
+    Missing,
+    NotANumber {
+        value: String,
+    },
+    TooSmall {
+        value: String,
+        min: u64,
+    },
+    NotABoolean {
+        value: String,
+    },
+    NotKeyValue {
+        line: usize,
+        text: String,
+    },
+    UnmatchedQuote,
+    Reserved {
+        arg: String,
+    },
+    SecretArgument {
+        arg: String,
+    },
+    BadVersion {
+        value: String,
+    },
+    BadUrl {
+        value: String,
+    },
+    KeyInUrl,
+    Requires {
+        other: Field,
+    },
+    NotFound {
+        path: String,
+    },
+    NoMatch {
+        pattern: String,
+        base: String,
+    },
+    NotADirectory {
+        path: String,
+    },
+    Unreadable {
+        path: String,
+        detail: String,
+    },
+    BadJson {
+        path: String,
+        detail: String,
+    },
+    NotACollection {
+        path: String,
+    },
+    NotAnEnvironment {
+        path: String,
+    },
+    UnknownFolder {
+        name: String,
+        collection: String,
+        available: Vec<String>,
+    },
+}
+
+impl InputError {
+    pub fn new(field: Field, kind: InputErrorKind) -> InputError {
+        InputError { field, kind }
+    }
+
+    /// The message a user sees: the setting in their own words, what is wrong
+    /// with it, and what to do.
+    pub fn render(&self, naming: Naming) -> String {
+        use InputErrorKind::*;
+        let name = naming.name(self.field);
+        let (what, how): (String, String) = match &self.kind {
+            Missing => (
+                "is required".into(),
+                match self.field {
+                    Field::Collection => "Give one or more collection files, glob patterns or Postman collection UIDs, one per line.".into(),
+                    _ => "Give it a value.".into(),
+                },
+            ),
+            NotANumber { value } => (
+                format!("`{value}` is not a whole number"),
+                number_hint(self.field),
+            ),
+            TooSmall { value, min } => (
+                format!("`{value}` is less than {min}"),
+                number_hint(self.field),
+            ),
+            NotABoolean { value } => (
+                format!("`{value}` is not true or false"),
+                "Set it to true or false.".into(),
+            ),
+            NotKeyValue { line, text } => (
+                format!("line {line} (`{text}`) is not key=value"),
+                "Write one variable per line as key=value, e.g. baseUrl=https://staging.example.com.".into(),
+            ),
+            UnmatchedQuote => (
+                "has a quote that is never closed".into(),
+                "Close every \" or ' quote; quote arguments that contain spaces.".into(),
+            ),
+            Reserved { arg } => (
+                format!("contains `{arg}`, which the task sets itself"),
+                "Remove it: the task chooses the reporters and report paths so it can publish results. Its JUnit and summary files are in the output variables junitFile and summaryFile.".into(),
+            ),
+            SecretArgument { arg } => (
+                format!("contains `{arg}`, which would put a secret on the command line"),
+                match arg.as_str() {
+                    "--ssl-client-passphrase" => format!("Use {} instead.", naming.name(Field::SslClientPassphrase)),
+                    _ => "Remove it; the task passes credentials to the Postman CLI through its environment.".into(),
+                },
+            ),
+            BadVersion { value } => (
+                format!("`{value}` is neither `latest` nor a version"),
+                "Use `latest` or an exact version such as 1.62.0.".into(),
+            ),
+            BadUrl { value } => (
+                format!("`{value}` is not an http:// or https:// URL"),
+                "Give the registry's full URL, e.g. https://pkgs.dev.azure.com/contoso/_packaging/feed/npm/registry/.".into(),
+            ),
+            KeyInUrl => (
+                "contains a Postman API key (`apikey=`)".into(),
+                "Give the collection or environment UID instead; a key in a URL ends up in logs and process listings.".into(),
+            ),
+            Requires { other } => (
+                format!("is set but {} is not", naming.name(*other)),
+                format!("Set {} too, or clear {}.", naming.name(*other), name),
+            ),
+            NotFound { path } => (
+                format!("file `{path}` does not exist"),
+                "Check the path; relative paths are resolved against the working directory.".into(),
+            ),
+            NoMatch { pattern, base } => (
+                format!("pattern `{pattern}` matches no files in `{base}`"),
+                "Check the pattern and the working directory; `**` matches any number of folders.".into(),
+            ),
+            NotADirectory { path } => (
+                format!("`{path}` is not a directory"),
+                "Give an existing directory.".into(),
+            ),
+            Unreadable { path, detail } => (
+                format!("cannot read `{path}`: {detail}"),
+                "Check that the file exists and the agent's user may read it.".into(),
+            ),
+            BadJson { path, detail } => (
+                format!("`{path}` is not valid JSON: {detail}"),
+                "Fix the file, or export it again from Postman.".into(),
+            ),
+            NotACollection { path } => (
+                format!("`{path}` is not a Postman collection (it has no `info` and `item`)"),
+                "Export the collection from Postman as Collection v2.1, or give its UID.".into(),
+            ),
+            NotAnEnvironment { path } => (
+                format!("`{path}` is not a Postman environment or globals file (it has no `values` list)"),
+                "Export it again from Postman, or give the environment's UID.".into(),
+            ),
+            UnknownFolder { name, collection, available } => (
+                format!("`{name}` is not a folder or request in collection `{collection}`"),
+                if available.is_empty() {
+                    "The collection has no folders or requests.".into()
+                } else {
+                    format!("Use a name, ID or path (Folder/Request) from the collection; its top level has: {}.", list_some(available, 10))
+                },
+            ),
+        };
+        format!("{name}: {what}. {how}")
+    }
+}
+
+fn number_hint(field: Field) -> String {
+    match field {
+        Field::IterationCount => "Set it to a whole number of 1 or more, or leave it empty to run once (or once per row of the iteration data).".into(),
+        _ => "Give a whole number of milliseconds, or leave it empty for the default.".into(),
+    }
+}
+
+fn list_some(items: &[String], max: usize) -> String {
+    let shown: Vec<String> = items.iter().take(max).map(|s| format!("`{s}`")).collect();
+    if items.len() > max {
+        format!("{} and {} more", shown.join(", "), items.len() - max)
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Checks every setting. Returns all problems, not just the first.
+pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let mut err = |field, kind| errors.push(InputError::new(field, kind));
+
+    if raw.collection.is_empty() {
+        err(Field::Collection, InputErrorKind::Missing);
+    }
+    for line in raw.collection.iter().chain(raw.environment.iter()) {
+        if line.to_ascii_lowercase().contains("apikey=") {
+            let field = if raw.environment.as_ref() == Some(line) {
+                Field::Environment
+            } else {
+                Field::Collection
+            };
+            err(field, InputErrorKind::KeyInUrl);
+        }
+    }
+
+    let iteration_count = match raw.iteration_count.as_deref() {
+        None => None,
+        Some(text) => match parse_number(text, 1) {
+            Ok(n) => u32::try_from(n).ok().or_else(|| {
+                err(
+                    Field::IterationCount,
+                    InputErrorKind::NotANumber { value: text.into() },
+                );
+                None
+            }),
+            Err(kind) => {
+                err(Field::IterationCount, kind);
+                None
+            }
+        },
+    };
+    let mut millis = |field: Field, value: &Option<String>| match value.as_deref() {
+        None => None,
+        Some(text) => match parse_number(text, 0) {
+            Ok(0) => None,
+            Ok(n) => Some(n),
+            Err(kind) => {
+                err(field, kind);
+                None
+            }
+        },
+    };
+    let timeout_ms = millis(Field::Timeout, &raw.timeout);
+    let timeout_request_ms = millis(Field::TimeoutRequest, &raw.timeout_request);
+    let timeout_script_ms = millis(Field::TimeoutScript, &raw.timeout_script);
+    let delay_request_ms = millis(Field::DelayRequest, &raw.delay_request);
+
+    let mut flag = |field: Field, value: &Option<String>, default: bool| match value.as_deref() {
+        None => default,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            err(field, InputErrorKind::NotABoolean { value: v.into() });
+            default
+        }
+    };
+    let bail = flag(Field::Bail, &raw.bail, false);
+    let insecure = flag(Field::Insecure, &raw.insecure, false);
+    let ignore_redirects = flag(Field::IgnoreRedirects, &raw.ignore_redirects, false);
+    let publish_test_results = flag(Field::PublishTestResults, &raw.publish_test_results, true);
+    let fail_on_test_failure = flag(Field::FailOnTestFailure, &raw.fail_on_test_failure, true);
+
+    let mut key_values = |field: Field, lines: &[String]| {
+        let mut out = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            match line.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => out.push(KeyValue {
+                    key: k.trim().to_owned(),
+                    value: v.to_owned(),
+                }),
+                _ => err(
+                    field,
+                    InputErrorKind::NotKeyValue {
+                        line: i + 1,
+                        text: line.clone(),
+                    },
+                ),
+            }
+        }
+        out
+    };
+    let env_vars = key_values(Field::EnvVars, &raw.env_vars);
+    let global_vars = key_values(Field::GlobalVars, &raw.global_vars);
+
+    let extra_args = match &raw.additional_arguments {
+        ExtraArgs::Split(words) => words.clone(),
+        ExtraArgs::Quoted(text) => split_args(text).unwrap_or_else(|| {
+            err(Field::AdditionalArguments, InputErrorKind::UnmatchedQuote);
+            Vec::new()
+        }),
+    };
+    for arg in &extra_args {
+        if let Some(kind) = reserved_argument(arg) {
+            err(Field::AdditionalArguments, kind);
+        }
+    }
+
+    let cli_version = match raw.cli_version.as_deref() {
+        None => VersionSpec::Latest,
+        Some(v) if v.eq_ignore_ascii_case("latest") => VersionSpec::Latest,
+        Some(v) => match semver::Version::parse(v.strip_prefix('v').unwrap_or(v)) {
+            Ok(version) => VersionSpec::Exact(version),
+            Err(_) => {
+                err(
+                    Field::CliVersion,
+                    InputErrorKind::BadVersion { value: v.into() },
+                );
+                VersionSpec::Latest
+            }
+        },
+    };
+    let npm_registry = raw.npm_registry.as_ref().map(|value| {
+        let ok = reqwest::Url::parse(value)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if !ok {
+            err(
+                Field::NpmRegistry,
+                InputErrorKind::BadUrl {
+                    value: value.clone(),
+                },
+            );
+        }
+        value.clone()
+    });
+
+    if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
+        err(
+            Field::SslClientKey,
+            InputErrorKind::Requires {
+                other: Field::SslClientCert,
+            },
+        );
+    }
+    if raw.ssl_client_passphrase.is_some() && raw.ssl_client_key.is_none() {
+        err(
+            Field::SslClientPassphrase,
+            InputErrorKind::Requires {
+                other: Field::SslClientKey,
+            },
+        );
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Plan {
+        naming: raw.naming(),
+        collections: raw.collection.clone(),
+        environment: raw.environment.clone(),
+        globals: raw.globals.clone(),
+        iteration_data: raw.iteration_data.clone(),
+        iteration_count,
+        folders: raw.folder.clone(),
+        env_vars,
+        global_vars,
+        working_directory: raw.working_directory.clone(),
+        bail,
+        timeout_ms,
+        timeout_request_ms,
+        timeout_script_ms,
+        delay_request_ms,
+        insecure,
+        ignore_redirects,
+        ssl_client_cert: raw.ssl_client_cert.clone(),
+        ssl_client_key: raw.ssl_client_key.clone(),
+        ssl_client_passphrase: raw.ssl_client_passphrase.clone().map(Secret::new),
+        ssl_extra_ca_certs: raw.ssl_extra_ca_certs.clone(),
+        extra_args,
+        publish_test_results,
+        test_run_title: raw
+            .test_run_title
+            .clone()
+            .unwrap_or_else(|| "Postman".to_owned()),
+        fail_on_test_failure,
+        report_directory: raw.report_directory.clone(),
+        cli_version,
+        npm_registry,
+    })
+}
+
+fn parse_number(text: &str, min: u64) -> Result<u64, InputErrorKind> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| InputErrorKind::NotANumber {
+            value: text.to_owned(),
+        })?;
+    if n < min {
+        return Err(InputErrorKind::TooSmall {
+            value: text.to_owned(),
+            min,
+        });
+    }
+    Ok(n)
+}
+
+/// Options the task owns. Reporters and their export paths are how the task
+/// reads results; secrets must not appear on a command line.
+fn reserved_argument(arg: &str) -> Option<InputErrorKind> {
+    let name = arg.split_once('=').map_or(arg, |(n, _)| n);
+    match name {
+        "-r" | "--reporters" | "--output" => Some(InputErrorKind::Reserved { arg: name.into() }),
+        n if n.starts_with("--reporter-") => Some(InputErrorKind::Reserved { arg: name.into() }),
+        "--postman-api-key" | "--ssl-client-passphrase" => {
+            Some(InputErrorKind::SecretArgument { arg: name.into() })
+        }
+        _ => None,
+    }
+}
+
+/// Splits a command line the way users write one in a YAML field: words
+/// separated by spaces, `"…"` and `'…'` group words, and inside double
+/// quotes `\"` and `\\` escape. A backslash elsewhere is an ordinary
+/// character, so Windows paths such as `C:\data\rows.csv` survive (POSIX
+/// shell splitting, as the `shlex` crate does it, would eat them).
+pub fn split_args(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => word.push(c),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' if matches!(chars.peek(), Some('"' | '\\')) => {
+                            word.push(chars.next()?);
+                        }
+                        c => word.push(c),
+                    }
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawInputs {
+        RawInputs {
+            naming: Some(Naming::Task),
+            collection: vec!["tests/api.postman_collection.json".into()],
+            ..RawInputs::default()
+        }
+    }
+
+    fn errors(raw: &RawInputs) -> String {
+        build(raw)
+            .expect_err("expected input errors")
+            .iter()
+            .map(|e| e.render(raw.naming()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn defaults_leave_cli_defaults_alone() {
+        let plan = build(&raw()).unwrap();
+        assert_eq!(plan.iteration_count, None);
+        assert_eq!(plan.timeout_ms, None);
+        assert!(plan.publish_test_results && plan.fail_on_test_failure);
+        assert!(!plan.bail);
+        assert_eq!(plan.cli_version, VersionSpec::Latest);
+        assert_eq!(plan.test_run_title, "Postman");
+    }
+
+    #[test]
+    fn values_are_parsed() {
+        let mut r = raw();
+        r.iteration_count = Some("3".into());
+        r.timeout_request = Some("0".into());
+        r.delay_request = Some("250".into());
+        r.env_vars = vec!["baseUrl=https://x.test/a?b=c".into()];
+        r.bail = Some("True".into());
+        r.cli_version = Some("v1.62.0".into());
+        r.additional_arguments = ExtraArgs::Quoted(
+            r#"--verbose --use-mock "{{baseUrl}} mock:./m" -d 'C:\data\rows.csv'"#.into(),
+        );
+        let plan = build(&r).unwrap();
+        assert_eq!(plan.iteration_count, Some(3));
+        assert_eq!(plan.timeout_request_ms, None);
+        assert_eq!(plan.delay_request_ms, Some(250));
+        assert_eq!(plan.env_vars[0].to_arg(), "baseUrl=https://x.test/a?b=c");
+        assert!(plan.bail);
+        assert_eq!(plan.cli_version.to_string(), "1.62.0");
+        assert_eq!(
+            plan.extra_args,
+            [
+                "--verbose",
+                "--use-mock",
+                "{{baseUrl}} mock:./m",
+                "-d",
+                r"C:\data\rows.csv"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut r = raw();
+        r.collection.clear();
+        r.iteration_count = Some("0".into());
+        r.timeout = Some("10s".into());
+        r.insecure = Some("yes".into());
+        r.env_vars = vec!["a=1".into(), "oops".into()];
+        r.additional_arguments =
+            ExtraArgs::Quoted("-r html --postman-api-key PMAK-1 \"unclosed".into());
+        r.cli_version = Some("newest".into());
+        r.npm_registry = Some("registry.local".into());
+        r.ssl_client_key = Some("key.pem".into());
+        insta::assert_snapshot!(errors(&r));
+    }
+
+    #[test]
+    fn cli_messages_name_flags() {
+        let mut r = raw();
+        r.naming = Some(Naming::Cli);
+        r.iteration_count = Some("abc".into());
+        r.additional_arguments = ExtraArgs::Split(vec!["--reporter-junit-export=x.xml".into()]);
+        r.ssl_client_passphrase = Some("pw".into());
+        insta::assert_snapshot!(errors(&r));
+    }
+
+    #[test]
+    fn keys_in_urls_are_refused() {
+        let mut r = raw();
+        r.collection = vec!["https://api.getpostman.com/collections/1-2?apikey=PMAK-abc".into()];
+        assert!(errors(&r).contains("API key"));
+    }
+
+    #[test]
+    fn splitting_arguments() {
+        assert_eq!(
+            split_args("  a  'b c' \"d \\\" e\" f\\g "),
+            Some(vec![
+                "a".into(),
+                "b c".into(),
+                "d \" e".into(),
+                "f\\g".into()
+            ])
+        );
+        assert_eq!(split_args("''"), Some(vec![String::new()]));
+        assert_eq!(split_args("'open"), None);
+        assert_eq!(split_args(""), Some(vec![]));
+    }
+}

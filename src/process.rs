@@ -1,0 +1,328 @@
+//! The one door through which external programs run.
+//!
+//! A [`ToolCommand`] is an argument vector (never a shell string) with an
+//! environment built from scratch, so nothing reaches a child that the
+//! caller did not put there. Its output is read line by line and handed to
+//! the caller, which passes it on through [`crate::console::Console::child_line`]
+//! (neutralised); the last lines are kept for error messages.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::sync::mpsc;
+
+use crate::console::Stream;
+
+/// How many trailing output lines an exit report keeps.
+const TAIL_LINES: usize = 30;
+
+#[derive(Clone, Debug)]
+pub struct ToolCommand {
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: BTreeMap<OsString, OsString>,
+    cwd: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct ToolExit {
+    pub end: ExitKind,
+    /// The last lines the tool printed, both streams interleaved.
+    pub tail: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    Code(i32),
+    /// Killed by a signal (Unix).
+    Signal(i32),
+    /// Killed by us after the time limit.
+    TimedOut,
+}
+
+impl ExitKind {
+    pub fn success(self) -> bool {
+        self == ExitKind::Code(0)
+    }
+}
+
+impl std::fmt::Display for ExitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitKind::Code(c) => write!(f, "exited with code {c}"),
+            ExitKind::Signal(s) => write!(f, "was killed by signal {s}"),
+            ExitKind::TimedOut => write!(f, "was stopped after its time limit"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start {program}: {source}")]
+pub struct ToolError {
+    pub program: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl ToolCommand {
+    /// A command with an empty environment; see [`ToolCommand::envs`].
+    pub fn new(program: impl Into<PathBuf>) -> ToolCommand {
+        ToolCommand {
+            program: program.into(),
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            cwd: None,
+        }
+    }
+
+    pub fn arg(&mut self, arg: impl Into<OsString>) -> &mut Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The child's whole environment.
+    pub fn envs(&mut self, env: BTreeMap<OsString, OsString>) -> &mut Self {
+        self.env = env;
+        self
+    }
+
+    pub fn env(&mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> &mut Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn cwd(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn get_args(&self) -> &[OsString] {
+        &self.args
+    }
+
+    pub fn get_env(&self) -> &BTreeMap<OsString, OsString> {
+        &self.env
+    }
+
+    /// The command line for the log, quoted so it can be pasted into a shell.
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.as_os_str())
+            .chain(self.args.iter().map(|a| a.as_os_str()))
+            .map(|a| quote(&a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Runs to completion, calling `on_line` for every line printed, and
+    /// kills the tool if it outlives `limit`.
+    pub async fn run(
+        &self,
+        limit: Option<Duration>,
+        mut on_line: impl FnMut(Stream, &str),
+    ) -> Result<ToolExit, ToolError> {
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .env_clear()
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd.spawn().map_err(|source| ToolError {
+            program: self.program.display().to_string(),
+            source,
+        })?;
+
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        if let Some(out) = child.stdout.take() {
+            tokio::spawn(read_lines(out, Stream::Stdout, tx.clone()));
+        }
+        if let Some(err) = child.stderr.take() {
+            tokio::spawn(read_lines(err, Stream::Stderr, tx.clone()));
+        }
+        drop(tx);
+
+        let mut tail = VecDeque::with_capacity(TAIL_LINES);
+        let deadline = limit.map(|l| tokio::time::Instant::now() + l);
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(sleep);
+
+        let mut timed_out = false;
+        let mut streams_open = true;
+        let mut status = None;
+        // A grandchild that inherited the pipes can keep them open after the
+        // tool itself exits; its output gets a short grace period, not a hang.
+        let grace = tokio::time::sleep(Duration::from_secs(3600));
+        tokio::pin!(grace);
+        while streams_open || status.is_none() {
+            tokio::select! {
+                line = rx.recv(), if streams_open => match line {
+                    Some((stream, text)) => {
+                        on_line(stream, &text);
+                        if tail.len() == TAIL_LINES {
+                            tail.pop_front();
+                        }
+                        tail.push_back(text);
+                    }
+                    None => streams_open = false,
+                },
+                _ = &mut sleep, if !timed_out && status.is_none() => {
+                    timed_out = true;
+                    let _ = child.start_kill();
+                }
+                exit = child.wait(), if status.is_none() => {
+                    status = Some(exit.map_err(|source| ToolError {
+                        program: self.program.display().to_string(),
+                        source,
+                    })?);
+                    grace.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(2));
+                }
+                _ = &mut grace, if status.is_some() => break,
+            }
+        }
+        let end = match status {
+            _ if timed_out => ExitKind::TimedOut,
+            Some(s) => exit_kind(s),
+            None => unreachable!("the loop ends only after the tool exits"),
+        };
+        Ok(ToolExit {
+            end,
+            tail: tail.into(),
+        })
+    }
+}
+
+fn exit_kind(status: std::process::ExitStatus) -> ExitKind {
+    if let Some(code) = status.code() {
+        return ExitKind::Code(code);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return ExitKind::Signal(signal);
+        }
+    }
+    ExitKind::Code(-1)
+}
+
+/// Reads raw lines (any bytes, any line ending) and forwards them as text.
+/// A tool's output is not ours to trust to be UTF-8.
+async fn read_lines(
+    reader: impl AsyncRead + Unpin,
+    stream: Stream,
+    tx: mpsc::UnboundedSender<(Stream, String)>,
+) {
+    let mut reader = BufReader::new(reader);
+    let mut buf = Vec::with_capacity(256);
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                    buf.pop();
+                }
+                if tx
+                    .send((stream, String::from_utf8_lossy(&buf).into_owned()))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn quote(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c))
+    {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> ToolCommand {
+        let mut c = ToolCommand::new("/bin/sh");
+        c.args(["-c", script]);
+        c.env("PATH", "/usr/bin:/bin");
+        c
+    }
+
+    #[tokio::test]
+    async fn lines_exit_codes_and_tail() {
+        let mut seen = Vec::new();
+        let exit = sh("printf 'a\\r\\nb\\n'; echo c >&2; printf 'no newline'; exit 3")
+            .run(None, |s, l| seen.push((s, l.to_owned())))
+            .await
+            .unwrap();
+        assert_eq!(exit.end, ExitKind::Code(3));
+        let stdout: Vec<_> = seen
+            .iter()
+            .filter(|(s, _)| *s == Stream::Stdout)
+            .map(|(_, l)| l.as_str())
+            .collect();
+        assert_eq!(stdout, ["a", "b", "no newline"]);
+        assert!(seen.contains(&(Stream::Stderr, "c".into())));
+        assert_eq!(exit.tail.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn environment_is_only_what_was_given() {
+        let mut seen = Vec::new();
+        let mut c = sh("env | sort");
+        c.env("ONLY_THIS", "1");
+        c.run(None, |_, l| seen.push(l.to_owned())).await.unwrap();
+        assert!(seen.iter().any(|l| l == "ONLY_THIS=1"));
+        assert!(!seen.iter().any(|l| l.starts_with("HOME=")), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn a_tool_past_its_limit_is_killed() {
+        let exit = sh("echo started; exec sleep 30")
+            .run(Some(Duration::from_millis(200)), |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(exit.end, ExitKind::TimedOut);
+        assert_eq!(exit.tail, ["started"]);
+    }
+
+    #[test]
+    fn display_quotes() {
+        let mut c = ToolCommand::new("/opt/postman");
+        c.args(["collection", "run", "my tests.json", "--env-var", "a=b"]);
+        assert_eq!(
+            c.display(),
+            "/opt/postman collection run 'my tests.json' --env-var a=b"
+        );
+    }
+}

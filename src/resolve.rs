@@ -1,0 +1,492 @@
+//! The second half of input checking, the half that needs the file system:
+//! expand collection patterns, make sure every file exists and is what it
+//! should be, and decide the runs.
+//!
+//! A problem with one collection (malformed, or missing a requested folder)
+//! stops only that collection; a problem with a shared setting (the
+//! environment, the working directory) stops everything, because no run
+//! could mean what the user asked for.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::collection::{Collection, CollectionError, is_uid};
+use crate::inputs::Field;
+use crate::plan::{InputError, InputErrorKind, Plan};
+
+/// One collection run to make.
+#[derive(Clone, Debug)]
+pub struct RunTarget {
+    /// 1-based position, used in report folder names so they sort as run.
+    pub index: usize,
+    pub source: CollectionSource,
+    /// What the user wrote that produced this target.
+    pub display: String,
+    /// Display name: the collection's own name, made unique among the runs.
+    pub name: String,
+    /// The parsed file, for folder checks and request paths.
+    pub collection: Option<Collection>,
+    /// Problems that stop this run (the others still run).
+    pub problems: Vec<InputError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CollectionSource {
+    File(PathBuf),
+    Uid(String),
+    Url(String),
+}
+
+impl CollectionSource {
+    /// The argument given to `postman collection run`.
+    pub fn arg(&self) -> String {
+        match self {
+            CollectionSource::File(p) => p.display().to_string(),
+            CollectionSource::Uid(s) | CollectionSource::Url(s) => s.clone(),
+        }
+    }
+}
+
+/// A file or a cloud resource given by UID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resource {
+    File(PathBuf),
+    Uid(String),
+}
+
+impl Resource {
+    pub fn arg(&self) -> String {
+        match self {
+            Resource::File(p) => p.display().to_string(),
+            Resource::Uid(s) => s.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub working_dir: PathBuf,
+    pub runs: Vec<RunTarget>,
+    pub environment: Option<Resource>,
+    pub globals: Option<PathBuf>,
+    pub iteration_data: Option<PathBuf>,
+    pub ssl_client_cert: Option<PathBuf>,
+    pub ssl_client_key: Option<PathBuf>,
+    pub ssl_extra_ca_certs: Option<PathBuf>,
+}
+
+/// Checks the plan against the file system. `base` is where relative paths
+/// start when no working directory is set: `System.DefaultWorkingDirectory`
+/// in a pipeline, the current directory on a laptop.
+///
+/// Returns the runs and the problems that stop everything; problems of a
+/// single collection sit in its [`RunTarget::problems`].
+pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
+    let mut fatal = Vec::new();
+
+    let working_dir = match &plan.working_directory {
+        None => base.to_path_buf(),
+        Some(dir) => {
+            let path = base.join(dir);
+            if !path.is_dir() {
+                fatal.push(InputError::new(
+                    Field::WorkingDirectory,
+                    if path.exists() {
+                        InputErrorKind::NotADirectory { path: dir.clone() }
+                    } else {
+                        InputErrorKind::NotFound { path: dir.clone() }
+                    },
+                ));
+            }
+            path
+        }
+    };
+
+    let environment = plan
+        .environment
+        .as_ref()
+        .and_then(|value| resource(&working_dir, value, Field::Environment, &mut fatal));
+    let globals = plan.globals.as_ref().and_then(|value| {
+        let path = working_dir.join(value);
+        check_variables_file(&path, value, Field::Globals, &mut fatal).then_some(path)
+    });
+    let iteration_data = plan.iteration_data.as_ref().and_then(|value| {
+        let path = working_dir.join(value);
+        check_data_file(&path, value, &mut fatal).then_some(path)
+    });
+    let mut plain_file = |field: Field, value: &Option<String>| {
+        value.as_ref().and_then(|v| {
+            let path = working_dir.join(v);
+            if path.is_file() {
+                Some(path)
+            } else {
+                fatal.push(InputError::new(
+                    field,
+                    InputErrorKind::NotFound { path: v.clone() },
+                ));
+                None
+            }
+        })
+    };
+    let ssl_client_cert = plain_file(Field::SslClientCert, &plan.ssl_client_cert);
+    let ssl_client_key = plain_file(Field::SslClientKey, &plan.ssl_client_key);
+    let ssl_extra_ca_certs = plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
+
+    let runs = collection_targets(plan, &working_dir, &mut fatal);
+
+    (
+        Resolved {
+            working_dir,
+            runs,
+            environment,
+            globals,
+            iteration_data,
+            ssl_client_cert,
+            ssl_client_key,
+            ssl_extra_ca_certs,
+        },
+        fatal,
+    )
+}
+
+fn resource(
+    base: &Path,
+    value: &str,
+    field: Field,
+    errors: &mut Vec<InputError>,
+) -> Option<Resource> {
+    let path = base.join(value);
+    if path.exists() || !is_uid(value) {
+        return check_variables_file(&path, value, field, errors).then_some(Resource::File(path));
+    }
+    Some(Resource::Uid(value.to_owned()))
+}
+
+/// An environment or globals file: readable JSON with a `values` list.
+fn check_variables_file(
+    path: &Path,
+    shown: &str,
+    field: Field,
+    errors: &mut Vec<InputError>,
+) -> bool {
+    let kind = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            InputErrorKind::NotFound { path: shown.into() }
+        }
+        Err(e) => InputErrorKind::Unreadable {
+            path: shown.into(),
+            detail: e.to_string(),
+        },
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
+            Err(e) => InputErrorKind::BadJson {
+                path: shown.into(),
+                detail: e.to_string(),
+            },
+            Ok(v) if v.get("values").is_some_and(|v| v.is_array()) => return true,
+            Ok(_) => InputErrorKind::NotAnEnvironment { path: shown.into() },
+        },
+    };
+    errors.push(InputError::new(field, kind));
+    false
+}
+
+/// Iteration data: must exist; a `.json` file must also parse.
+fn check_data_file(path: &Path, shown: &str, errors: &mut Vec<InputError>) -> bool {
+    let kind = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            InputErrorKind::NotFound { path: shown.into() }
+        }
+        Err(e) => InputErrorKind::Unreadable {
+            path: shown.into(),
+            detail: e.to_string(),
+        },
+        Ok(bytes) => {
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            match serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
+                Err(e) if is_json => InputErrorKind::BadJson {
+                    path: shown.into(),
+                    detail: e.to_string(),
+                },
+                _ => return true,
+            }
+        }
+    };
+    errors.push(InputError::new(Field::IterationData, kind));
+    false
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn is_pattern(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
+fn collection_targets(plan: &Plan, base: &Path, fatal: &mut Vec<InputError>) -> Vec<RunTarget> {
+    let mut seen = HashSet::new();
+    let mut targets = Vec::new();
+    for line in &plan.collections {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            targets.push((CollectionSource::Url(line.clone()), line.clone()));
+            continue;
+        }
+        if is_pattern(line) {
+            let full = format!(
+                "{}/{}",
+                glob::Pattern::escape(&base.to_string_lossy()),
+                line
+            );
+            let matches: Vec<PathBuf> = match glob::glob(&full) {
+                Ok(paths) => paths
+                    .filter_map(Result::ok)
+                    .filter(|p| p.is_file())
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            if matches.is_empty() {
+                fatal.push(InputError::new(
+                    Field::Collection,
+                    InputErrorKind::NoMatch {
+                        pattern: line.clone(),
+                        base: base.display().to_string(),
+                    },
+                ));
+            }
+            for path in matches {
+                let shown = path
+                    .strip_prefix(base)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                targets.push((CollectionSource::File(path), shown));
+            }
+            continue;
+        }
+        let path = base.join(line);
+        if !path.exists() && is_uid(line) {
+            targets.push((CollectionSource::Uid(line.clone()), line.clone()));
+        } else {
+            targets.push((CollectionSource::File(path), line.clone()));
+        }
+    }
+
+    let mut runs = Vec::new();
+    for (source, display) in targets {
+        let key = match &source {
+            CollectionSource::File(p) => std::fs::canonicalize(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string(),
+            other => other.arg(),
+        };
+        if !seen.insert(key) {
+            continue;
+        }
+        let mut target = RunTarget {
+            index: runs.len() + 1,
+            name: display.clone(),
+            source,
+            display,
+            collection: None,
+            problems: Vec::new(),
+        };
+        if let CollectionSource::File(path) = target.source.clone() {
+            load_collection(&path, &mut target);
+        }
+        if let Some(collection) = &target.collection {
+            for folder in &plan.folders {
+                if !collection.has_item(folder) {
+                    target.problems.push(InputError::new(
+                        Field::Folder,
+                        InputErrorKind::UnknownFolder {
+                            name: folder.clone(),
+                            collection: target.display.clone(),
+                            available: collection.top_level_names(),
+                        },
+                    ));
+                }
+            }
+        }
+        runs.push(target);
+    }
+    make_names_unique(&mut runs);
+    runs
+}
+
+fn load_collection(path: &Path, target: &mut RunTarget) {
+    let shown = target.display.clone();
+    let kind = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            InputErrorKind::NotFound { path: shown }
+        }
+        Err(e) => InputErrorKind::Unreadable {
+            path: shown,
+            detail: e.to_string(),
+        },
+        Ok(bytes) => match Collection::parse(&bytes) {
+            Ok(collection) => {
+                if let Some(name) = collection.name.as_ref().filter(|n| !n.trim().is_empty()) {
+                    target.name = name.trim().to_owned();
+                }
+                target.collection = Some(collection);
+                return;
+            }
+            Err(CollectionError::BadJson(detail)) => InputErrorKind::BadJson {
+                path: shown,
+                detail,
+            },
+            Err(CollectionError::NotACollection) => InputErrorKind::NotACollection { path: shown },
+        },
+    };
+    target
+        .problems
+        .push(InputError::new(Field::Collection, kind));
+}
+
+/// Two files may carry the same collection name; the Tests tab and the
+/// summary must still tell them apart.
+fn make_names_unique(runs: &mut [RunTarget]) {
+    let mut counts = std::collections::HashMap::new();
+    for run in runs.iter() {
+        *counts.entry(run.name.clone()).or_insert(0) += 1;
+    }
+    for run in runs.iter_mut() {
+        if counts[&run.name] > 1 && run.name != run.display {
+            run.name = format!("{} ({})", run.name, run.display);
+        }
+    }
+}
+
+/// A short file-system-safe form of a name, for report folders.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    let trimmed = out.trim_matches('-');
+    if trimmed.is_empty() {
+        "collection".into()
+    } else {
+        trimmed.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::{Naming, RawInputs};
+
+    const COLLECTION: &str =
+        r#"{"info":{"name":"Shop API"},"item":[{"id":"1","name":"Smoke","item":[]}]}"#;
+
+    fn plan(f: impl FnOnce(&mut RawInputs)) -> Plan {
+        let mut raw = RawInputs {
+            naming: Some(Naming::Task),
+            ..Default::default()
+        };
+        f(&mut raw);
+        crate::plan::build(&raw).unwrap()
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn globs_expand_sorted_and_deduplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "api/b.postman_collection.json", COLLECTION);
+        write(
+            dir.path(),
+            "api/a.postman_collection.json",
+            &COLLECTION.replace("Shop API", "Other"),
+        );
+        let p = plan(|r| {
+            r.collection = vec![
+                "api/*.postman_collection.json".into(),
+                "api/a.postman_collection.json".into(),
+            ]
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        let names: Vec<_> = resolved
+            .runs
+            .iter()
+            .map(|r| (r.index, r.name.as_str()))
+            .collect();
+        assert_eq!(names, [(1, "Other"), (2, "Shop API")]);
+    }
+
+    #[test]
+    fn same_names_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.json", COLLECTION);
+        write(dir.path(), "b.json", COLLECTION);
+        let p = plan(|r| r.collection = vec!["a.json".into(), "b.json".into()]);
+        let (resolved, _) = resolve(&p, dir.path());
+        let names: Vec<_> = resolved.runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Shop API (a.json)", "Shop API (b.json)"]);
+    }
+
+    #[test]
+    fn problems_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "bad.json", "{\"info\": ");
+        write(dir.path(), "ok.json", COLLECTION);
+        write(dir.path(), "env.json", "not json");
+        let p = plan(|r| {
+            r.collection = vec![
+                "missing.json".into(),
+                "none/*.json".into(),
+                "bad.json".into(),
+                "ok.json".into(),
+            ];
+            r.folder = vec!["Smoke".into(), "Regression".into()];
+            r.environment = Some("env.json".into());
+            r.globals = Some("globals.json".into());
+            r.iteration_data = Some("rows.csv".into());
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        let mut lines: Vec<String> = fatal.iter().map(|e| e.render(Naming::Task)).collect();
+        for run in &resolved.runs {
+            lines.extend(run.problems.iter().map(|e| e.render(Naming::Task)));
+        }
+        let text = lines
+            .join("\n")
+            .replace(&dir.path().display().to_string(), "[DIR]");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn uids_need_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let uid = "12345678-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab";
+        let p = plan(|r| {
+            r.collection = vec![uid.into()];
+            r.environment = Some(uid.into());
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty());
+        assert_eq!(resolved.runs[0].source, CollectionSource::Uid(uid.into()));
+        assert_eq!(resolved.environment, Some(Resource::Uid(uid.into())));
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Shop API (v2) — smoke"), "shop-api-v2-smoke");
+        assert_eq!(slug("***"), "collection");
+    }
+}

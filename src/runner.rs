@@ -1,0 +1,452 @@
+//! Runs one collection with the Postman CLI and turns what it leaves behind
+//! into a [`RunResult`].
+//!
+//! Each run gets a private folder (mode 0700, deleted at the end of the
+//! task) holding the CLI's home, its reports, and the variables files that
+//! carry `envVars` and `globalVars`: values there may be secrets, and a
+//! command line is visible to every user of the machine. The CLI's own home
+//! keeps a stored login or a stray profile from changing what it does.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::console::Console;
+use crate::install::InstalledCli;
+use crate::plan::{KeyValue, Plan};
+use crate::process::{ExitKind, ToolCommand};
+use crate::report;
+use crate::resolve::{Resolved, Resource, RunTarget};
+use crate::results::{RunEnd, RunResult};
+
+/// Everything the runs of one task share.
+pub struct Runner<'a> {
+    pub cli: &'a InstalledCli,
+    pub plan: &'a Plan,
+    pub resolved: &'a Resolved,
+    /// The environment every child starts from, secret-bearing variables
+    /// already removed.
+    pub child_env: &'a BTreeMap<OsString, OsString>,
+    /// Where run folders go; deleted by the caller when the task ends.
+    pub private_root: &'a Path,
+    pub console: &'a Console,
+}
+
+/// Files one run writes or reads, all inside its private folder.
+#[derive(Clone, Debug)]
+pub struct RunFiles {
+    pub dir: PathBuf,
+    pub home: PathBuf,
+    pub report_json: PathBuf,
+    pub report_junit: PathBuf,
+    /// The environment with `envVars` merged in, when there are any.
+    pub environment: Option<PathBuf>,
+    /// The globals with `globalVars` merged in, when there are any.
+    pub globals: Option<PathBuf>,
+}
+
+impl RunFiles {
+    pub fn new(dir: PathBuf) -> RunFiles {
+        RunFiles {
+            home: dir.join("home"),
+            report_json: dir.join("report.json"),
+            report_junit: dir.join("junit.xml"),
+            environment: None,
+            globals: None,
+            dir,
+        }
+    }
+}
+
+impl Runner<'_> {
+    pub async fn run(&self, target: &RunTarget, of: usize) -> RunResult {
+        let mut result = RunResult {
+            index: target.index,
+            name: target.name.clone(),
+            collection: target.display.clone(),
+            environment: self.plan.environment.clone(),
+            started_ms: None,
+            duration_ms: None,
+            iterations: 0,
+            requests: 0,
+            cases: Vec::new(),
+            end: RunEnd::Completed,
+            report_dir: PathBuf::new(),
+        };
+        let dir = self.private_root.join(format!("run-{:02}", target.index));
+        let mut files = RunFiles::new(dir);
+        if let Err(e) = self.prepare(&mut files) {
+            result.end = RunEnd::Failed(format!(
+                "cannot prepare the run's folder {}: {e}",
+                files.dir.display()
+            ));
+            return result;
+        }
+        result.report_dir = files.dir.clone();
+
+        let mut cmd = ToolCommand::new(&self.cli.executable);
+        cmd.args(collection_run_args(
+            self.plan,
+            self.resolved,
+            target,
+            &files,
+        ));
+        cmd.envs(self.env_for(&files));
+        cmd.cwd(&self.resolved.working_dir);
+
+        self.console.group_start(&format!(
+            "Collection {} of {of}: {}",
+            target.index, target.name
+        ));
+        self.console.command_line(&cmd.display());
+        let exit = cmd
+            .run(None, |stream, line| self.console.child_line(stream, line))
+            .await;
+        self.console.group_end();
+
+        let exit = match exit {
+            Ok(exit) => exit,
+            Err(e) => {
+                result.end = RunEnd::Failed(e.to_string());
+                return result;
+            }
+        };
+        let tail = || {
+            if exit.tail.is_empty() {
+                "It printed nothing.".to_owned()
+            } else {
+                format!("Its last output:\n{}", exit.tail.join("\n"))
+            }
+        };
+
+        if !files.report_json.is_file() {
+            result.end = RunEnd::Failed(format!(
+                "the Postman CLI {} without writing its report, so the collection did not run. {}",
+                exit.end,
+                tail()
+            ));
+            return result;
+        }
+        let mut paths = target
+            .collection
+            .as_ref()
+            .map(|c| c.request_paths())
+            .unwrap_or_default();
+        paths.extend(report::junit_request_paths(&files.report_junit));
+        match report::read_report(&files.report_json, &paths) {
+            Err(e) => result.end = RunEnd::Failed(e.to_string()),
+            Ok(summary) => {
+                result.started_ms = summary.started_ms;
+                result.duration_ms = summary.duration_ms;
+                result.iterations = summary.iterations;
+                result.requests = summary.requests;
+                result.cases = summary.cases;
+                if let Some(error) = summary.run_error {
+                    result.end = RunEnd::Failed(format!("the run stopped: {error}"));
+                } else if result.requests == 0 {
+                    result.end = RunEnd::Failed(
+                        "the run sent no requests. Check that the collection has requests, that the folder \
+                         setting selects some, and that the iteration count and data file are not empty"
+                            .to_owned(),
+                    );
+                } else if matches!(exit.end, ExitKind::Code(1)) && result.counts().failed == 0 {
+                    // The report is complete, so the results stand; the exit
+                    // code came from something after the run.
+                    self.console.warning(&format!(
+                        "The Postman CLI exited with code 1 after running `{}`, although every test passed. {}",
+                        target.name,
+                        tail()
+                    ));
+                } else if !matches!(exit.end, ExitKind::Code(0 | 1)) {
+                    self.console.warning(&format!(
+                        "The Postman CLI {} after writing its report for `{}`. {}",
+                        exit.end,
+                        target.name,
+                        tail()
+                    ));
+                }
+            }
+        }
+        result
+    }
+
+    /// Creates the run folder and the variables files.
+    fn prepare(&self, files: &mut RunFiles) -> std::io::Result<()> {
+        create_private_dir(&files.dir)?;
+        create_private_dir(&files.home)?;
+        if let Some(passphrase) = &self.plan.ssl_client_passphrase {
+            // The CLI merges `run.*` options from the profile in its home
+            // into the command's options; this keeps the passphrase off
+            // the command line.
+            let dir = files.home.join(".postman");
+            create_private_dir(&dir)?;
+            let rc = serde_json::json!({"run": {"sslClientPassphrase": passphrase.expose()}});
+            write_private(&dir.join("postmanrc"), rc.to_string().as_bytes())?;
+        }
+        let env_file = match &self.resolved.environment {
+            Some(Resource::Uid(_)) => None,
+            Some(Resource::File(p)) => Some(p.as_path()),
+            None => None,
+        };
+        let env_mergeable = !matches!(self.resolved.environment, Some(Resource::Uid(_)));
+        if !self.plan.env_vars.is_empty() && env_mergeable {
+            let path = files.dir.join("environment.json");
+            write_variables(
+                env_file,
+                &self.plan.env_vars,
+                "postman-cli-task envVars",
+                &path,
+            )?;
+            files.environment = Some(path);
+        }
+        if !self.plan.global_vars.is_empty() {
+            let path = files.dir.join("globals.json");
+            write_variables(
+                self.resolved.globals.as_deref(),
+                &self.plan.global_vars,
+                "postman-cli-task globalVars",
+                &path,
+            )?;
+            files.globals = Some(path);
+        }
+        Ok(())
+    }
+
+    fn env_for(&self, files: &RunFiles) -> BTreeMap<OsString, OsString> {
+        let mut env = self.child_env.clone();
+        env.insert("HOME".into(), files.home.clone().into());
+        if cfg!(windows) {
+            env.insert("USERPROFILE".into(), files.home.clone().into());
+        }
+        // The task chooses the version; the CLI's daily update check would
+        // only add a network call (and a banner) to every run.
+        env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
+        env
+    }
+}
+
+/// The `postman collection run` arguments for one run. Pure, so the exact
+/// command line is easy to check.
+pub fn collection_run_args(
+    plan: &Plan,
+    resolved: &Resolved,
+    target: &RunTarget,
+    files: &RunFiles,
+) -> Vec<String> {
+    let mut args = vec![
+        "collection".to_owned(),
+        "run".to_owned(),
+        target.source.arg(),
+    ];
+    let path = |p: &Path| p.display().to_string();
+    match (&files.environment, &resolved.environment) {
+        (Some(merged), _) => args.extend(["-e".into(), path(merged)]),
+        (None, Some(env)) => args.extend(["-e".into(), env.arg()]),
+        (None, None) => {}
+    }
+    match (&files.globals, &resolved.globals) {
+        (Some(merged), _) => args.extend(["-g".into(), path(merged)]),
+        (None, Some(g)) => args.extend(["-g".into(), path(g)]),
+        (None, None) => {}
+    }
+    if let Some(data) = &resolved.iteration_data {
+        args.extend(["-d".into(), path(data)]);
+    }
+    if let Some(n) = plan.iteration_count {
+        args.extend(["-n".into(), n.to_string()]);
+    }
+    for folder in &plan.folders {
+        args.extend(["-i".into(), folder.clone()]);
+    }
+    if files.environment.is_none() {
+        // Only an environment given by UID lands here; its variables are
+        // checked for secrets before the run.
+        for kv in &plan.env_vars {
+            args.extend(["--env-var".into(), kv.to_arg()]);
+        }
+    }
+    if plan.bail {
+        args.push("--bail".into());
+    }
+    let mut number = |flag: &str, value: Option<u64>| {
+        if let Some(v) = value {
+            args.extend([flag.to_owned(), v.to_string()]);
+        }
+    };
+    number("--timeout", plan.timeout_ms);
+    number("--timeout-request", plan.timeout_request_ms);
+    number("--timeout-script", plan.timeout_script_ms);
+    number("--delay-request", plan.delay_request_ms);
+    if plan.insecure {
+        args.push("--insecure".into());
+    }
+    if plan.ignore_redirects {
+        args.push("--ignore-redirects".into());
+    }
+    args.extend(["--working-dir".into(), path(&resolved.working_dir)]);
+    if let Some(p) = &resolved.ssl_client_cert {
+        args.extend(["--ssl-client-cert".into(), path(p)]);
+    }
+    if let Some(p) = &resolved.ssl_client_key {
+        args.extend(["--ssl-client-key".into(), path(p)]);
+    }
+    if let Some(p) = &resolved.ssl_extra_ca_certs {
+        args.extend(["--ssl-extra-ca-certs".into(), path(p)]);
+    }
+    args.extend([
+        "--reporters".into(),
+        "cli,json,junit".into(),
+        "--reporter-json-export".into(),
+        path(&files.report_json),
+        // Bodies and headers can be large and can hold credentials; the
+        // task reads only names, statuses and timings.
+        "--reporter-json-omitAllHeadersAndBody".into(),
+        "--reporter-junit-export".into(),
+        path(&files.report_junit),
+    ]);
+    args.extend(plan.extra_args.iter().cloned());
+    args
+}
+
+/// Writes an environment or globals file: the given one (if any) with
+/// `vars` set on top, as `--env-var`/`--global-var` would set them.
+fn write_variables(
+    base: Option<&Path>,
+    vars: &[KeyValue],
+    name: &str,
+    dest: &Path,
+) -> std::io::Result<()> {
+    let mut doc = match base {
+        Some(p) => {
+            let bytes = std::fs::read(p)?;
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            serde_json::from_slice(bytes).map_err(std::io::Error::other)?
+        }
+        None => serde_json::json!({"name": name, "values": []}),
+    };
+    let values = doc
+        .get_mut("values")
+        .and_then(|v| v.as_array_mut())
+        .ok_or_else(|| std::io::Error::other("the file has no `values` list"))?;
+    for kv in vars {
+        let existing = values
+            .iter_mut()
+            .find(|v| v.get("key").and_then(|k| k.as_str()) == Some(kv.key.as_str()));
+        match existing {
+            Some(entry) => {
+                entry["value"] = kv.value.clone().into();
+                entry["enabled"] = true.into();
+            }
+            None => values.push(serde_json::json!({
+                "key": kv.key, "value": kv.value, "type": "default", "enabled": true
+            })),
+        }
+    }
+    write_private(
+        dest,
+        serde_json::to_string(&doc)
+            .map_err(std::io::Error::other)?
+            .as_bytes(),
+    )
+}
+
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    std::io::Write::write_all(&mut options.open(path)?, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::{ExtraArgs, Naming, RawInputs};
+
+    #[test]
+    fn command_line_for_a_full_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("c.json"),
+            r#"{"info":{"name":"C"},"item":[{"name":"Smoke","item":[]}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("env.json"),
+            r#"{"values":[{"key":"a","value":"1"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(root.join("rows.csv"), "a\n1\n").unwrap();
+        let raw = RawInputs {
+            naming: Some(Naming::Task),
+            collection: vec!["c.json".into()],
+            environment: Some("env.json".into()),
+            iteration_data: Some("rows.csv".into()),
+            iteration_count: Some("2".into()),
+            folder: vec!["Smoke".into()],
+            env_vars: vec!["token=$ecret".into()],
+            bail: Some("true".into()),
+            timeout_request: Some("5000".into()),
+            insecure: Some("true".into()),
+            additional_arguments: ExtraArgs::Quoted("--verbose".into()),
+            ..Default::default()
+        };
+        let plan = crate::plan::build(&raw).unwrap();
+        let (resolved, fatal) = crate::resolve::resolve(&plan, root);
+        assert!(fatal.is_empty());
+        let mut files = RunFiles::new(root.join("run-01"));
+        files.environment = Some(root.join("run-01/environment.json"));
+        let args = collection_run_args(&plan, &resolved, &resolved.runs[0], &files).join(" ");
+        let args = args.replace(&root.display().to_string(), "[DIR]");
+        assert!(!args.contains("$ecret"), "{args}");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json,junit --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --reporter-junit-export [DIR]/run-01/junit.xml --verbose");
+    }
+
+    #[test]
+    fn variables_merge_over_the_given_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("env.json");
+        std::fs::write(&base, r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false},{"key":"b","value":"2"}]}"#).unwrap();
+        let out = dir.path().join("merged.json");
+        let vars = [
+            KeyValue {
+                key: "a".into(),
+                value: "x".into(),
+            },
+            KeyValue {
+                key: "c".into(),
+                value: "y=z".into(),
+            },
+        ];
+        write_variables(Some(&base), &vars, "n", &out).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({"name":"staging","values":[
+                {"key":"a","value":"x","enabled":true},{"key":"b","value":"2"},
+                {"key":"c","value":"y=z","type":"default","enabled":true}]})
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}

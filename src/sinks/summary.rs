@@ -1,0 +1,221 @@
+//! The markdown build summary: one table row per collection run, then the
+//! failures (request › test › message), then anything that stopped a run.
+//!
+//! Everything that comes from a collection or a server is escaped, so a
+//! request name cannot break the table or inject HTML into the build page.
+
+use std::fmt::Write as _;
+
+use crate::results::{Counts, FailureKind, RunEnd, RunResult, Status};
+
+/// How many failures the summary lists before it only counts the rest; the
+/// Tests tab has all of them.
+pub const MAX_LISTED_FAILURES: usize = 50;
+
+pub struct SummaryInput<'a> {
+    pub title: &'a str,
+    pub runs: &'a [RunResult],
+    /// Rendered errors that stopped collections from running.
+    pub problems: &'a [String],
+    pub cli_version: Option<&'a str>,
+}
+
+pub fn render(input: &SummaryInput<'_>) -> String {
+    let mut md = String::new();
+    let total = input
+        .runs
+        .iter()
+        .fold(Counts::default(), |acc, r| acc.plus(r.counts()));
+    let failed_runs = input.runs.iter().filter(|r| r.failed()).count();
+    let ok = failed_runs == 0 && input.problems.is_empty();
+    let _ = writeln!(
+        md,
+        "### {} {}: {}",
+        if ok { "✅" } else { "❌" },
+        escape(input.title),
+        headline(input.runs.len(), failed_runs, total, input.problems.len())
+    );
+    md.push('\n');
+
+    if !input.runs.is_empty() {
+        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Errors | Duration |\n");
+        md.push_str("|---|---|---|---:|---:|---:|---:|---:|\n");
+        for run in input.runs {
+            let a = run.assertion_counts();
+            let errors = run
+                .cases
+                .iter()
+                .filter(|c| {
+                    c.failure()
+                        .is_some_and(|f| f.kind != FailureKind::Assertion)
+                })
+                .count()
+                + usize::from(run.end != RunEnd::Completed);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                if run.failed() { "❌" } else { "✅" },
+                escape(&run.name),
+                run.environment
+                    .as_deref()
+                    .map(escape)
+                    .unwrap_or_else(|| "—".into()),
+                run.requests,
+                a.passed,
+                a.failed,
+                errors,
+                run.duration_ms.map(duration).unwrap_or_else(|| "—".into()),
+            );
+        }
+        md.push('\n');
+    }
+
+    let failing: Vec<&RunResult> = input.runs.iter().filter(|r| r.failed()).collect();
+    if !failing.is_empty() {
+        md.push_str("#### Failures\n\n");
+        let mut listed = 0;
+        let mut unlisted = 0;
+        for run in failing {
+            let _ = writeln!(md, "**{}**\n", escape(&run.name));
+            if let RunEnd::Failed(reason) = &run.end {
+                let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+            }
+            for case in &run.cases {
+                let Status::Failed(f) = &case.status else {
+                    continue;
+                };
+                if listed >= MAX_LISTED_FAILURES {
+                    unlisted += 1;
+                    continue;
+                }
+                listed += 1;
+                let _ = writeln!(
+                    md,
+                    "- {} › {}",
+                    escape(&run.case_title(case)),
+                    escape(&f.message)
+                );
+            }
+            md.push('\n');
+        }
+        if unlisted > 0 {
+            let _ = writeln!(
+                md,
+                "…and {unlisted} more failures, not listed here; the Tests tab has all {}.\n",
+                listed + unlisted
+            );
+        }
+    }
+
+    if !input.problems.is_empty() {
+        md.push_str("#### Not run\n\n");
+        for p in input.problems {
+            let _ = writeln!(md, "- {}", escape(p));
+        }
+        md.push('\n');
+    }
+
+    let _ = writeln!(
+        md,
+        "<sub>Postman CLI {} · postman-cli-task {}</sub>",
+        input
+            .cli_version
+            .map(escape)
+            .unwrap_or_else(|| "not installed".into()),
+        env!("CARGO_PKG_VERSION")
+    );
+    md
+}
+
+fn headline(runs: usize, failed_runs: usize, total: Counts, problems: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![plural(runs, "collection run", "collection runs")];
+    parts.push(format!("{} passed", plural(total.passed, "test", "tests")));
+    if total.failed > 0 {
+        parts.push(format!("{} failed", total.failed));
+    }
+    if total.skipped > 0 {
+        parts.push(format!("{} skipped", total.skipped));
+    }
+    if failed_runs > 0 && total.failed == 0 {
+        parts.push(format!(
+            "{} did not complete",
+            plural(failed_runs, "run", "runs")
+        ));
+    }
+    if problems > 0 {
+        parts.push(plural(problems, "input error", "input errors"));
+    }
+    parts.join(", ")
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
+
+/// Escapes text for a markdown table cell or list item: markdown's
+/// punctuation gets a backslash, HTML's angle brackets become entities, and
+/// line breaks become spaces.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sinks::junit::tests::sample_runs;
+
+    #[test]
+    fn summary_of_passing_and_failing_runs() {
+        let runs = sample_runs();
+        let problems = vec![
+            "input `collection`: file `missing.json` does not exist. Check the path.".to_owned(),
+        ];
+        insta::assert_snapshot!(render(&SummaryInput {
+            title: "Postman",
+            runs: &runs,
+            problems: &problems,
+            cli_version: Some("1.62.0"),
+        }));
+    }
+
+    #[test]
+    fn summary_of_a_clean_run() {
+        let mut runs = sample_runs();
+        runs.truncate(1);
+        runs[0].cases.retain(|c| c.failure().is_none());
+        runs[0].iterations = 1;
+        insta::assert_snapshot!(render(&SummaryInput {
+            title: "Postman",
+            runs: &runs,
+            problems: &[],
+            cli_version: Some("1.62.0"),
+        }));
+    }
+
+    #[test]
+    fn hostile_names_stay_inside_their_cell() {
+        assert_eq!(escape("a|b\n<script>*x*"), "a\\|b &lt;script&gt;\\*x\\*");
+    }
+}

@@ -1,0 +1,53 @@
+//! The report a person reads at a terminal after `postman-cli-task run`:
+//! a line per collection run, the failures, and where the files are.
+
+use std::fmt::Write as _;
+
+use crate::app::Outcome;
+use crate::results::{RunEnd, Status};
+
+pub fn render(out: &Outcome) -> String {
+    let mut text = String::new();
+    if !out.runs.is_empty() {
+        text.push('\n');
+    }
+    for run in &out.runs {
+        let c = run.counts();
+        let mark = if run.failed() { "FAIL" } else { "PASS" };
+        let _ = write!(
+            text,
+            "{mark} {}  {} requests, {} tests, {} failed",
+            run.name, run.requests, c.total, c.failed
+        );
+        if c.skipped > 0 {
+            let _ = write!(text, ", {} skipped", c.skipped);
+        }
+        if let Some(ms) = run.duration_ms {
+            let _ = write!(text, "  ({ms} ms)");
+        }
+        text.push('\n');
+        if let RunEnd::Failed(reason) = &run.end {
+            for (i, line) in reason.lines().enumerate() {
+                let _ = writeln!(
+                    text,
+                    "     {}{line}",
+                    if i == 0 { "did not complete: " } else { "  " }
+                );
+            }
+        }
+        for case in &run.cases {
+            if let Status::Failed(f) = &case.status {
+                let _ = writeln!(text, "     ✗ {}: {}", run.case_title(case), f.message);
+            }
+        }
+    }
+    text.push('\n');
+    let _ = writeln!(text, "{}", out.headline());
+    if let Some(p) = &out.junit {
+        let _ = writeln!(text, "JUnit:   {}", p.display());
+    }
+    if let Some(p) = &out.summary {
+        let _ = writeln!(text, "Summary: {}", p.display());
+    }
+    text
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the task run the way the Azure Pipelines agent runs it
+//! (`node launcher.js` with the agent's environment), its output read with the
+//! agent's logging-command grammar. `support` holds the agent emulation and
+//! test servers; `harness` tests that emulation itself; `e2e` sets up jobs
+//! that run the real Postman CLI.
+
+mod bad_inputs;
+mod collection_runs;
+mod e2e;
+mod harness;
+mod support;

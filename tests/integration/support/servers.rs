@@ -1,0 +1,278 @@
+//! Small HTTP servers for tests, each on 127.0.0.1 with a port of its own:
+//! [`TargetApi`], an API under test for collections to call, and
+//! [`CloudSink`], which stands in for every Postman cloud service so the
+//! real Postman CLI never reaches the internet. Each runs on a background
+//! thread with its own Tokio runtime, records every request, and stops when
+//! dropped.
+
+use std::collections::BTreeMap;
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// A request as a server received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path_and_query: String,
+    /// Header names are lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The path without its query string.
+    pub fn path(&self) -> &str {
+        self.path_and_query.split('?').next().unwrap_or_default()
+    }
+}
+
+/// Which routes a server answers.
+#[derive(Clone, Copy)]
+enum Role {
+    Target,
+    Sink,
+}
+
+struct Shared {
+    role: Role,
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+/// The common part: a listener, a recording handler and a stop signal.
+struct Server {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(role: Role) -> Server {
+        // Bind before the thread starts so the port is known and listening
+        // by the time start() returns.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("make the listener non-blocking");
+        let addr = listener.local_addr().expect("listener address");
+        let shared = Arc::new(Shared {
+            role,
+            requests: Mutex::new(Vec::new()),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("build the server runtime");
+            runtime.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).expect("adopt the listener");
+                // Not a graceful shutdown: a client that keeps a connection
+                // open (a leaked CLI process, say) must not block drop().
+                tokio::select! {
+                    served = axum::serve(listener, app).into_future() => served.expect("serve"),
+                    _ = stopped => {}
+                }
+            });
+        });
+        Server {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().expect("request log").clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let recorded = RecordedRequest {
+        method: parts.method.to_string(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "/".to_string()),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    shared
+        .requests
+        .lock()
+        .expect("request log")
+        .push(recorded.clone());
+    match shared.role {
+        Role::Target => target_route(&parts.method, &recorded).await,
+        Role::Sink => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+async fn target_route(method: &Method, request: &RecordedRequest) -> Response {
+    let path = request.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (&Method::GET, ["ok"]) => Json(json!({ "ok": true })).into_response(),
+        (_, ["status", code]) => match code.parse().ok().and_then(|c| StatusCode::from_u16(c).ok())
+        {
+            // These statuses carry no body.
+            Some(status)
+                if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED =>
+            {
+                status.into_response()
+            }
+            Some(status) => (status, Json(json!({ "status": status.as_u16() }))).into_response(),
+            None => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "bad status code" })),
+            )
+                .into_response(),
+        },
+        (&Method::GET, ["inject"]) => Json(json!({
+            "note": "##vso[task.setvariable variable=pwned]x",
+            "status": "##vso[task.complete result=Failed;]boom",
+            "log": "##[error]spoof",
+        }))
+        .into_response(),
+        (_, ["echo"]) => {
+            let headers: BTreeMap<&str, &str> = request
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            Json(json!({
+                "method": request.method,
+                "path": request.path_and_query,
+                "headers": headers,
+                "body": request.body_text(),
+            }))
+            .into_response()
+        }
+        (&Method::GET, ["slow", ms]) => match ms.parse::<u64>() {
+            Ok(ms) => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Json(json!({ "slept_ms": ms })).into_response()
+            }
+            Err(_) => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "bad delay" })),
+            )
+                .into_response(),
+        },
+        _ => (StatusCode::NOT_FOUND, Json(Value::from("not found"))).into_response(),
+    }
+}
+
+/// An API under test. Routes: `GET /ok`; `ANY /status/{code}`; `GET /inject`
+/// (a body whose strings hold logging commands); `ANY /echo` (method,
+/// headers and body echoed as JSON); `GET /slow/{ms}`.
+pub struct TargetApi(Server);
+
+impl TargetApi {
+    pub fn start() -> TargetApi {
+        TargetApi(Server::start(Role::Target))
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.0.base_url()
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.0.requests()
+    }
+}
+
+/// Stands in for the Postman cloud: answers every request 204 and records it.
+pub struct CloudSink(Server);
+
+/// The Postman CLI's base-URL variables, all pointed at a [`CloudSink`].
+const CLI_BASE_URL_VARIABLES: &[&str] = &[
+    "POSTMAN_GATEWAY_BASE_URL",
+    "POSTMAN_API_BASE_URL",
+    "ARS_CLI_BASE_URL",
+    "POSTMAN_ANALYTICS_BASE_URL",
+    "POSTMAN_IDENTITY_BASE_URL",
+    "POSTMAN_IAPUB_BASE_URL",
+    "POSTMAN_AUTHN_BASE_URL",
+    "POSTMAN_PACKMAN_BASE_URL",
+    "POSTMAN_RUNTIME_AGENT_BASE_URL",
+];
+
+impl CloudSink {
+    pub fn start() -> CloudSink {
+        CloudSink(Server::start(Role::Sink))
+    }
+
+    pub fn base_url(&self) -> String {
+        self.0.base_url()
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.0.requests()
+    }
+
+    /// Environment for the agent (`AgentJob::agent_env`) that sends every
+    /// Postman CLI service call here.
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        CLI_BASE_URL_VARIABLES
+            .iter()
+            .map(|name| (name.to_string(), self.base_url()))
+            .collect()
+    }
+}
