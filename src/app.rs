@@ -18,6 +18,7 @@ use crate::http::HttpSettings;
 use crate::inputs::{Field, RawInputs};
 use crate::install::{self, InstallRequest, InstalledCli, platform::Platform};
 use crate::plan::{self, InputError, InputErrorKind, Plan};
+use crate::process::Cancel;
 use crate::resolve::{self, Resource};
 use crate::results::{Counts, RunEnd, RunResult, Status};
 use crate::runner::Runner;
@@ -36,6 +37,8 @@ pub struct Context {
     pub tools_dir: PathBuf,
     /// Where the private per-run folders are created (and deleted).
     pub scratch_dir: PathBuf,
+    /// Set when the agent cancels the job (or Ctrl+C on a terminal).
+    pub cancel: Cancel,
 }
 
 /// What happened, for the caller to turn into a task result or exit code.
@@ -50,6 +53,8 @@ pub struct Outcome {
     pub junit: Option<PathBuf>,
     pub summary: Option<PathBuf>,
     pub fail_on_test_failure: bool,
+    /// The task was cancelled; what finished is still published.
+    pub cancelled: bool,
 }
 
 impl Outcome {
@@ -70,6 +75,9 @@ impl Outcome {
     pub fn headline(&self) -> String {
         let c = self.counts();
         let mut parts = Vec::new();
+        if self.cancelled {
+            parts.push("cancelled".into());
+        }
         if !self.input_errors.is_empty() {
             parts.push(plural(
                 self.input_errors.len(),
@@ -195,7 +203,15 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         return out;
     }
 
-    let cli = match install_cli(ctx, &plan).await {
+    let installed = tokio::select! {
+        installed = install_cli(ctx, &plan) => installed,
+        _ = ctx.cancel.cancelled() => {
+            out.cancelled = true;
+            finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+            return out;
+        }
+    };
+    let cli = match installed {
         Ok(cli) => cli,
         Err(message) => {
             console.error(&message);
@@ -240,9 +256,14 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         child_env: &child_env,
         private_root: scratch.path(),
         console,
+        cancel: &ctx.cancel,
     };
     let total = resolved.runs.len();
     for (done, target) in resolved.runs.iter().enumerate() {
+        if ctx.cancel.is_cancelled() {
+            out.cancelled = true;
+            break;
+        }
         console.progress(
             (30 + done * 70 / total.max(1)) as u8,
             &format!("Running {}", target.name),
@@ -254,8 +275,18 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             continue;
         }
         let result = runner.run(target, total).await;
-        if let RunEnd::Failed(reason) = &result.end {
-            console.error(&format!("Collection `{}`: {reason}", result.name));
+        match &result.end {
+            RunEnd::Failed(reason) => {
+                console.error(&format!("Collection `{}`: {reason}", result.name))
+            }
+            RunEnd::Aborted => {
+                console.warning(&format!(
+                    "Collection `{}` was cut short: the task was cancelled.",
+                    result.name
+                ));
+                out.cancelled = true;
+            }
+            RunEnd::Completed => {}
         }
         out.runs.push(result);
     }
@@ -437,7 +468,8 @@ fn summary_file_stem(title: &str) -> String {
 /// The task's result, as the agent should see it.
 pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
     use crate::azure::vso::TaskResult;
-    if !out.input_errors.is_empty()
+    if out.cancelled
+        || !out.input_errors.is_empty()
         || out.install_error.is_some()
         || out.incomplete_runs() > 0
         || out.runs.is_empty()

@@ -13,7 +13,7 @@ use crate::azure::vso::{self, TaskResult};
 use crate::console::Console;
 use crate::exit_code;
 use crate::inputs::{ExtraArgs, Naming, RawInputs};
-use crate::plan::VersionSpec;
+use crate::process::Cancel;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,7 +21,7 @@ use crate::plan::VersionSpec;
     version,
     about = "Run Postman collections with the real Postman CLI, in Azure Pipelines or on your machine.",
     after_help = "Exit codes of `run`: 0 all tests passed; 1 tests failed; 2 bad input; \
-                  3 the Postman CLI could not be installed; 4 a collection run did not complete; 101 internal error."
+                  3 the Postman CLI could not be installed; 4 a collection run did not complete; 130 interrupted; 101 internal error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -217,6 +217,7 @@ async fn run_task() -> i32 {
         .unwrap_or_else(std::env::temp_dir);
     let ctx = Context {
         console: console.clone(),
+        cancel: cancel_on_signals(),
         default_reports_dir: temp.join("postman-cli-task"),
         tools_dir: app::tools_dir(&env),
         scratch_dir: temp,
@@ -239,6 +240,7 @@ async fn run_cli(args: RunArgs) -> i32 {
     }
     let ctx = Context {
         console: console.clone(),
+        cancel: cancel_on_signals(),
         default_reports_dir: cwd.join("postman-cli-task-reports"),
         tools_dir: app::tools_dir(&env),
         scratch_dir: std::env::temp_dir(),
@@ -250,8 +252,42 @@ async fn run_cli(args: RunArgs) -> i32 {
     cli_exit_code(&out)
 }
 
+/// The agent cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then
+/// killing (to the launcher, which passes them on). Either signal stops the
+/// running CLI; what finished is then published within that window.
+fn cancel_on_signals() -> Cancel {
+    let (canceller, cancel) = Cancel::new();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        canceller.cancel();
+        // Hold the sender: dropping it would make waiting tasks think no
+        // cancellation can come.
+        std::future::pending::<()>().await;
+    });
+    cancel
+}
+
 pub fn cli_exit_code(out: &Outcome) -> i32 {
-    if !out.input_errors.is_empty() {
+    if out.cancelled {
+        exit_code::CANCELLED
+    } else if !out.input_errors.is_empty() {
         exit_code::INPUT_ERROR
     } else if out.install_error.is_some() {
         exit_code::INSTALL_FAILED
@@ -363,7 +399,6 @@ async fn install_only(args: InstallArgs) -> i32 {
         }
         Err(e) => {
             console.error(&format!("The Postman CLI could not be installed: {e}"));
-            let _ = VersionSpec::Latest;
             exit_code::INSTALL_FAILED
         }
     }

@@ -18,5 +18,8 @@ pub const INSTALL_FAILED: i32 = 3;
 /// A collection run did not complete: the CLI failed before writing its
 /// report, ran no requests, or stopped on a fatal error.
 pub const RUN_FAILED: i32 = 4;
+/// Interrupted (Ctrl+C or SIGTERM); what finished was still reported.
+/// The shell convention for SIGINT.
+pub const CANCELLED: i32 = 130;
 /// A bug in postman-cli-task.
 pub const INTERNAL_ERROR: i32 = 101;

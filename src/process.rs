@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::console::Stream;
 
@@ -26,6 +26,42 @@ pub struct ToolCommand {
     args: Vec<OsString>,
     env: BTreeMap<OsString, OsString>,
     cwd: Option<PathBuf>,
+}
+
+/// Cancellation, shared by everything a task run starts: set once (the
+/// agent cancelled the job), seen by every waiting tool.
+#[derive(Clone, Debug)]
+pub struct Cancel {
+    rx: watch::Receiver<bool>,
+}
+
+/// The side that cancels.
+#[derive(Debug)]
+pub struct Canceller(watch::Sender<bool>);
+
+impl Canceller {
+    pub fn cancel(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Cancel {
+    pub fn new() -> (Canceller, Cancel) {
+        let (tx, rx) = watch::channel(false);
+        (Canceller(tx), Cancel { rx })
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.rx.borrow()
+    }
+
+    /// Resolves when cancelled; never, if the canceller is gone first.
+    pub async fn cancelled(&self) {
+        let mut rx = self.rx.clone();
+        if rx.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -42,6 +78,8 @@ pub enum ExitKind {
     Signal(i32),
     /// Killed by us after the time limit.
     TimedOut,
+    /// Killed by us because the task was cancelled.
+    Cancelled,
 }
 
 impl ExitKind {
@@ -56,6 +94,7 @@ impl std::fmt::Display for ExitKind {
             ExitKind::Code(c) => write!(f, "exited with code {c}"),
             ExitKind::Signal(s) => write!(f, "was killed by signal {s}"),
             ExitKind::TimedOut => write!(f, "was stopped after its time limit"),
+            ExitKind::Cancelled => write!(f, "was stopped because the task was cancelled"),
         }
     }
 }
@@ -127,10 +166,11 @@ impl ToolCommand {
     }
 
     /// Runs to completion, calling `on_line` for every line printed, and
-    /// kills the tool if it outlives `limit`.
+    /// kills the tool if it outlives `limit` or the task is cancelled.
     pub async fn run(
         &self,
         limit: Option<Duration>,
+        cancel: &Cancel,
         mut on_line: impl FnMut(Stream, &str),
     ) -> Result<ToolExit, ToolError> {
         let mut cmd = tokio::process::Command::new(&self.program);
@@ -169,6 +209,7 @@ impl ToolCommand {
         tokio::pin!(sleep);
 
         let mut timed_out = false;
+        let mut cancelled = false;
         let mut streams_open = true;
         let mut status = None;
         // A grandchild that inherited the pipes can keep them open after the
@@ -187,8 +228,12 @@ impl ToolCommand {
                     }
                     None => streams_open = false,
                 },
-                _ = &mut sleep, if !timed_out && status.is_none() => {
+                _ = &mut sleep, if !timed_out && !cancelled && status.is_none() => {
                     timed_out = true;
+                    let _ = child.start_kill();
+                }
+                _ = cancel.cancelled(), if !cancelled && !timed_out && status.is_none() => {
+                    cancelled = true;
                     let _ = child.start_kill();
                 }
                 exit = child.wait(), if status.is_none() => {
@@ -203,6 +248,7 @@ impl ToolCommand {
         }
         let end = match status {
             _ if timed_out => ExitKind::TimedOut,
+            _ if cancelled => ExitKind::Cancelled,
             Some(s) => exit_kind(s),
             None => unreachable!("the loop ends only after the tool exits"),
         };
@@ -282,7 +328,7 @@ mod tests {
     async fn lines_exit_codes_and_tail() {
         let mut seen = Vec::new();
         let exit = sh("printf 'a\\r\\nb\\n'; echo c >&2; printf 'no newline'; exit 3")
-            .run(None, |s, l| seen.push((s, l.to_owned())))
+            .run(None, &never(), |s, l| seen.push((s, l.to_owned())))
             .await
             .unwrap();
         assert_eq!(exit.end, ExitKind::Code(3));
@@ -301,7 +347,9 @@ mod tests {
         let mut seen = Vec::new();
         let mut c = sh("env | sort");
         c.env("ONLY_THIS", "1");
-        c.run(None, |_, l| seen.push(l.to_owned())).await.unwrap();
+        c.run(None, &never(), |_, l| seen.push(l.to_owned()))
+            .await
+            .unwrap();
         assert!(seen.iter().any(|l| l == "ONLY_THIS=1"));
         assert!(!seen.iter().any(|l| l.starts_with("HOME=")), "{seen:?}");
     }
@@ -309,11 +357,26 @@ mod tests {
     #[tokio::test]
     async fn a_tool_past_its_limit_is_killed() {
         let exit = sh("echo started; exec sleep 30")
-            .run(Some(Duration::from_millis(200)), |_, _| {})
+            .run(Some(Duration::from_millis(200)), &never(), |_, _| {})
             .await
             .unwrap();
         assert_eq!(exit.end, ExitKind::TimedOut);
         assert_eq!(exit.tail, ["started"]);
+    }
+
+    #[tokio::test]
+    async fn cancelling_stops_the_tool() {
+        let (canceller, cancel) = Cancel::new();
+        let exit = sh("echo started; exec sleep 30")
+            .run(None, &cancel, |_, _| canceller.cancel())
+            .await
+            .unwrap();
+        assert_eq!(exit.end, ExitKind::Cancelled);
+        assert!(cancel.is_cancelled());
+    }
+
+    fn never() -> Cancel {
+        Cancel::new().1
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub enum RunEnd {
     Completed,
     /// The run started but did not complete; the reason says why.
     Failed(String),
+    /// The task was cancelled while this run was going.
+    Aborted,
 }
 
 #[derive(Clone, Debug)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::console::Console;
 use crate::install::InstalledCli;
 use crate::plan::{KeyValue, Plan};
-use crate::process::{ExitKind, ToolCommand};
+use crate::process::{Cancel, ExitKind, ToolCommand};
 use crate::report;
 use crate::resolve::{Resolved, Resource, RunTarget};
 use crate::results::{RunEnd, RunResult};
@@ -30,6 +30,7 @@ pub struct Runner<'a> {
     /// Where run folders go; deleted by the caller when the task ends.
     pub private_root: &'a Path,
     pub console: &'a Console,
+    pub cancel: &'a Cancel,
 }
 
 /// Files one run writes or reads, all inside its private folder.
@@ -100,7 +101,9 @@ impl Runner<'_> {
         ));
         self.console.command_line(&cmd.display());
         let exit = cmd
-            .run(None, |stream, line| self.console.child_line(stream, line))
+            .run(None, self.cancel, |stream, line| {
+                self.console.child_line(stream, line)
+            })
             .await;
         self.console.group_end();
 
@@ -111,6 +114,10 @@ impl Runner<'_> {
                 return result;
             }
         };
+        if exit.end == ExitKind::Cancelled {
+            result.end = RunEnd::Aborted;
+            return result;
+        }
         let tail = || {
             if exit.tail.is_empty() {
                 "It printed nothing.".to_owned()

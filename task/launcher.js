@@ -71,16 +71,17 @@ function main() {
     }
   }
 
-  const child = childProcess.spawn(binary, ['task'], {
-    stdio: 'inherit',
-    env: process.env,
-    windowsHide: true,
-  });
-
   // The agent cancels by signalling this process only (SIGINT, then SIGTERM,
   // then a kill), so pass each signal on; the binary stops its children and
-  // publishes what finished.
+  // publishes what finished. The listeners go in before the spawn: a signal
+  // arriving in between would otherwise kill node and orphan the binary.
+  let child = null;
+  let pending = null;
   const forward = function (signal) {
+    if (child === null) {
+      pending = signal;
+      return;
+    }
     if (child.exitCode === null && child.signalCode === null) {
       try {
         child.kill(signal);
@@ -91,6 +92,15 @@ function main() {
   };
   process.on('SIGINT', function () { forward('SIGINT'); });
   process.on('SIGTERM', function () { forward('SIGTERM'); });
+
+  child = childProcess.spawn(binary, ['task'], {
+    stdio: 'inherit',
+    env: process.env,
+    windowsHide: true,
+  });
+  if (pending !== null) {
+    forward(pending);
+  }
 
   child.on('error', function (err) {
     fail('Could not start ' + binary + ': ' + err.message);

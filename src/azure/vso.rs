@@ -192,11 +192,60 @@ pub fn section(title: &str) -> String {
 /// command in it: `##vso[` becomes `##_vso[` (as task-lib's external-output
 /// filter does) and formatting markers `##[` become `##_[`, so a response
 /// body cannot fake an error line or close our log groups either.
+///
+/// The agent looks for `##vso[` with .NET's culture-sensitive
+/// `string.IndexOf`, which skips zero-width characters such as a soft
+/// hyphen; so a marker with such characters between its letters counts too.
 pub fn neutralize(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.contains("##") {
+    if !line.contains('#') {
         return std::borrow::Cow::Borrowed(line);
     }
-    std::borrow::Cow::Owned(line.replace("##vso[", "##_vso[").replace("##[", "##_["))
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    // Index of the next character the agent's match would not skip.
+    let next = |from: usize| (from..chars.len()).find(|&k| !is_ignorable(chars[k].1));
+    let spells = |from: usize, word: &str| {
+        let mut at = from;
+        for want in word.chars() {
+            match next(at) {
+                Some(k) if chars[k].1 == want => at = k + 1,
+                _ => return false,
+            }
+        }
+        true
+    };
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut copied = 0;
+    for i in 0..chars.len() {
+        if chars[i].1 != '#' {
+            continue;
+        }
+        let Some(j) = next(i + 1).filter(|&j| chars[j].1 == '#') else {
+            continue;
+        };
+        if spells(j + 1, "vso[") || spells(j + 1, "[") {
+            let cut = chars[j].0 + 1;
+            if cut > copied {
+                out.push_str(&line[copied..cut]);
+                out.push('_');
+                copied = cut;
+            }
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    out.push_str(&line[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Characters a culture-sensitive .NET comparison ignores: Unicode's
+/// default-ignorable code points.
+fn is_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0xAD | 0x34F | 0x61C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
 }
 
 /// Makes text safe to embed in one of our own command lines or formatting
@@ -268,6 +317,32 @@ mod tests {
             "body: ##_vso[task.setvariable variable=pwned]x and ##_[error]spoof"
         );
         assert!(matches!(neutralize("plain"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            neutralize("# one #hash"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn markers_hidden_by_ignorable_characters_are_defused_too() {
+        for hostile in [
+            "##\u{AD}vso[task.setvariable variable=x]1",
+            "#\u{200B}#vso[task.complete result=Failed]",
+            "##v\u{FEFF}so[task.debug]x",
+            "###vso[task.debug]x",
+            "##\u{2060}[error]x",
+        ] {
+            let safe = neutralize(hostile);
+            let skeleton: String = safe.chars().filter(|c| !is_ignorable(*c)).collect();
+            assert!(
+                !skeleton.contains("##vso[") && !skeleton.contains("##["),
+                "{hostile:?} → {safe:?}"
+            );
+        }
+        assert_eq!(
+            neutralize("a ##vso[x] b ##vso[y]"),
+            "a ##_vso[x] b ##_vso[y]"
+        );
     }
 
     #[test]

@@ -56,6 +56,14 @@ fn suite(run: &RunResult, cli_version: Option<&str>) -> TestSuite {
         suite.add_test_case(tc);
     }
 
+    if run.end == RunEnd::Aborted {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_type("Aborted")
+            .set_message("the task was cancelled while this collection was running");
+        let mut tc = TestCase::new(format!("{} › collection run", run.name), s);
+        tc.set_classname(classname(run, ""));
+        suite.add_test_case(tc);
+    }
     if let RunEnd::Failed(reason) = &run.end {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
         let first = reason.lines().next().unwrap_or_default();

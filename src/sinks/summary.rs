@@ -77,8 +77,14 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         let mut unlisted = 0;
         for run in failing {
             let _ = writeln!(md, "**{}**\n", escape(&run.name));
-            if let RunEnd::Failed(reason) = &run.end {
-                let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+            match &run.end {
+                RunEnd::Failed(reason) => {
+                    let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+                }
+                RunEnd::Aborted => {
+                    let _ = writeln!(md, "- the run was cut short: the task was cancelled");
+                }
+                RunEnd::Completed => {}
             }
             for case in &run.cases {
                 let Status::Failed(f) = &case.status else {

@@ -26,6 +26,9 @@ pub fn render(out: &Outcome) -> String {
             let _ = write!(text, "  ({ms} ms)");
         }
         text.push('\n');
+        if run.end == RunEnd::Aborted {
+            let _ = writeln!(text, "     cut short: the run was cancelled");
+        }
         if let RunEnd::Failed(reason) = &run.end {
             for (i, line) in reason.lines().enumerate() {
                 let _ = writeln!(

@@ -339,3 +339,56 @@ fn assert_no_file_contains(root: &std::path::Path, needle: &str) {
         }
     }
 }
+
+/// The agent cancels with SIGINT to node: the launcher passes it on, the
+/// running CLI is stopped, and what finished is published.
+#[cfg(unix)]
+#[test]
+fn cancelling_publishes_what_finished_and_leaves_no_cli_behind() {
+    let mut s = Scenario::new();
+    s.fixture("passing.postman_collection.json")
+        .fixture("slow.postman_collection.json");
+    s.job
+        .input(
+            "collection",
+            "tests/passing.postman_collection.json\ntests/slow.postman_collection.json",
+        )
+        .input(
+            "envVars",
+            format!("baseUrl={}\ndelayMs=60000", s.api.base_url()),
+        );
+    let task = s.job.spawn();
+    assert!(
+        task.wait_for_output("Collection 2 of 2"),
+        "the second run never started"
+    );
+    #[cfg(target_os = "linux")]
+    let marker = s.job.root().display().to_string();
+    #[cfg(target_os = "linux")]
+    while find_cli_process(&marker).is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    task.signal("INT");
+    let run = task.wait();
+
+    assert_eq!(run.exit_code, Some(0), "{run}");
+    run.assert_one_complete();
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    let (_, xml) = published_junit(&run);
+    assert!(
+        xml.contains(
+            r#"<testsuite name="Passing API" tests="3" skipped="0" errors="0" failures="0""#
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"type="Aborted""#) && xml.contains("Slow API › collection run"),
+        "{xml}"
+    );
+    assert!(summary_text(&run).contains("the run was cut short"));
+    #[cfg(target_os = "linux")]
+    assert!(
+        find_cli_process(&marker).is_none(),
+        "the Postman CLI outlived the task"
+    );
+}

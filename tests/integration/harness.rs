@@ -647,7 +647,7 @@ fn a_signal_reaches_the_binary_through_the_launcher() {
     let mut job = AgentJob::new();
     let fake = fake_binary(
         &job,
-        "trap 'echo got-int; kill $child; exit 0' INT\nsleep 600 &\nchild=$!\necho ready\nwait $child\n",
+        "trap 'echo got-int; kill $child; exit 0' INT\nsleep 60 &\nchild=$!\necho ready\nwait $child\n",
     );
     job.with_binary(fake);
     let running = job.spawn();
@@ -655,10 +655,36 @@ fn a_signal_reaches_the_binary_through_the_launcher() {
         running.wait_for_output("ready"),
         "the fake binary never started"
     );
+    // The launcher listens for signals only once its start-up has run.
+    running.wait_for_event_loop();
     running.signal("INT");
     let run = running.wait();
     assert!(run.stdout.contains("got-int"), "{run}");
     assert_eq!(run.exit_code, Some(0), "{run}");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_held_open_by_a_leftover_process_stops_being_read() {
+    let mut job = AgentJob::new();
+    let pid_file = job.root().join("orphan.pid");
+    let fake = fake_binary(
+        &job,
+        &format!(
+            "sleep 600 &\necho $! > '{}'\necho '##vso[task.complete result=Succeeded;]done'\n",
+            pid_file.display()
+        ),
+    );
+    job.with_binary(fake);
+    let run = job.run();
+    let orphan = std::fs::read_to_string(&pid_file).expect("the fake wrote its child's pid");
+    let killed = std::process::Command::new("kill")
+        .arg(orphan.trim())
+        .status();
+    assert!(run.streams_left_open, "{run}");
+    assert_eq!(run.exit_code, Some(0), "{run}");
+    run.assert_one_complete();
+    assert!(killed.is_ok_and(|s| s.success()));
 }
 
 // --- Servers -------------------------------------------------------------------

@@ -5,6 +5,7 @@
 //! that run the real Postman CLI.
 
 mod bad_inputs;
+mod cli_mode;
 mod collection_runs;
 mod e2e;
 mod harness;

@@ -20,6 +20,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -32,6 +33,8 @@ const BINARY_NAME: &str = "postman-cli-task";
 
 const EMPTY_GUID: &str = "00000000-0000-0000-0000-000000000000";
 const COLLECTION_URI: &str = "https://dev.azure.com/contoso/";
+/// How long the agent keeps reading output after the process exits.
+const STREAM_GRACE: Duration = Duration::from_secs(5);
 /// The token the job's `SystemVssConnection` carries; fake, never sent anywhere real.
 pub const SYSTEM_ACCESS_TOKEN: &str = "fake-system-vss-connection-token";
 
@@ -342,7 +345,7 @@ impl AgentJob {
         process_env.extend(self.agent_env.iter().cloned());
 
         let variables = self.all_variables();
-        let trim = !self.knob_enabled(&variables, &process_env, "DISABLE_INPUT_TRIMMING");
+        let trim = !knob_enabled(&variables, &process_env, "DISABLE_INPUT_TRIMMING");
 
         // TaskRunner loads the step's env block first (keys and values
         // trimmed, macros expanded); the handler then adds its entries on
@@ -457,21 +460,6 @@ impl AgentJob {
             upsert(&mut variables, &var.name, var.value.clone(), var.secret);
         }
         variables
-    }
-
-    /// A boolean agent knob, read from a pipeline variable or the agent's environment.
-    fn knob_enabled(
-        &self,
-        variables: &[Variable],
-        process_env: &BTreeMap<String, String>,
-        name: &str,
-    ) -> bool {
-        let value = variables
-            .iter()
-            .find(|v| v.name.eq_ignore_ascii_case(name))
-            .map(|v| v.value.as_str())
-            .or_else(|| process_env.get(name).map(String::as_str));
-        value.is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
     }
 
     /// TaskRunner's input pipeline: task.json defaults, the step's values over
@@ -609,6 +597,20 @@ struct InputDefinition {
     name: String,
     kind: String,
     default: String,
+}
+
+/// A boolean agent knob, read from a pipeline variable or the agent's environment.
+fn knob_enabled(
+    variables: &[Variable],
+    process_env: &BTreeMap<String, String>,
+    name: &str,
+) -> bool {
+    let value = variables
+        .iter()
+        .find(|v| v.name.eq_ignore_ascii_case(name))
+        .map(|v| v.value.as_str())
+        .or_else(|| process_env.get(name).map(String::as_str));
+    value.is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
 /// Replaces a variable case-insensitively, keeping the newest spelling.
@@ -914,7 +916,25 @@ impl RunningTask {
         }
     }
 
-    /// Waits for the process to exit and its output streams to close.
+    /// Blocks until node's main thread waits in its event loop, which it
+    /// reaches only after the launcher's synchronous start-up (finding the
+    /// binary, spawning it, registering signal listeners). Cancellation tests
+    /// call it before [`RunningTask::signal`]. Linux only: it reads
+    /// `/proc/<pid>/wchan`, and returns at once where that cannot be read.
+    pub fn wait_for_event_loop(&self) {
+        let wchan = format!("/proc/{}/wchan", self.pid());
+        while let Ok(waiting_in) = fs::read_to_string(&wchan) {
+            if waiting_in.contains("epoll") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Waits for the process to exit and its output streams to close. Like
+    /// the agent (`ProcessInvoker.ProcessExitedHandler`), it gives streams
+    /// that something else still holds open 5 seconds after the exit, then
+    /// stops reading and sets [`TaskRun::streams_left_open`].
     pub fn wait(mut self) -> TaskRun {
         let status = self
             .child
@@ -922,11 +942,21 @@ impl RunningTask {
             .expect("running")
             .wait()
             .expect("wait for node");
-        for reader in self.readers.drain(..) {
-            reader.join().expect("output reader");
-        }
         let state = self.output.state.lock().expect("output lock");
-        TaskRun::from_output(status.code(), &state.stdout, &state.stderr)
+        let (state, _) = self
+            .output
+            .changed
+            .wait_timeout_while(state, STREAM_GRACE, |s| s.closed < 2)
+            .expect("output lock");
+        let mut run = TaskRun::from_output(status.code(), &state.stdout, &state.stderr);
+        run.streams_left_open = state.closed < 2;
+        drop(state);
+        if !run.streams_left_open {
+            for reader in self.readers.drain(..) {
+                reader.join().expect("output reader");
+            }
+        }
+        run
     }
 }
 
@@ -1032,6 +1062,9 @@ pub struct TaskRun {
     /// Agent lines, stdout's then stderr's, each in order. The agent reads
     /// both streams concurrently, so their relative order is not defined.
     pub lines: Vec<(Stream, LineKind)>,
+    /// A process the task left behind still held stdout or stderr 5 seconds
+    /// after node exited; the agent stops reading then, and so did this run.
+    pub streams_left_open: bool,
 }
 
 /// The events of each command area the agent knows; any other event in these
@@ -1092,6 +1125,7 @@ impl TaskRun {
             stdout,
             stderr,
             lines,
+            streams_left_open: false,
         }
     }
 
@@ -1283,6 +1317,12 @@ impl TaskRun {
 impl fmt::Display for TaskRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "exit code: {:?}", self.exit_code)?;
+        if self.streams_left_open {
+            writeln!(
+                f,
+                "(output streams still open 5 s after exit; reading stopped)"
+            )?;
+        }
         writeln!(f, "--- stdout ---\n{}", self.stdout)?;
         write!(f, "--- stderr ---\n{}", self.stderr)
     }

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Benchmarks, each against a baseline measured in the same run, so the
+# ratios mean something on any machine:
+#
+#   task overhead   postman-cli-task run (warm cache)  vs  the Postman CLI run directly
+#   warm install    postman-cli-task install, cache hit (absolute time)
+#   cold install    postman-cli-task install, empty cache  vs  npm install postman-cli, empty folder and npm cache
+#
+# Needs the npm registry (cold installs download ~100 MB each), Node.js/npm
+# and Python 3. Usage: scripts/bench.sh [REPS] (default 5; cold installs use
+# half as many, at least 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+reps=${1:-5}
+cold_reps=$(( reps / 2 > 2 ? reps / 2 : 2 ))
+cli_version=${BENCH_CLI_VERSION:-1.34.0} # the newest version the `postman-cli` npm wrapper installs
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building the release binary…" >&2
+cargo build --release --locked --quiet --bin postman-cli-task
+bin="$root/target/release/postman-cli-task"
+
+# A target API on 127.0.0.1 for the collection: GET /ok and POST /echo.
+cat > "$work/server.py" <<'EOF'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self): self.reply({"ok": True})
+    def do_POST(self):
+        n = int(self.headers.get("content-length", 0))
+        self.reply({"body": self.rfile.read(n).decode()})
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+EOF
+coproc SERVER { exec python3 "$work/server.py" 2>/dev/null; }
+server_pid=$SERVER_PID
+read -r port <&"${SERVER[0]}"
+base="http://127.0.0.1:$port"
+collection="$root/tests/fixtures/passing.postman_collection.json"
+
+# Keep every Postman cloud call on this machine: point the CLI's base URLs
+# at a port nothing listens on.
+export POSTMAN_ANALYTICS_BASE_URL=http://127.0.0.1:9 POSTMAN_IDENTITY_BASE_URL=http://127.0.0.1:9 ARS_CLI_BASE_URL=http://127.0.0.1:9
+unset TF_BUILD CI || true
+
+# measure NAME REPS COMMAND…: runs COMMAND REPS times (after SETUP, if the
+# function `setup` is defined), prints each duration in ms, one per line.
+measure() {
+  local reps=$1; shift
+  local i start end
+  for ((i = 0; i < reps; i++)); do
+    if declare -F setup >/dev/null; then setup; fi
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    echo $(( (end - start) / 1000000 ))
+  done
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
+
+tools="$work/tools"
+export AGENT_TOOLSDIRECTORY="$tools"
+echo "installing Postman CLI $cli_version once for the warm measurements…" >&2
+postman=$("$bin" install --version "$cli_version" 2>/dev/null)
+
+# 1. Task overhead: the whole task (plan, cache check, run, JSON → JUnit and
+#    summary) against the same collection run by the CLI alone.
+direct_home="$work/direct-home"
+mkdir -p "$direct_home"
+direct() {
+  HOME="$direct_home" POSTMAN_CLI_SKIP_UPDATE_CHECK=1 "$postman" collection run "$collection" \
+    --env-var "baseUrl=$base" -r cli,json,junit \
+    --reporter-json-export "$work/direct.json" --reporter-junit-export "$work/direct.xml"
+}
+task() {
+  (cd "$work" && "$bin" run "$collection" --env-var "baseUrl=$base" --cli-version "$cli_version" --report-dir "$work/reports")
+}
+echo "measuring the task against the CLI alone ($reps runs each)…" >&2
+direct_ms=$(measure "$reps" direct | median)
+task_ms=$(measure "$reps" task | median)
+
+# 2. Warm install: the cache hit a pipeline pays on every run after the first.
+echo "measuring warm installs ($reps)…" >&2
+warm_ms=$(measure "$reps" "$bin" install --version "$cli_version" | median)
+
+# 3. Cold install: empty tool cache against npm into an empty folder with an
+#    empty npm cache (the same package bytes, from the same registry).
+echo "measuring cold installs ($cold_reps each; ~100 MB per run)…" >&2
+setup() { rm -rf "$work/cold" "$work/npm"; mkdir -p "$work/cold" "$work/npm"; }
+cold_task() { AGENT_TOOLSDIRECTORY="$work/cold" "$bin" install --version "$cli_version"; }
+npm_install() {
+  (cd "$work/npm" && npm install "postman-cli@$cli_version" --no-audit --no-fund --no-package-lock --cache "$work/npm/.cache")
+}
+cold_ms=$(measure "$cold_reps" cold_task | median)
+npm_ms=$(measure "$cold_reps" npm_install | median)
+unset -f setup
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '\n%-34s %10s %10s %8s\n' "benchmark (median)" "ours ms" "base ms" "ratio"
+printf '%-34s %10s %10s %8s\n' "task run vs CLI alone" "$task_ms" "$direct_ms" "$(ratio "$task_ms" "$direct_ms")"
+printf '%-34s %10s %10s %8s\n' "warm install (cache hit)" "$warm_ms" "-" "-"
+printf '%-34s %10s %10s %8s\n' "cold install vs npm install" "$cold_ms" "$npm_ms" "$(ratio "$cold_ms" "$npm_ms")"
+printf '\nPostman CLI %s; %s runs (%s cold); ratio < 1 means we are faster.\n' "$cli_version" "$reps" "$cold_reps"
