@@ -173,15 +173,20 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     }
 
     let (resolved, mut fatal) = resolve::resolve(&plan, &ctx.base_dir);
-    if matches!(resolved.environment, Some(Resource::Uid(_))) {
-        // These can only reach the CLI on its command line.
+    if resolved
+        .environments
+        .iter()
+        .any(|e| matches!(e.resource, Resource::Uid(_)))
+    {
+        // With an environment given by UID, `envVars` can only reach the CLI
+        // on its command line, where no secret may go.
         for (i, kv) in plan.env_vars.iter().enumerate() {
             if secrets.contains_secret(&kv.value) {
                 fatal.push(InputError::new(
                     Field::EnvVars,
-                    InputErrorKind::NotKeyValue {
+                    InputErrorKind::SecretWithCloudEnvironment {
                         line: i + 1,
-                        text: format!("{}=*** holds a secret, which cannot be passed with an environment given by UID without appearing on the command line; use a local environment file, or set the value in the Postman environment", kv.key),
+                        key: kv.key.clone(),
                     },
                 ));
             }
@@ -194,11 +199,11 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
-    if resolved.runs.iter().all(|t| !t.problems.is_empty()) {
-        // No collection can run: report why without installing anything.
-        for e in resolved.runs.iter().flat_map(|t| &t.problems) {
-            input_error(&mut out, e);
-        }
+    for e in &resolved.skipped {
+        input_error(&mut out, e);
+    }
+    if resolved.runs.is_empty() {
+        // No collection can run: say why without installing anything.
         finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
@@ -268,12 +273,6 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             (30 + done * 70 / total.max(1)) as u8,
             &format!("Running {}", target.name),
         );
-        if !target.problems.is_empty() {
-            for e in &target.problems {
-                input_error(&mut out, e);
-            }
-            continue;
-        }
         let result = runner.run(target, total).await;
         match &result.end {
             RunEnd::Failed(reason) => {

@@ -45,9 +45,9 @@ struct RunArgs {
     /// Collection files, glob patterns (quote them) or Postman collection UIDs.
     #[arg(value_name = "COLLECTION", required = true)]
     collections: Vec<String>,
-    /// A Postman environment file or UID.
+    /// A Postman environment file or UID; repeat to run every collection against each.
     #[arg(short = 'e', long)]
-    environment: Option<String>,
+    environment: Vec<String>,
     /// A Postman globals file.
     #[arg(short = 'g', long)]
     globals: Option<String>,
@@ -161,6 +161,7 @@ impl RunArgs {
             report_directory: self.report_dir,
             cli_version: self.cli_version,
             npm_registry: self.npm_registry,
+            ..RawInputs::default()
         }
     }
 }
@@ -325,11 +326,11 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
             .map(|p| p.npm_package())
             .unwrap_or_else(|| "no build for this platform".into())
     ));
+    for e in &resolved.skipped {
+        console.error(&e.render(Naming::Cli));
+        code = exit_code::INPUT_ERROR;
+    }
     for target in &resolved.runs {
-        for e in &target.problems {
-            console.error(&e.render(Naming::Cli));
-            code = exit_code::INPUT_ERROR;
-        }
         let files = crate::runner::RunFiles::new(PathBuf::from(format!(
             "<private>/run-{:02}",
             target.index

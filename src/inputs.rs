@@ -41,6 +41,23 @@ pub enum Field {
     ReportDirectory,
     CliVersion,
     NpmRegistry,
+    PostmanConnection,
+    ApiKey,
+    IntegrationId,
+    Region,
+    FailOnUploadError,
+    TimeoutMinutes,
+    ApiLint,
+    ApiId,
+    ApiDefinition,
+    LintFailSeverity,
+    Parallel,
+    Shard,
+    InstallSource,
+    NpmRegistryToken,
+    CliArchive,
+    CliPath,
+    CliSha256,
 }
 
 impl Field {
@@ -72,6 +89,23 @@ impl Field {
         Field::ReportDirectory,
         Field::CliVersion,
         Field::NpmRegistry,
+        Field::PostmanConnection,
+        Field::ApiKey,
+        Field::IntegrationId,
+        Field::Region,
+        Field::FailOnUploadError,
+        Field::TimeoutMinutes,
+        Field::ApiLint,
+        Field::ApiId,
+        Field::ApiDefinition,
+        Field::LintFailSeverity,
+        Field::Parallel,
+        Field::Shard,
+        Field::InstallSource,
+        Field::NpmRegistryToken,
+        Field::CliArchive,
+        Field::CliPath,
+        Field::CliSha256,
     ];
 
     /// The task input name, as declared in task.json.
@@ -104,6 +138,23 @@ impl Field {
             Field::ReportDirectory => "reportDirectory",
             Field::CliVersion => "cliVersion",
             Field::NpmRegistry => "npmRegistry",
+            Field::PostmanConnection => "postmanConnection",
+            Field::ApiKey => "apiKey",
+            Field::IntegrationId => "integrationId",
+            Field::Region => "region",
+            Field::FailOnUploadError => "failOnUploadError",
+            Field::TimeoutMinutes => "timeoutMinutes",
+            Field::ApiLint => "apiLint",
+            Field::ApiId => "apiId",
+            Field::ApiDefinition => "apiDefinition",
+            Field::LintFailSeverity => "lintFailSeverity",
+            Field::Parallel => "parallel",
+            Field::Shard => "shard",
+            Field::InstallSource => "installSource",
+            Field::NpmRegistryToken => "npmRegistryToken",
+            Field::CliArchive => "cliArchive",
+            Field::CliPath => "cliPath",
+            Field::CliSha256 => "cliSha256",
         }
     }
 
@@ -137,7 +188,25 @@ impl Field {
             Field::ReportDirectory => "--report-dir",
             Field::CliVersion => "--cli-version",
             Field::NpmRegistry => "--npm-registry",
-            Field::PublishTestResults | Field::FailOnTestFailure => return None,
+            Field::ApiKey => "$POSTMAN_API_KEY",
+            Field::IntegrationId => "--integration-id",
+            Field::Region => "--region",
+            Field::FailOnUploadError => "--fail-on-upload-error",
+            Field::TimeoutMinutes => "--timeout-minutes",
+            Field::ApiLint => "--api-lint",
+            Field::ApiId => "--api-id",
+            Field::ApiDefinition => "--api-definition",
+            Field::LintFailSeverity => "--lint-fail-severity",
+            Field::Parallel => "--parallel",
+            Field::Shard => "--shard",
+            Field::InstallSource => "--install-source",
+            Field::NpmRegistryToken => "$NPM_TOKEN",
+            Field::CliArchive => "--cli-archive",
+            Field::CliPath => "--cli-path",
+            Field::CliSha256 => "--cli-sha256",
+            Field::PublishTestResults | Field::FailOnTestFailure | Field::PostmanConnection => {
+                return None;
+            }
         })
     }
 }
@@ -178,7 +247,7 @@ impl Default for ExtraArgs {
 pub struct RawInputs {
     pub naming: Option<Naming>,
     pub collection: Vec<String>,
-    pub environment: Option<String>,
+    pub environment: Vec<String>,
     pub globals: Option<String>,
     pub iteration_data: Option<String>,
     pub iteration_count: Option<String>,
@@ -204,6 +273,23 @@ pub struct RawInputs {
     pub report_directory: Option<String>,
     pub cli_version: Option<String>,
     pub npm_registry: Option<String>,
+    pub postman_connection: Option<String>,
+    pub api_key: Option<String>,
+    pub integration_id: Option<String>,
+    pub region: Option<String>,
+    pub fail_on_upload_error: Option<String>,
+    pub timeout_minutes: Option<String>,
+    pub api_lint: Option<String>,
+    pub api_id: Option<String>,
+    pub api_definition: Option<String>,
+    pub lint_fail_severity: Option<String>,
+    pub parallel: Option<String>,
+    pub shard: Option<String>,
+    pub install_source: Option<String>,
+    pub npm_registry_token: Option<String>,
+    pub cli_archive: Option<String>,
+    pub cli_path: Option<String>,
+    pub cli_sha256: Option<String>,
 }
 
 impl RawInputs {
@@ -214,7 +300,7 @@ impl RawInputs {
         RawInputs {
             naming: Some(Naming::Task),
             collection: lines(Field::Collection),
-            environment: one(Field::Environment),
+            environment: lines(Field::Environment),
             globals: one(Field::Globals),
             iteration_data: one(Field::IterationData),
             iteration_count: one(Field::IterationCount),
@@ -242,6 +328,23 @@ impl RawInputs {
             report_directory: one(Field::ReportDirectory),
             cli_version: one(Field::CliVersion),
             npm_registry: one(Field::NpmRegistry),
+            postman_connection: one(Field::PostmanConnection),
+            api_key: one(Field::ApiKey),
+            integration_id: one(Field::IntegrationId),
+            region: one(Field::Region),
+            fail_on_upload_error: one(Field::FailOnUploadError),
+            timeout_minutes: one(Field::TimeoutMinutes),
+            api_lint: one(Field::ApiLint),
+            api_id: one(Field::ApiId),
+            api_definition: one(Field::ApiDefinition),
+            lint_fail_severity: one(Field::LintFailSeverity),
+            parallel: one(Field::Parallel),
+            shard: one(Field::Shard),
+            install_source: one(Field::InstallSource),
+            npm_registry_token: one(Field::NpmRegistryToken),
+            cli_archive: one(Field::CliArchive),
+            cli_path: one(Field::CliPath),
+            cli_sha256: one(Field::CliSha256),
         }
     }
 
@@ -290,6 +393,23 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), Field::ALL.len());
+    }
+
+    /// task.json and this enum are two copies of one public contract.
+    #[test]
+    fn task_json_declares_exactly_these_inputs() {
+        let task: serde_json::Value = serde_json::from_str(include_str!("../task/task.json")).unwrap();
+        let declared: Vec<&str> = task["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap())
+            .collect();
+        let mut ours: Vec<&str> = Field::ALL.iter().map(|f| f.input()).collect();
+        let mut theirs = declared.clone();
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs);
     }
 
     #[test]

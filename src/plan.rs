@@ -18,7 +18,8 @@ pub struct Plan {
     pub naming: Naming,
     /// Collection lines as given: paths, glob patterns or UIDs.
     pub collections: Vec<String>,
-    pub environment: Option<String>,
+    /// Environment lines as given: files or UIDs.
+    pub environments: Vec<String>,
     pub globals: Option<String>,
     pub iteration_data: Option<String>,
     pub iteration_count: Option<u32>,
@@ -113,6 +114,10 @@ pub enum InputErrorKind {
         value: String,
     },
     KeyInUrl,
+    SecretWithCloudEnvironment {
+        line: usize,
+        key: String,
+    },
     Requires {
         other: Field,
     },
@@ -208,6 +213,10 @@ impl InputError {
                 "contains a Postman API key (`apikey=`)".into(),
                 "Give the collection or environment UID instead; a key in a URL ends up in logs and process listings.".into(),
             ),
+            SecretWithCloudEnvironment { line, key } => (
+                format!("line {line} (`{key}`) holds a secret, and with an environment given by UID it could only reach the Postman CLI on its command line"),
+                "Use a local environment file, or keep the value in the Postman environment itself.".into(),
+            ),
             Requires { other } => (
                 format!("is set but {} is not", naming.name(*other)),
                 format!("Set {} too, or clear {}.", naming.name(*other), name),
@@ -277,13 +286,14 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     if raw.collection.is_empty() {
         err(Field::Collection, InputErrorKind::Missing);
     }
-    for line in raw.collection.iter().chain(raw.environment.iter()) {
-        if line.to_ascii_lowercase().contains("apikey=") {
-            let field = if raw.environment.as_ref() == Some(line) {
-                Field::Environment
-            } else {
-                Field::Collection
-            };
+    for (field, lines) in [
+        (Field::Collection, &raw.collection),
+        (Field::Environment, &raw.environment),
+    ] {
+        if lines
+            .iter()
+            .any(|l| l.to_ascii_lowercase().contains("apikey="))
+        {
             err(field, InputErrorKind::KeyInUrl);
         }
     }
@@ -421,7 +431,7 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     Ok(Plan {
         naming: raw.naming(),
         collections: raw.collection.clone(),
-        environment: raw.environment.clone(),
+        environments: raw.environment.clone(),
         globals: raw.globals.clone(),
         iteration_data: raw.iteration_data.clone(),
         iteration_count,

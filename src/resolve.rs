@@ -2,10 +2,12 @@
 //! expand collection patterns, make sure every file exists and is what it
 //! should be, and decide the runs.
 //!
-//! A problem with one collection (malformed, or missing a requested folder)
-//! stops only that collection; a problem with a shared setting (the
-//! environment, the working directory) stops everything, because no run
-//! could mean what the user asked for.
+//! Every collection runs against every environment (or once, with none):
+//! each pair is one [`RunTarget`] with a stable name. A problem with one
+//! collection (malformed, or missing a requested folder) stops only that
+//! collection; a problem with a shared setting (an environment, the working
+//! directory) stops everything, because no run could mean what the user
+//! asked for.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -14,20 +16,32 @@ use crate::collection::{Collection, CollectionError, is_uid};
 use crate::inputs::Field;
 use crate::plan::{InputError, InputErrorKind, Plan};
 
-/// One collection run to make.
+/// One collection run to make: a collection, with one environment or none.
 #[derive(Clone, Debug)]
 pub struct RunTarget {
     /// 1-based position, used in report folder names so they sort as run.
     pub index: usize,
     pub source: CollectionSource,
-    /// What the user wrote that produced this target.
+    /// The collection as the user gave it (or as its pattern matched).
     pub display: String,
-    /// Display name: the collection's own name, made unique among the runs.
+    /// The run's name: the collection's name, unique among the collections,
+    /// followed by the environment's name when there are several. Stable,
+    /// so suites and report folders compare across builds.
     pub name: String,
-    /// The parsed file, for folder checks and request paths.
+    /// The parsed file, for request paths.
     pub collection: Option<Collection>,
-    /// Problems that stop this run (the others still run).
-    pub problems: Vec<InputError>,
+    /// Index into [`Resolved::environments`].
+    pub environment: Option<usize>,
+}
+
+/// An environment every collection runs against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentTarget {
+    pub resource: Resource,
+    /// As the user gave it.
+    pub display: String,
+    /// The environment's own name (or its file name, or UID).
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,7 +81,9 @@ impl Resource {
 pub struct Resolved {
     pub working_dir: PathBuf,
     pub runs: Vec<RunTarget>,
-    pub environment: Option<Resource>,
+    pub environments: Vec<EnvironmentTarget>,
+    /// Problems that stop single collections; the other collections run.
+    pub skipped: Vec<InputError>,
     pub globals: Option<PathBuf>,
     pub iteration_data: Option<PathBuf>,
     pub ssl_client_cert: Option<PathBuf>,
@@ -80,7 +96,7 @@ pub struct Resolved {
 /// in a pipeline, the current directory on a laptop.
 ///
 /// Returns the runs and the problems that stop everything; problems of a
-/// single collection sit in its [`RunTarget::problems`].
+/// single collection are in [`Resolved::skipped`].
 pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
     let mut fatal = Vec::new();
 
@@ -102,10 +118,11 @@ pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
         }
     };
 
-    let environment = plan
-        .environment
-        .as_ref()
-        .and_then(|value| resource(&working_dir, value, Field::Environment, &mut fatal));
+    let environments: Vec<EnvironmentTarget> = plan
+        .environments
+        .iter()
+        .filter_map(|value| environment(&working_dir, value, &mut fatal))
+        .collect();
     let globals = plan.globals.as_ref().and_then(|value| {
         let path = working_dir.join(value);
         check_variables_file(&path, value, Field::Globals, &mut fatal).then_some(path)
@@ -132,13 +149,16 @@ pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
     let ssl_client_key = plain_file(Field::SslClientKey, &plan.ssl_client_key);
     let ssl_extra_ca_certs = plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
 
-    let runs = collection_targets(plan, &working_dir, &mut fatal);
+    let mut skipped = Vec::new();
+    let collections = collection_targets(plan, &working_dir, &mut fatal, &mut skipped);
+    let runs = matrix(collections, &environments);
 
     (
         Resolved {
             working_dir,
             runs,
-            environment,
+            environments,
+            skipped,
             globals,
             iteration_data,
             ssl_client_cert,
@@ -149,17 +169,41 @@ pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
     )
 }
 
-fn resource(
+fn environment(
     base: &Path,
     value: &str,
-    field: Field,
     errors: &mut Vec<InputError>,
-) -> Option<Resource> {
+) -> Option<EnvironmentTarget> {
     let path = base.join(value);
-    if path.exists() || !is_uid(value) {
-        return check_variables_file(&path, value, field, errors).then_some(Resource::File(path));
+    if !path.exists() && is_uid(value) {
+        return Some(EnvironmentTarget {
+            resource: Resource::Uid(value.to_owned()),
+            display: value.to_owned(),
+            name: value.to_owned(),
+        });
     }
-    Some(Resource::Uid(value.to_owned()))
+    if !check_variables_file(&path, value, Field::Environment, errors) {
+        return None;
+    }
+    let name = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(strip_bom(&b)).ok())
+        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file.trim_end_matches(".json")
+                .trim_end_matches(".postman_environment")
+                .to_owned()
+        });
+    Some(EnvironmentTarget {
+        resource: Resource::File(path),
+        display: value.to_owned(),
+        name,
+    })
 }
 
 /// An environment or globals file: readable JSON with a `values` list.
@@ -225,13 +269,26 @@ fn is_pattern(text: &str) -> bool {
     text.contains(['*', '?', '['])
 }
 
-fn collection_targets(plan: &Plan, base: &Path, fatal: &mut Vec<InputError>) -> Vec<RunTarget> {
+/// A collection that passed its checks, before environments multiply it.
+struct CollectionTarget {
+    source: CollectionSource,
+    display: String,
+    name: String,
+    collection: Option<Collection>,
+}
+
+fn collection_targets(
+    plan: &Plan,
+    base: &Path,
+    fatal: &mut Vec<InputError>,
+    skipped: &mut Vec<InputError>,
+) -> Vec<CollectionTarget> {
     let mut seen = HashSet::new();
-    let mut targets = Vec::new();
+    let mut found = Vec::new();
     for line in &plan.collections {
         let lower = line.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            targets.push((CollectionSource::Url(line.clone()), line.clone()));
+            found.push((CollectionSource::Url(line.clone()), line.clone()));
             continue;
         }
         if is_pattern(line) {
@@ -262,20 +319,20 @@ fn collection_targets(plan: &Plan, base: &Path, fatal: &mut Vec<InputError>) -> 
                     .unwrap_or(&path)
                     .display()
                     .to_string();
-                targets.push((CollectionSource::File(path), shown));
+                found.push((CollectionSource::File(path), shown));
             }
             continue;
         }
         let path = base.join(line);
         if !path.exists() && is_uid(line) {
-            targets.push((CollectionSource::Uid(line.clone()), line.clone()));
+            found.push((CollectionSource::Uid(line.clone()), line.clone()));
         } else {
-            targets.push((CollectionSource::File(path), line.clone()));
+            found.push((CollectionSource::File(path), line.clone()));
         }
     }
 
-    let mut runs = Vec::new();
-    for (source, display) in targets {
+    let mut targets = Vec::new();
+    for (source, display) in found {
         let key = match &source {
             CollectionSource::File(p) => std::fs::canonicalize(p)
                 .unwrap_or_else(|_| p.clone())
@@ -286,21 +343,20 @@ fn collection_targets(plan: &Plan, base: &Path, fatal: &mut Vec<InputError>) -> 
         if !seen.insert(key) {
             continue;
         }
-        let mut target = RunTarget {
-            index: runs.len() + 1,
+        let mut target = CollectionTarget {
             name: display.clone(),
             source,
             display,
             collection: None,
-            problems: Vec::new(),
         };
+        let mut problems = Vec::new();
         if let CollectionSource::File(path) = target.source.clone() {
-            load_collection(&path, &mut target);
+            load_collection(&path, &mut target, &mut problems);
         }
         if let Some(collection) = &target.collection {
             for folder in &plan.folders {
                 if !collection.has_item(folder) {
-                    target.problems.push(InputError::new(
+                    problems.push(InputError::new(
                         Field::Folder,
                         InputErrorKind::UnknownFolder {
                             name: folder.clone(),
@@ -311,13 +367,50 @@ fn collection_targets(plan: &Plan, base: &Path, fatal: &mut Vec<InputError>) -> 
                 }
             }
         }
-        runs.push(target);
+        if problems.is_empty() {
+            targets.push(target);
+        } else {
+            skipped.extend(problems);
+        }
     }
-    make_names_unique(&mut runs);
+    make_names_unique(&mut targets);
+    targets
+}
+
+/// Every collection with every environment, collections first, in the
+/// order given.
+fn matrix(
+    collections: Vec<CollectionTarget>,
+    environments: &[EnvironmentTarget],
+) -> Vec<RunTarget> {
+    let envs: Vec<Option<usize>> = if environments.is_empty() {
+        vec![None]
+    } else {
+        (0..environments.len()).map(Some).collect()
+    };
+    let mut runs = Vec::new();
+    for c in &collections {
+        for env in &envs {
+            let name = match env {
+                Some(i) if environments.len() > 1 => {
+                    format!("{} · {}", c.name, environments[*i].name)
+                }
+                _ => c.name.clone(),
+            };
+            runs.push(RunTarget {
+                index: runs.len() + 1,
+                source: c.source.clone(),
+                display: c.display.clone(),
+                name,
+                collection: c.collection.clone(),
+                environment: *env,
+            });
+        }
+    }
     runs
 }
 
-fn load_collection(path: &Path, target: &mut RunTarget) {
+fn load_collection(path: &Path, target: &mut CollectionTarget, problems: &mut Vec<InputError>) {
     let shown = target.display.clone();
     let kind = match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -342,14 +435,12 @@ fn load_collection(path: &Path, target: &mut RunTarget) {
             Err(CollectionError::NotACollection) => InputErrorKind::NotACollection { path: shown },
         },
     };
-    target
-        .problems
-        .push(InputError::new(Field::Collection, kind));
+    problems.push(InputError::new(Field::Collection, kind));
 }
 
 /// Two files may carry the same collection name; the Tests tab and the
 /// summary must still tell them apart.
-fn make_names_unique(runs: &mut [RunTarget]) {
+fn make_names_unique(runs: &mut [CollectionTarget]) {
     let mut counts = std::collections::HashMap::new();
     for run in runs.iter() {
         *counts.entry(run.name.clone()).or_insert(0) += 1;
@@ -455,15 +546,16 @@ mod tests {
                 "ok.json".into(),
             ];
             r.folder = vec!["Smoke".into(), "Regression".into()];
-            r.environment = Some("env.json".into());
+            r.environment = vec!["env.json".into()];
             r.globals = Some("globals.json".into());
             r.iteration_data = Some("rows.csv".into());
         });
         let (resolved, fatal) = resolve(&p, dir.path());
-        let mut lines: Vec<String> = fatal.iter().map(|e| e.render(Naming::Task)).collect();
-        for run in &resolved.runs {
-            lines.extend(run.problems.iter().map(|e| e.render(Naming::Task)));
-        }
+        let lines: Vec<String> = fatal
+            .iter()
+            .chain(&resolved.skipped)
+            .map(|e| e.render(Naming::Task))
+            .collect();
         let text = lines
             .join("\n")
             .replace(&dir.path().display().to_string(), "[DIR]");
@@ -476,12 +568,56 @@ mod tests {
         let uid = "12345678-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab";
         let p = plan(|r| {
             r.collection = vec![uid.into()];
-            r.environment = Some(uid.into());
+            r.environment = vec![uid.into()];
         });
         let (resolved, fatal) = resolve(&p, dir.path());
         assert!(fatal.is_empty());
         assert_eq!(resolved.runs[0].source, CollectionSource::Uid(uid.into()));
-        assert_eq!(resolved.environment, Some(Resource::Uid(uid.into())));
+        assert_eq!(resolved.environments[0].resource, Resource::Uid(uid.into()));
+    }
+
+    #[test]
+    fn every_collection_runs_against_every_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.json", COLLECTION);
+        write(
+            dir.path(),
+            "b.json",
+            &COLLECTION.replace("Shop API", "Billing"),
+        );
+        write(
+            dir.path(),
+            "staging.json",
+            r#"{"name":"Staging","values":[]}"#,
+        );
+        write(
+            dir.path(),
+            "prod.postman_environment.json",
+            r#"{"values":[]}"#,
+        );
+        let p = plan(|r| {
+            r.collection = vec!["a.json".into(), "b.json".into()];
+            r.environment = vec![
+                "staging.json".into(),
+                "prod.postman_environment.json".into(),
+            ];
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        let names: Vec<_> = resolved
+            .runs
+            .iter()
+            .map(|r| (r.index, r.name.as_str(), r.environment))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (1, "Shop API · Staging", Some(0)),
+                (2, "Shop API · prod", Some(1)),
+                (3, "Billing · Staging", Some(0)),
+                (4, "Billing · prod", Some(1)),
+            ]
+        );
     }
 
     #[test]

@@ -65,7 +65,9 @@ impl Runner<'_> {
             index: target.index,
             name: target.name.clone(),
             collection: target.display.clone(),
-            environment: self.plan.environment.clone(),
+            environment: target
+                .environment
+                .map(|i| self.resolved.environments[i].display.clone()),
             started_ms: None,
             duration_ms: None,
             iterations: 0,
@@ -76,7 +78,7 @@ impl Runner<'_> {
         };
         let dir = self.private_root.join(format!("run-{:02}", target.index));
         let mut files = RunFiles::new(dir);
-        if let Err(e) = self.prepare(&mut files) {
+        if let Err(e) = self.prepare(target, &mut files) {
             result.end = RunEnd::Failed(format!(
                 "cannot prepare the run's folder {}: {e}",
                 files.dir.display()
@@ -178,7 +180,7 @@ impl Runner<'_> {
     }
 
     /// Creates the run folder and the variables files.
-    fn prepare(&self, files: &mut RunFiles) -> std::io::Result<()> {
+    fn prepare(&self, target: &RunTarget, files: &mut RunFiles) -> std::io::Result<()> {
         create_private_dir(&files.dir)?;
         create_private_dir(&files.home)?;
         if let Some(passphrase) = &self.plan.ssl_client_passphrase {
@@ -190,20 +192,16 @@ impl Runner<'_> {
             let rc = serde_json::json!({"run": {"sslClientPassphrase": passphrase.expose()}});
             write_private(&dir.join("postmanrc"), rc.to_string().as_bytes())?;
         }
-        let env_file = match &self.resolved.environment {
-            Some(Resource::Uid(_)) => None,
-            Some(Resource::File(p)) => Some(p.as_path()),
-            None => None,
-        };
-        let env_mergeable = !matches!(self.resolved.environment, Some(Resource::Uid(_)));
-        if !self.plan.env_vars.is_empty() && env_mergeable {
+        let environment = target
+            .environment
+            .map(|i| &self.resolved.environments[i].resource);
+        if !self.plan.env_vars.is_empty() && !matches!(environment, Some(Resource::Uid(_))) {
+            let base = match environment {
+                Some(Resource::File(p)) => Some(p.as_path()),
+                _ => None,
+            };
             let path = files.dir.join("environment.json");
-            write_variables(
-                env_file,
-                &self.plan.env_vars,
-                "postman-cli-task envVars",
-                &path,
-            )?;
+            write_variables(base, &self.plan.env_vars, "postman-cli-task envVars", &path)?;
             files.environment = Some(path);
         }
         if !self.plan.global_vars.is_empty() {
@@ -246,7 +244,10 @@ pub fn collection_run_args(
         target.source.arg(),
     ];
     let path = |p: &Path| p.display().to_string();
-    match (&files.environment, &resolved.environment) {
+    let environment = target
+        .environment
+        .map(|i| &resolved.environments[i].resource);
+    match (&files.environment, environment) {
         (Some(merged), _) => args.extend(["-e".into(), path(merged)]),
         (None, Some(env)) => args.extend(["-e".into(), env.arg()]),
         (None, None) => {}
@@ -401,7 +402,7 @@ mod tests {
         let raw = RawInputs {
             naming: Some(Naming::Task),
             collection: vec!["c.json".into()],
-            environment: Some("env.json".into()),
+            environment: vec!["env.json".into()],
             iteration_data: Some("rows.csv".into()),
             iteration_count: Some("2".into()),
             folder: vec!["Smoke".into()],
