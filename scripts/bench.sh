@@ -5,6 +5,8 @@
 #   task overhead   postman-cli-task run (warm cache)  vs  the Postman CLI run directly
 #   warm install    postman-cli-task install, cache hit (absolute time)
 #   cold install    postman-cli-task install, empty cache  vs  npm install postman-cli, empty folder and npm cache
+#   cold install    postman-cli-task install (download streamed into the unpacker)
+#                   vs  curl, then tar, one after the other (the same tarball)
 #
 # Needs the npm registry (cold installs download ~100 MB each), Node.js/npm
 # and Python 3. Usage: scripts/bench.sh [REPS] (default 5; cold installs use
@@ -108,8 +110,14 @@ cold_task() { AGENT_TOOLSDIRECTORY="$work/cold" "$bin" install --version "$cli_v
 npm_install() {
   (cd "$work/npm" && npm install "postman-cli@$cli_version" --no-audit --no-fund --no-package-lock --cache "$work/npm/.cache")
 }
+tarball=$(curl -sSf -H 'Accept: application/vnd.npm.install-v1+json' "${npm_config_registry:-https://registry.npmjs.org/}@postman%2fpm-bin-linux-x64" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["versions"][sys.argv[1]]["dist"]["tarball"])' "$cli_version")
+curl_tar() {
+  curl -sSfL -o "$work/cold/pkg.tgz" "$tarball" && mkdir -p "$work/cold/out" && tar xzf "$work/cold/pkg.tgz" -C "$work/cold/out"
+}
 cold_ms=$(measure "$cold_reps" cold_task | median)
 npm_ms=$(measure "$cold_reps" npm_install | median)
+curl_ms=$(measure "$cold_reps" curl_tar | median)
 unset -f setup
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -117,4 +125,5 @@ printf '\n%-34s %10s %10s %8s\n' "benchmark (median)" "ours ms" "base ms" "ratio
 printf '%-34s %10s %10s %8s\n' "task run vs CLI alone" "$task_ms" "$direct_ms" "$(ratio "$task_ms" "$direct_ms")"
 printf '%-34s %10s %10s %8s\n' "warm install (cache hit)" "$warm_ms" "-" "-"
 printf '%-34s %10s %10s %8s\n' "cold install vs npm install" "$cold_ms" "$npm_ms" "$(ratio "$cold_ms" "$npm_ms")"
+printf '%-34s %10s %10s %8s\n' "cold install vs curl, then tar" "$cold_ms" "$curl_ms" "$(ratio "$cold_ms" "$curl_ms")"
 printf '\nPostman CLI %s; %s runs (%s cold); ratio < 1 means we are faster.\n' "$cli_version" "$reps" "$cold_reps"

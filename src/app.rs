@@ -17,7 +17,7 @@ use crate::console::Console;
 use crate::http::HttpSettings;
 use crate::inputs::{Field, RawInputs};
 use crate::install::{self, InstallRequest, InstalledCli, platform::Platform};
-use crate::plan::{self, InputError, InputErrorKind, Plan};
+use crate::plan::{self, InputError, InputErrorKind, InstallPlan, InstallSource, Plan};
 use crate::process::Cancel;
 use crate::resolve::{self, Resource};
 use crate::results::{Counts, RunEnd, RunResult, Status};
@@ -253,7 +253,13 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             return out;
         }
     };
-    let child_env = ctx.env.child_env();
+    let network = HttpSettings::from_env(&ctx.env);
+    if let Some(proxy) = &network.proxy {
+        for bad in &proxy.invalid_bypass {
+            console.warning(&format!("Agent.ProxyBypassList entry `{bad}` is not a valid regular expression; it is ignored."));
+        }
+    }
+    let child_env = network.child_env(ctx.env.child_env());
     let runner = Runner {
         cli: &cli,
         plan: &plan,
@@ -296,6 +302,27 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
 }
 
 async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String> {
+    install_with(
+        &ctx.env,
+        &ctx.tools_dir,
+        &plan.install,
+        &ctx.console,
+        &plan.working_directory_path(&ctx.base_dir),
+    )
+    .await
+    .map_err(|e| format!("The Postman CLI could not be installed: {e}"))
+}
+
+/// Installs (or finds) the Postman CLI as `plan` says, with the network
+/// settings and knobs the environment gives. Shared by the task, `run` and
+/// `install`; `base` is where a relative `cliArchive` or `cliPath` starts.
+pub async fn install_with(
+    env: &AgentEnv,
+    tools_dir: &std::path::Path,
+    plan: &InstallPlan,
+    console: &Console,
+    base: &std::path::Path,
+) -> Result<InstalledCli, String> {
     let platform = Platform::current().ok_or_else(|| {
         format!(
             "the Postman CLI has no build for this platform ({}-{})",
@@ -303,36 +330,40 @@ async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String>
             std::env::consts::ARCH
         )
     })?;
-    let registry = plan
-        .npm_registry
-        .clone()
-        .or_else(|| {
-            ctx.env
-                .get("npm_config_registry")
-                .or(ctx.env.get("NPM_CONFIG_REGISTRY"))
-                .map(str::to_owned)
-        })
+    let mut plan = plan.clone();
+    match &mut plan.source {
+        InstallSource::Archive { path } => *path = base.join(&*path).display().to_string(),
+        InstallSource::Path { path: Some(path) } => *path = base.join(&*path).display().to_string(),
+        _ => {}
+    }
+    let default_registry = env
+        .get("npm_config_registry")
+        .or(env.get("NPM_CONFIG_REGISTRY"))
         .filter(|r| !r.trim().is_empty())
-        .unwrap_or_else(|| install::DEFAULT_REGISTRY.to_owned());
-    let lock_timeout = ctx
-        .env
+        .unwrap_or(install::DEFAULT_REGISTRY)
+        .to_owned();
+    let lock_timeout = env
         .get("POSTMAN_CLI_TASK_LOCK_TIMEOUT")
         .and_then(|v| v.trim().parse().ok())
         .map(Duration::from_secs)
         .unwrap_or(Duration::from_secs(600));
+    let settings = HttpSettings::from_env(env);
     let request = InstallRequest {
-        version: plan.cli_version.clone(),
-        registry,
-        tools_dir: ctx.tools_dir.clone(),
+        plan,
+        tools_dir: tools_dir.to_path_buf(),
         platform,
         lock_timeout,
+        default_registry,
+        site_url: env
+            .get("POSTMAN_CLI_DOWNLOAD_URL")
+            .unwrap_or(install::DEFAULT_SITE)
+            .to_owned(),
+        probe_env: settings.child_env(env.child_env()),
     };
-    let client = HttpSettings::from_env(&ctx.env)
-        .client()
-        .map_err(|e| e.to_string())?;
-    install::install(&request, &client, &ctx.console)
+    let client = settings.client().map_err(|e| e.to_string())?;
+    install::install(&request, &client, console)
         .await
-        .map_err(|e| format!("The Postman CLI could not be installed: {e}"))
+        .map_err(|e| e.to_string())
 }
 
 fn create_report_dir(ctx: &Context, requested: Option<&str>) -> Result<PathBuf, InputError> {

@@ -105,12 +105,8 @@ struct RunArgs {
     /// Where report folders go (default: ./postman-cli-task-reports).
     #[arg(long = "report-dir")]
     report_dir: Option<String>,
-    /// `latest` or an exact Postman CLI version.
-    #[arg(long)]
-    cli_version: Option<String>,
-    /// The npm registry to install the Postman CLI from.
-    #[arg(long)]
-    npm_registry: Option<String>,
+    #[command(flatten)]
+    install: InstallFlags,
     /// Print what would run, without installing or running anything.
     #[arg(long)]
     dry_run: bool,
@@ -119,20 +115,63 @@ struct RunArgs {
     cli_args: Vec<String>,
 }
 
+/// Where the Postman CLI comes from; shared by `run` and `install`. An npm
+/// registry token is read from the environment variable NPM_TOKEN.
+#[derive(Debug, Args)]
+struct InstallFlags {
+    /// `latest`, an exact version, or a range such as `1.x`.
+    #[arg(
+        long = "cli-version",
+        visible_alias = "version",
+        value_name = "VERSION"
+    )]
+    cli_version: Option<String>,
+    /// npm (default), postman (the download site), archive, or path.
+    #[arg(
+        long = "install-source",
+        visible_alias = "source",
+        value_name = "SOURCE"
+    )]
+    install_source: Option<String>,
+    /// The npm registry to install from.
+    #[arg(long, value_name = "URL")]
+    npm_registry: Option<String>,
+    /// A .tgz or .zip of the Postman CLI (with `--install-source archive`).
+    #[arg(long = "cli-archive", visible_alias = "archive", value_name = "FILE")]
+    cli_archive: Option<String>,
+    /// The `postman` executable to use (with `--install-source path`).
+    #[arg(long = "cli-path", value_name = "FILE")]
+    cli_path: Option<String>,
+    /// The expected SHA-256 of a download-site archive or a local archive.
+    #[arg(long = "cli-sha256", visible_alias = "sha256", value_name = "HEX")]
+    cli_sha256: Option<String>,
+}
+
+impl InstallFlags {
+    fn apply(self, raw: &mut RawInputs, env: &AgentEnv) {
+        raw.cli_version = self.cli_version;
+        raw.install_source = self.install_source;
+        raw.npm_registry = self.npm_registry;
+        raw.npm_registry_token = env
+            .get("NPM_TOKEN")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        raw.cli_archive = self.cli_archive;
+        raw.cli_path = self.cli_path;
+        raw.cli_sha256 = self.cli_sha256;
+    }
+}
+
 #[derive(Debug, Args)]
 struct InstallArgs {
-    /// `latest` or an exact version.
-    #[arg(long = "version", value_name = "VERSION", default_value = "latest")]
-    version: String,
-    /// The npm registry to install from.
-    #[arg(long)]
-    npm_registry: Option<String>,
+    #[command(flatten)]
+    install: InstallFlags,
 }
 
 impl RunArgs {
     fn into_raw(self, env: &AgentEnv) -> RawInputs {
         let flag = |b: bool| b.then(|| "true".to_owned());
-        RawInputs {
+        let mut raw = RawInputs {
             naming: Some(Naming::Cli),
             collection: self.collections,
             environment: self.environment,
@@ -159,10 +198,10 @@ impl RunArgs {
             test_run_title: self.test_run_title,
             fail_on_test_failure: None,
             report_directory: self.report_dir,
-            cli_version: self.cli_version,
-            npm_registry: self.npm_registry,
             ..RawInputs::default()
-        }
+        };
+        self.install.apply(&mut raw, env);
+        raw
     }
 }
 
@@ -321,7 +360,7 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
     let platform = crate::install::platform::Platform::current();
     console.print(&format!(
         "Postman CLI: {} ({})",
-        plan.cli_version,
+        plan.install.version,
         platform
             .map(|p| p.npm_package())
             .unwrap_or_else(|| "no build for this platform".into())
@@ -351,48 +390,24 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
 async fn install_only(args: InstallArgs) -> i32 {
     let env = AgentEnv::from_process();
     let console = Console::terminal(false);
-    let raw = RawInputs {
+    let mut raw = RawInputs {
         naming: Some(Naming::Cli),
+        // The plan needs a collection; installing needs none.
         collection: vec!["-".into()],
-        cli_version: Some(args.version),
-        npm_registry: args.npm_registry,
         ..RawInputs::default()
     };
+    args.install.apply(&mut raw, &env);
     let plan = match crate::plan::build(&raw) {
         Ok(p) => p,
         Err(errors) => {
             for e in errors {
-                console.error(
-                    &e.render(Naming::Cli)
-                        .replace("`--cli-version`", "`--version`"),
-                );
+                console.error(&e.render(Naming::Cli));
             }
             return exit_code::INPUT_ERROR;
         }
     };
-    let Some(platform) = crate::install::platform::Platform::current() else {
-        console.error("the Postman CLI has no build for this platform");
-        return exit_code::INSTALL_FAILED;
-    };
-    let registry = plan
-        .npm_registry
-        .clone()
-        .unwrap_or_else(|| crate::install::DEFAULT_REGISTRY.into());
-    let request = crate::install::InstallRequest {
-        version: plan.cli_version.clone(),
-        registry,
-        tools_dir: app::tools_dir(&env),
-        platform,
-        lock_timeout: std::time::Duration::from_secs(600),
-    };
-    let client = match crate::http::HttpSettings::from_env(&env).client() {
-        Ok(c) => c,
-        Err(e) => {
-            console.error(&e.to_string());
-            return exit_code::INSTALL_FAILED;
-        }
-    };
-    match crate::install::install(&request, &client, &console).await {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    match app::install_with(&env, &app::tools_dir(&env), &plan.install, &console, &cwd).await {
         Ok(cli) => {
             console.info(&format!("Postman CLI {}", cli.version));
             console.print(&cli.executable.display().to_string());

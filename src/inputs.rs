@@ -398,7 +398,8 @@ mod tests {
     /// task.json and this enum are two copies of one public contract.
     #[test]
     fn task_json_declares_exactly_these_inputs() {
-        let task: serde_json::Value = serde_json::from_str(include_str!("../task/task.json")).unwrap();
+        let task: serde_json::Value =
+            serde_json::from_str(include_str!("../task/task.json")).unwrap();
         let declared: Vec<&str> = task["inputs"]
             .as_array()
             .unwrap()

@@ -8,9 +8,8 @@
 //! of them are collected before anything runs, so one pipeline run shows
 //! every mistake at once.
 
-use std::fmt;
-
 use crate::inputs::{ExtraArgs, Field, Naming, RawInputs, Secret};
+pub use crate::install::version::VersionSpec;
 
 /// Everything a task run will do, decided up front.
 #[derive(Clone, Debug)]
@@ -43,8 +42,7 @@ pub struct Plan {
     pub test_run_title: String,
     pub fail_on_test_failure: bool,
     pub report_directory: Option<String>,
-    pub cli_version: VersionSpec,
-    pub npm_registry: Option<String>,
+    pub install: InstallPlan,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,20 +57,39 @@ impl KeyValue {
     }
 }
 
-/// Which Postman CLI to install.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum VersionSpec {
-    Latest,
-    Exact(semver::Version),
+impl Plan {
+    /// The working directory, resolved against `base`.
+    pub fn working_directory_path(&self, base: &std::path::Path) -> std::path::PathBuf {
+        self.working_directory
+            .as_ref()
+            .map_or_else(|| base.to_path_buf(), |d| base.join(d))
+    }
 }
 
-impl fmt::Display for VersionSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VersionSpec::Latest => f.write_str("latest"),
-            VersionSpec::Exact(v) => write!(f, "{v}"),
-        }
-    }
+/// Where the Postman CLI comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstallSource {
+    /// The npm registry (or a mirror), with an optional token.
+    Npm {
+        registry: Option<String>,
+        token: Option<Secret>,
+    },
+    /// Postman's download site.
+    PostmanSite,
+    /// A local archive.
+    Archive { path: String },
+    /// An installed `postman` (the given one, or the one on PATH).
+    Path { path: Option<String> },
+}
+
+/// What the installer must do.
+#[derive(Clone, Debug)]
+pub struct InstallPlan {
+    pub source: InstallSource,
+    pub version: VersionSpec,
+    /// Expected SHA-256 (lower-case hex) of a download-site archive or a
+    /// local archive.
+    pub sha256: Option<String>,
 }
 
 /// A problem with one setting: what is wrong, and with [`InputError::render`],
@@ -112,6 +129,23 @@ pub enum InputErrorKind {
     },
     BadUrl {
         value: String,
+    },
+    BadSha256 {
+        value: String,
+    },
+    NotOneOf {
+        value: String,
+        allowed: &'static str,
+    },
+    /// Needed because another input has this value.
+    RequiredBy {
+        other: Field,
+        value: String,
+    },
+    /// Set, but only used with another `installSource`.
+    OtherSource {
+        value: String,
+        belongs: &'static str,
     },
     KeyInUrl,
     SecretWithCloudEnvironment {
@@ -203,11 +237,27 @@ impl InputError {
             ),
             BadVersion { value } => (
                 format!("`{value}` is neither `latest` nor a version"),
-                "Use `latest` or an exact version such as 1.62.0.".into(),
+                "Use `latest`, an exact version such as 1.62.0, or a range such as 1.x.".into(),
             ),
             BadUrl { value } => (
                 format!("`{value}` is not an http:// or https:// URL"),
                 "Give the registry's full URL, e.g. https://pkgs.dev.azure.com/contoso/_packaging/feed/npm/registry/.".into(),
+            ),
+            BadSha256 { value } => (
+                format!("`{value}` is not a SHA-256 digest"),
+                "Give the 64 hexadecimal characters of the file's SHA-256, e.g. from `sha256sum`.".into(),
+            ),
+            NotOneOf { value, allowed } => (
+                format!("`{value}` is not one of {allowed}"),
+                format!("Use one of {allowed}."),
+            ),
+            RequiredBy { other, value } => (
+                format!("is needed because {} is `{value}`", naming.name(*other)),
+                format!("Set {} too, or change {}.", name, naming.name(*other)),
+            ),
+            OtherSource { value, belongs } => (
+                format!("is only used when {} is {belongs}, but it is `{value}`", naming.name(Field::InstallSource)),
+                format!("Set {} to {belongs}, or clear {}.", naming.name(Field::InstallSource), name),
             ),
             KeyInUrl => (
                 "contains a Postman API key (`apikey=`)".into(),
@@ -380,33 +430,7 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         }
     }
 
-    let cli_version = match raw.cli_version.as_deref() {
-        None => VersionSpec::Latest,
-        Some(v) if v.eq_ignore_ascii_case("latest") => VersionSpec::Latest,
-        Some(v) => match semver::Version::parse(v.strip_prefix('v').unwrap_or(v)) {
-            Ok(version) => VersionSpec::Exact(version),
-            Err(_) => {
-                err(
-                    Field::CliVersion,
-                    InputErrorKind::BadVersion { value: v.into() },
-                );
-                VersionSpec::Latest
-            }
-        },
-    };
-    let npm_registry = raw.npm_registry.as_ref().map(|value| {
-        let ok = reqwest::Url::parse(value)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
-        if !ok {
-            err(
-                Field::NpmRegistry,
-                InputErrorKind::BadUrl {
-                    value: value.clone(),
-                },
-            );
-        }
-        value.clone()
-    });
+    let install = install_plan(raw, &mut err);
 
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
@@ -458,9 +482,134 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
             .unwrap_or_else(|| "Postman".to_owned()),
         fail_on_test_failure,
         report_directory: raw.report_directory.clone(),
-        cli_version,
-        npm_registry,
+        install,
     })
+}
+
+/// The installer's settings, checked together: a setting that belongs to
+/// another source is a mistake worth saying, not something to ignore.
+fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> InstallPlan {
+    let version = match raw.cli_version.as_deref() {
+        None => VersionSpec::Latest,
+        Some(v) => VersionSpec::parse(v).unwrap_or_else(|| {
+            err(
+                Field::CliVersion,
+                InputErrorKind::BadVersion { value: v.into() },
+            );
+            VersionSpec::Latest
+        }),
+    };
+    let registry = raw.npm_registry.as_ref().map(|value| {
+        let ok = reqwest::Url::parse(value)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if !ok {
+            err(
+                Field::NpmRegistry,
+                InputErrorKind::BadUrl {
+                    value: value.clone(),
+                },
+            );
+        }
+        value.clone()
+    });
+    let sha256 = raw.cli_sha256.as_ref().map(|value| {
+        let hex = value.trim().to_ascii_lowercase();
+        let hex = hex.strip_prefix("sha256:").unwrap_or(&hex).to_owned();
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            err(
+                Field::CliSha256,
+                InputErrorKind::BadSha256 {
+                    value: value.clone(),
+                },
+            );
+        }
+        hex
+    });
+    let name = raw.install_source.as_deref().unwrap_or("npm");
+    let source = match name.to_ascii_lowercase().as_str() {
+        "npm" => InstallSource::Npm {
+            registry,
+            token: raw.npm_registry_token.clone().map(Secret::new),
+        },
+        "postman" => InstallSource::PostmanSite,
+        "archive" => match &raw.cli_archive {
+            Some(path) => InstallSource::Archive { path: path.clone() },
+            None => {
+                err(
+                    Field::CliArchive,
+                    InputErrorKind::RequiredBy {
+                        other: Field::InstallSource,
+                        value: "archive".into(),
+                    },
+                );
+                InstallSource::Archive {
+                    path: String::new(),
+                }
+            }
+        },
+        "path" => InstallSource::Path {
+            path: raw.cli_path.clone(),
+        },
+        _ => {
+            err(
+                Field::InstallSource,
+                InputErrorKind::NotOneOf {
+                    value: name.into(),
+                    allowed: "npm, postman, archive, path",
+                },
+            );
+            InstallSource::Npm {
+                registry: None,
+                token: None,
+            }
+        }
+    };
+    let mut stray = |field: Field, set: bool, belongs: &'static str| {
+        if set {
+            err(
+                field,
+                InputErrorKind::OtherSource {
+                    value: name.into(),
+                    belongs,
+                },
+            );
+        }
+    };
+    let npm = matches!(source, InstallSource::Npm { .. });
+    stray(
+        Field::NpmRegistry,
+        raw.npm_registry.is_some() && !npm,
+        "npm",
+    );
+    stray(
+        Field::NpmRegistryToken,
+        raw.npm_registry_token.is_some() && !npm,
+        "npm",
+    );
+    stray(
+        Field::CliArchive,
+        raw.cli_archive.is_some() && !matches!(source, InstallSource::Archive { .. }),
+        "archive",
+    );
+    stray(
+        Field::CliPath,
+        raw.cli_path.is_some() && !matches!(source, InstallSource::Path { .. }),
+        "path",
+    );
+    stray(
+        Field::CliSha256,
+        raw.cli_sha256.is_some()
+            && !matches!(
+                source,
+                InstallSource::PostmanSite | InstallSource::Archive { .. }
+            ),
+        "postman or archive",
+    );
+    InstallPlan {
+        source,
+        version,
+        sha256,
+    }
 }
 
 fn parse_number(text: &str, min: u64) -> Result<u64, InputErrorKind> {
@@ -572,7 +721,14 @@ mod tests {
         assert_eq!(plan.timeout_ms, None);
         assert!(plan.publish_test_results && plan.fail_on_test_failure);
         assert!(!plan.bail);
-        assert_eq!(plan.cli_version, VersionSpec::Latest);
+        assert_eq!(plan.install.version, VersionSpec::Latest);
+        assert!(matches!(
+            plan.install.source,
+            InstallSource::Npm {
+                registry: None,
+                token: None
+            }
+        ));
         assert_eq!(plan.test_run_title, "Postman");
     }
 
@@ -594,7 +750,7 @@ mod tests {
         assert_eq!(plan.delay_request_ms, Some(250));
         assert_eq!(plan.env_vars[0].to_arg(), "baseUrl=https://x.test/a?b=c");
         assert!(plan.bail);
-        assert_eq!(plan.cli_version.to_string(), "1.62.0");
+        assert_eq!(plan.install.version.to_string(), "1.62.0");
         assert_eq!(
             plan.extra_args,
             [
@@ -631,6 +787,37 @@ mod tests {
         r.additional_arguments = ExtraArgs::Split(vec!["--reporter-junit-export=x.xml".into()]);
         r.ssl_client_passphrase = Some("pw".into());
         insta::assert_snapshot!(errors(&r));
+    }
+
+    #[test]
+    fn install_settings_must_fit_the_source() {
+        let mut r = raw();
+        r.install_source = Some("archive".into());
+        r.npm_registry = Some("https://registry.example/".into());
+        r.cli_path = Some("/usr/bin/postman".into());
+        r.cli_sha256 = Some("abc".into());
+        r.cli_version = Some(">=1.50 <2".into());
+        insta::assert_snapshot!(errors(&r), @r"
+        input `cliSha256`: `abc` is not a SHA-256 digest. Give the 64 hexadecimal characters of the file's SHA-256, e.g. from `sha256sum`.
+        input `cliArchive`: is needed because input `installSource` is `archive`. Set input `cliArchive` too, or change input `installSource`.
+        input `npmRegistry`: is only used when input `installSource` is npm, but it is `archive`. Set input `installSource` to npm, or clear input `npmRegistry`.
+        input `cliPath`: is only used when input `installSource` is path, but it is `archive`. Set input `installSource` to path, or clear input `cliPath`.
+        ");
+        let mut ok = raw();
+        ok.install_source = Some("Postman".into());
+        ok.cli_version = Some("1.x".into());
+        ok.cli_sha256 = Some(format!("sha256:{}", "A".repeat(64)));
+        let plan = build(&ok).unwrap();
+        assert_eq!(plan.install.source, InstallSource::PostmanSite);
+        assert_eq!(
+            plan.install.sha256.as_deref(),
+            Some("a".repeat(64).as_str())
+        );
+        assert!(
+            plan.install
+                .version
+                .matches(&semver::Version::new(1, 62, 0))
+        );
     }
 
     #[test]

@@ -93,9 +93,52 @@ impl ToolCache {
         }
     }
 
+    /// Versions with a finished install for `arch`.
+    pub fn versions(&self, arch: &str) -> Vec<semver::Version> {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| semver::Version::parse(&e.file_name().to_string_lossy()).ok())
+            .filter(|v| self.find(v, arch).is_some())
+            .collect()
+    }
+
+    /// Removes staging folders an install left when it was killed. Only
+    /// call with the version's lock held: staging happens under it, so any
+    /// folder found then belongs to a process that is gone.
+    pub fn remove_stale_staging(&self, version: &semver::Version) {
+        let Ok(entries) = std::fs::read_dir(self.version_dir(version)) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".staging-") || name.starts_with(".download-") {
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+            }
+        }
+    }
+
+    /// A staging folder for a package whose version is not known yet (a
+    /// local archive); on the same file system as every version folder.
+    pub fn staging_dir_at_root(&self) -> std::io::Result<tempfile::TempDir> {
+        std::fs::create_dir_all(&self.root)?;
+        tempfile::Builder::new()
+            .prefix(".staging-")
+            .tempdir_in(&self.root)
+    }
+
     /// A fresh staging folder beside the install folder, so the final move
     /// is a rename on one file system.
     pub fn staging_dir(&self, version: &semver::Version) -> std::io::Result<tempfile::TempDir> {
+        std::fs::create_dir_all(self.version_dir(version))?;
         tempfile::Builder::new()
             .prefix(".staging-")
             .tempdir_in(self.version_dir(version))
@@ -111,6 +154,7 @@ impl ToolCache {
     ) -> std::io::Result<PathBuf> {
         let target = self.arch_dir(version, arch);
         let marker = self.marker(version, arch);
+        std::fs::create_dir_all(self.version_dir(version))?;
         // A leftover from an install that was killed before its marker.
         let _ = std::fs::remove_file(&marker);
         if target.exists() {
@@ -167,6 +211,24 @@ mod tests {
         assert_eq!(cache.find(&v, "x64"), Some(dir_path.clone()));
         assert!(dir_path.join("postman").is_file());
         assert!(dir_path.ends_with("postman-cli/1.62.0/x64"));
+    }
+
+    #[test]
+    fn killed_installs_leave_nothing_that_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ToolCache::new(dir.path());
+        let v = semver::Version::new(1, 2, 3);
+        // A process killed mid-install: staging left, no marker.
+        let staging = cache.staging_dir(&v).unwrap().keep();
+        std::fs::write(staging.join("half"), "x").unwrap();
+        std::fs::create_dir_all(cache.arch_dir(&v, "x64")).unwrap();
+        assert!(cache.versions("x64").is_empty());
+        cache.remove_stale_staging(&v);
+        assert!(!staging.exists());
+        let fresh = cache.staging_dir(&v).unwrap();
+        std::fs::write(fresh.path().join("postman"), "bin").unwrap();
+        cache.commit(fresh, &v, "x64").unwrap();
+        assert_eq!(cache.versions("x64"), [v]);
     }
 
     #[test]

@@ -1,15 +1,21 @@
-//! Unpacks an npm package tarball while it downloads, refusing anything a
-//! package has no business containing: absolute paths, `..`, links and
-//! device files.
+//! Unpacks Postman CLI packages, refusing anything a package has no business
+//! containing: absolute paths, `..`, links and device files.
 //!
-//! npm tarballs put everything under `package/`; that first component is
-//! dropped, so the cache folder holds `bin/postman` directly.
+//! Whatever the source, an installed CLI ends up as `bin/postman[.exe]`
+//! with its `lib/` beside it: npm tarballs put everything under
+//! `package/bin/` (the first component is dropped while streaming), while a
+//! download-site archive or a user's archive may hold `postman-cli` at its
+//! root; [`normalize_layout`] moves such a tree into place.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
+    #[error("it is neither a gzipped tar nor a zip archive")]
+    UnknownFormat,
+    #[error("it holds no Postman CLI executable (postman, postman-cli, or their .exe)")]
+    NoExecutable,
     #[error("the archive entry `{entry}` is refused: {reason}")]
     Unsafe { entry: String, reason: &'static str },
     #[error("the archive is damaged or incomplete: {0}")]
@@ -28,16 +34,39 @@ pub struct Extracted {
     pub bytes: u64,
 }
 
-/// Unpacks a gzipped tar stream into `dest`, then reads the stream to its
-/// end so a hash computed on it covers every byte.
+/// Unpacks a gzipped tar stream into `dest`, dropping the first path
+/// component (npm's `package/`), then reads the stream to its end so a hash
+/// computed on it covers every byte.
 pub fn unpack_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, ExtractError> {
+    unpack_tar(reader, dest, 1)
+}
+
+/// Unpacks an archive file of either kind, keeping its paths, and moves the
+/// executable into `bin/<exe_name>`.
+pub fn unpack_archive(path: &Path, dest: &Path, exe_name: &str) -> Result<Extracted, ExtractError> {
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(path).map_err(ExtractError::Corrupt)?;
+    let n = file.read(&mut magic).map_err(ExtractError::Corrupt)?;
+    drop(file);
+    let file = std::fs::File::open(path).map_err(ExtractError::Corrupt)?;
+    let done = match &magic[..n] {
+        [0x1f, 0x8b, ..] => unpack_tar(std::io::BufReader::new(file), dest, 0)?,
+        [b'P', b'K', 3, 4] => unpack_zip(file, dest)?,
+        _ => return Err(ExtractError::UnknownFormat),
+    };
+    hoist_npm_package(dest)?;
+    normalize_layout(dest, exe_name)?;
+    Ok(done)
+}
+
+fn unpack_tar(reader: impl Read, dest: &Path, strip: usize) -> Result<Extracted, ExtractError> {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     let mut done = Extracted::default();
     for entry in archive.entries().map_err(ExtractError::Corrupt)? {
         let mut entry = entry.map_err(ExtractError::Corrupt)?;
         let raw = entry.path().map_err(ExtractError::Corrupt)?.into_owned();
         let shown = raw.display().to_string();
-        let Some(rel) = safe_relative(&raw, &shown)? else {
+        let Some(rel) = safe_relative(&raw, &shown, strip)? else {
             continue;
         };
         let target = dest.join(&rel);
@@ -84,9 +113,9 @@ pub fn unpack_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, ExtractEr
     Ok(done)
 }
 
-/// The entry's path without the leading `package/`, if it is safe; `None`
-/// for the top folder itself.
-fn safe_relative(raw: &Path, shown: &str) -> Result<Option<PathBuf>, ExtractError> {
+/// The entry's path without its first `strip` components, if it is safe;
+/// `None` for what the stripping leaves empty.
+fn safe_relative(raw: &Path, shown: &str, strip: usize) -> Result<Option<PathBuf>, ExtractError> {
     let unsafe_entry = |reason| ExtractError::Unsafe {
         entry: shown.to_owned(),
         reason,
@@ -106,10 +135,157 @@ fn safe_relative(raw: &Path, shown: &str) -> Result<Option<PathBuf>, ExtractErro
             }
         }
     }
-    if parts.len() <= 1 {
+    if parts.len() <= strip {
         return Ok(None);
     }
-    Ok(Some(parts[1..].iter().collect()))
+    Ok(Some(parts[strip..].iter().collect()))
+}
+
+fn unpack_zip(file: std::fs::File, dest: &Path) -> Result<Extracted, ExtractError> {
+    let corrupt = |e: zip::result::ZipError| ExtractError::Corrupt(std::io::Error::other(e));
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(corrupt)?;
+    let mut done = Extracted::default();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(corrupt)?;
+        let shown = entry.name().map_err(corrupt)?.into_owned();
+        let Some(rel) = safe_relative(Path::new(&shown.replace('\\', "/")), &shown, 0)? else {
+            continue;
+        };
+        let mode = entry.unix_mode();
+        // S_IFLNK: zip stores symbolic links as entries with this file type.
+        if mode.is_some_and(|m| m & 0o170000 == 0o120000) {
+            return Err(ExtractError::Unsafe {
+                entry: shown,
+                reason: "links are not allowed in a Postman CLI package",
+            });
+        }
+        let target = dest.join(&rel);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&target).map_err(|source| ExtractError::Write {
+                path: target,
+                source,
+            })?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| ExtractError::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut out = std::fs::File::create(&target).map_err(|source| ExtractError::Write {
+            path: target.clone(),
+            source,
+        })?;
+        done.bytes += std::io::copy(&mut entry, &mut out).map_err(ExtractError::Corrupt)?;
+        done.files += 1;
+        let executable = mode.is_some_and(|m| m & 0o111 != 0) || is_exe_name(&rel);
+        set_mode(&target, executable).map_err(|source| ExtractError::Write {
+            path: target,
+            source,
+        })?;
+    }
+    Ok(done)
+}
+
+/// An npm tarball (`package/package.json`, `package/bin/…`) loses its
+/// `package/` folder, as it does when streamed from the registry.
+fn hoist_npm_package(dest: &Path) -> Result<(), ExtractError> {
+    let package = dest.join("package");
+    if !package.join("package.json").is_file() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(&package)
+        .map_err(ExtractError::Corrupt)?
+        .flatten()
+    {
+        let to = dest.join(entry.file_name());
+        std::fs::rename(entry.path(), &to)
+            .map_err(|source| ExtractError::Write { path: to, source })?;
+    }
+    std::fs::remove_dir(&package).map_err(|source| ExtractError::Write {
+        path: package,
+        source,
+    })
+}
+
+const EXE_NAMES: &[&str] = &["postman", "postman-cli", "postman.exe", "postman-cli.exe"];
+
+fn is_exe_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| EXE_NAMES.contains(&n))
+}
+
+/// Moves an unpacked tree so the executable is `bin/<exe_name>`, keeping
+/// the files beside it (its `lib/`) beside it.
+pub fn normalize_layout(dest: &Path, exe_name: &str) -> Result<(), ExtractError> {
+    let write = |path: &Path, source| ExtractError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let wanted = dest.join("bin").join(exe_name);
+    if wanted.is_file() {
+        return Ok(());
+    }
+    // Breadth first, so the shallowest executable wins.
+    let mut queue = std::collections::VecDeque::from([(dest.to_path_buf(), 0)]);
+    let mut exe = None;
+    while let Some((dir, depth)) = queue.pop_front() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| write(&dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        if let Some(found) = entries.iter().find(|p| p.is_file() && is_exe_name(p)) {
+            exe = Some(found.clone());
+            break;
+        }
+        if depth < 3 {
+            queue.extend(
+                entries
+                    .into_iter()
+                    .filter(|p| p.is_dir())
+                    .map(|p| (p, depth + 1)),
+            );
+        }
+    }
+    let exe = exe.ok_or(ExtractError::NoExecutable)?;
+    let home = exe.parent().unwrap_or(dest).to_path_buf();
+    let bin = dest.join("bin");
+    if home == dest {
+        // Everything sits at the root: move it all under bin/.
+        let moving = dest.join(".bin-moving");
+        std::fs::create_dir(&moving).map_err(|e| write(&moving, e))?;
+        for entry in std::fs::read_dir(dest)
+            .map_err(|e| write(dest, e))?
+            .flatten()
+        {
+            let path = entry.path();
+            if path != moving {
+                std::fs::rename(&path, moving.join(entry.file_name()))
+                    .map_err(|e| write(&path, e))?;
+            }
+        }
+        std::fs::rename(&moving, &bin).map_err(|e| write(&bin, e))?;
+    } else if home != bin {
+        if bin.exists() {
+            std::fs::remove_dir_all(&bin).map_err(|e| write(&bin, e))?;
+        }
+        std::fs::rename(&home, &bin).map_err(|e| write(&bin, e))?;
+    }
+    let moved = bin.join(exe.file_name().unwrap_or_default());
+    if moved != wanted {
+        std::fs::rename(&moved, &wanted).map_err(|e| write(&wanted, e))?;
+    }
+    set_mode(&wanted, true).map_err(|e| write(&wanted, e))
+}
+
+/// The version an npm package states in its `package.json`, if it has one.
+pub fn package_version(dest: &Path) -> Option<semver::Version> {
+    let text = std::fs::read(dest.join("package.json")).ok()?;
+    let doc: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    semver::Version::parse(doc.get("version")?.as_str()?).ok()
 }
 
 #[cfg(unix)]
@@ -204,6 +380,112 @@ pub(crate) mod tests {
                 .contains("links")
         );
         assert!(!dir.path().join("bin/evil").exists());
+    }
+
+    fn zip_file(entries: &[(&str, &[u8], u32)], link: Option<&str>) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data, mode) in entries {
+            let options = zip::write::SimpleFileOptions::default().unix_permissions(*mode);
+            zip.start_file(*name, options).unwrap();
+            std::io::Write::write_all(&mut zip, data).unwrap();
+        }
+        if let Some(target) = link {
+            zip.add_symlink("evil", target, zip::write::SimpleFileOptions::default())
+                .unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn archives_of_either_kind_end_in_the_same_layout() {
+        // A download-site zip: the executable at the root, lib/ beside it.
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("cli.zip");
+        std::fs::write(
+            &archive,
+            zip_file(
+                &[("postman-cli", b"bin", 0o755), ("lib/a.js", b"a", 0o644)],
+                None,
+            ),
+        )
+        .unwrap();
+        let dest = dir.path().join("zip");
+        unpack_archive(&archive, &dest, "postman").unwrap();
+        assert!(dest.join("bin/postman").is_file());
+        assert!(dest.join("bin/lib/a.js").is_file());
+
+        // A tarball with a top folder.
+        let archive = dir.path().join("cli.tar.gz");
+        std::fs::write(
+            &archive,
+            tgz(
+                &[
+                    ("postman-cli-1.0/postman", b"bin", 0o755),
+                    ("postman-cli-1.0/lib/b.js", b"b", 0o644),
+                ],
+                None,
+            ),
+        )
+        .unwrap();
+        let dest = dir.path().join("tgz");
+        unpack_archive(&archive, &dest, "postman").unwrap();
+        assert!(dest.join("bin/postman").is_file() && dest.join("bin/lib/b.js").is_file());
+
+        // An npm package tarball, kept as it is.
+        let archive = dir.path().join("pkg.tgz");
+        std::fs::write(
+            &archive,
+            tgz(
+                &[
+                    ("package/package.json", br#"{"version":"1.62.0"}"#, 0o644),
+                    ("package/bin/postman", b"bin", 0o755),
+                ],
+                None,
+            ),
+        )
+        .unwrap();
+        let dest = dir.path().join("npm");
+        unpack_archive(&archive, &dest, "postman").unwrap();
+        assert!(dest.join("bin/postman").is_file());
+        assert_eq!(package_version(&dest), Some(semver::Version::new(1, 62, 0)));
+    }
+
+    #[test]
+    fn hostile_zips_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes, expect) in [
+            (
+                "climb.zip",
+                zip_file(&[("../x", b"x", 0o644)], None),
+                "`..`",
+            ),
+            (
+                "link.zip",
+                zip_file(&[("postman", b"x", 0o755)], Some("/etc/passwd")),
+                "links",
+            ),
+            (
+                "empty.zip",
+                zip_file(&[("readme.txt", b"x", 0o644)], None),
+                "no Postman CLI executable",
+            ),
+        ] {
+            let archive = dir.path().join(name);
+            std::fs::write(&archive, bytes).unwrap();
+            let err = unpack_archive(
+                &archive,
+                &dir.path().join(name).with_extension("out"),
+                "postman",
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(expect), "{name}: {err}");
+        }
+        let text = dir.path().join("x.txt");
+        std::fs::write(&text, "hello").unwrap();
+        assert!(matches!(
+            unpack_archive(&text, dir.path(), "postman"),
+            Err(ExtractError::UnknownFormat)
+        ));
     }
 
     #[test]

@@ -1,59 +1,82 @@
 //! Installs the Postman CLI into the tool cache, or finds it there.
 //!
+//! Four sources (`installSource`): the npm registry or a mirror (the
+//! default), Postman's download site, a local archive, or a `postman`
+//! already installed. For every source but the last:
+//!
 //! 1. An exact version already in the cache is used with no network at all.
-//! 2. Otherwise the registry says which version `latest` is and where its
-//!    tarball is, with its `dist.integrity`.
-//! 3. Under the version's install lock, the tarball streams through the
-//!    hasher and the unpacker into a staging folder beside its final place;
-//!    only when the digest matches is the folder renamed into place and the
-//!    `.complete` marker written.
+//! 2. Otherwise the source says which version `latest` or a range means;
+//!    if it cannot be reached, the newest cached version that fits is used,
+//!    with a warning.
+//! 3. Under the version's install lock, the package is downloaded and
+//!    verified (npm's `dist.integrity`, or `cliSha256`) and unpacked into a
+//!    staging folder beside its final place; only then is the folder renamed
+//!    into place and the `.complete` marker written.
 
 pub mod cache;
+pub mod download;
 pub mod extract;
 pub mod integrity;
 pub mod npm;
 pub mod platform;
+pub mod site;
+pub mod version;
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 use crate::console::Console;
-use crate::plan::VersionSpec;
+use crate::inputs::Secret;
+use crate::plan::{InstallPlan, InstallSource};
+use crate::process::{Cancel, ToolCommand};
 use cache::{LockError, ToolCache};
 use extract::ExtractError;
 use integrity::Expected;
 use platform::Platform;
+use version::VersionSpec;
 
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
+pub const DEFAULT_SITE: &str = "https://dl-cli.pstmn.io";
 
-/// What to install, and from where.
+/// What to install, and where.
 #[derive(Clone, Debug)]
 pub struct InstallRequest {
-    pub version: VersionSpec,
-    pub registry: String,
+    pub plan: InstallPlan,
     pub tools_dir: PathBuf,
     pub platform: Platform,
     pub lock_timeout: Duration,
+    /// The registry when the plan names none (`npm_config_registry`, or
+    /// registry.npmjs.org).
+    pub default_registry: String,
+    /// Postman's download site (`POSTMAN_CLI_DOWNLOAD_URL` overrides it).
+    pub site_url: String,
+    /// The environment for running `postman --version` on a binary whose
+    /// version is not otherwise known.
+    pub probe_env: BTreeMap<OsString, OsString>,
 }
 
 #[derive(Clone, Debug)]
 pub struct InstalledCli {
     pub version: semver::Version,
     pub executable: PathBuf,
-    /// False when this call downloaded it.
+    /// False when this call downloaded or unpacked it.
     pub from_cache: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
-    #[error("cannot reach the npm registry at {url}: {detail}")]
+    #[error("cannot reach {url}: {detail}")]
     Network { url: String, detail: String },
-    #[error("the npm registry answered {status} for {url}{}", registry_hint(*status))]
+    #[error("{url} answered {status}{}", status_hint(*status))]
     Status { url: String, status: u16 },
-    #[error("the npm registry's answer for {url} is not a package document: {detail}")]
-    BadPackument { url: String, detail: String },
+    #[error("the answer from {url} is not what a {what} should be: {detail}")]
+    BadAnswer {
+        url: String,
+        what: &'static str,
+        detail: String,
+    },
     #[error(
         "Postman CLI version {version} is not published as {package} on {registry}. {}",
         versions_hint(available)
@@ -65,6 +88,10 @@ pub enum InstallError {
         available: Vec<String>,
     },
     #[error(
+        "Postman's download site offers {latest} as its latest version, which is not in the range {wanted}; give an exact version, or install from npm, where ranges are resolved against every published version"
+    )]
+    RangeNotOnSite { wanted: String, latest: String },
+    #[error(
         "{package}@{version} on {registry} has no sha512 or sha256 integrity, so its download cannot be verified"
     )]
     NoIntegrity {
@@ -73,10 +100,11 @@ pub enum InstallError {
         registry: String,
     },
     #[error(
-        "the download of {url} does not match its published integrity: expected {expected}, got {actual}. The file was not installed; if a proxy or mirror rewrites downloads, check its cache"
+        "{what} does not match {expectation}: expected {expected}, got {actual}. Nothing was installed; if a proxy or mirror rewrites downloads, check it"
     )]
     IntegrityMismatch {
-        url: String,
+        what: String,
+        expectation: &'static str,
         expected: String,
         actual: String,
     },
@@ -87,9 +115,9 @@ pub enum InstallError {
         total: String,
         detail: String,
     },
-    #[error("cannot unpack {url}: {source}")]
+    #[error("cannot unpack {what}: {source}")]
     Extract {
-        url: String,
+        what: String,
         #[source]
         source: ExtractError,
     },
@@ -101,19 +129,42 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the archive {path} does not exist")]
+    ArchiveMissing { path: PathBuf },
+    #[error("cannot read the archive {path}: {source}")]
+    ArchiveRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what} holds no Postman CLI executable (postman, postman-cli, or their .exe)")]
+    NoExecutable { what: String },
+    #[error("{what}")]
+    NotInstalled { what: String },
+    #[error("cannot tell the version of {path}: {detail}")]
+    Probe { path: PathBuf, detail: String },
+    #[error("{path} is Postman CLI {found}, but cliVersion asks for {wanted}")]
+    WrongVersion {
+        path: PathBuf,
+        found: String,
+        wanted: String,
+    },
     #[error(
         "the installed Postman CLI is missing its executable {path}; remove {dir} and run again"
     )]
     MissingExecutable { path: PathBuf, dir: PathBuf },
 }
 
-fn registry_hint(status: u16) -> &'static str {
+fn status_hint(status: u16) -> &'static str {
     match status {
-        401 | 403 => "; the registry needs credentials or refused them",
-        404 => {
-            "; the package is not on this registry (a mirror must proxy the @postman scope from registry.npmjs.org)"
+        401 | 403 => {
+            "; the server needs credentials, or refused them (for a registry, set npmRegistryToken)"
         }
-        500..=599 => "; the registry had a problem, try again later",
+        404 => {
+            "; it does not have that file (a registry mirror must proxy the @postman scope from registry.npmjs.org)"
+        }
+        429 => "; too many requests, try again later",
+        500..=599 => "; the server had a problem, try again later",
         _ => "",
     }
 }
@@ -124,21 +175,26 @@ fn versions_hint(available: &[String]) -> String {
     } else {
         let shown: Vec<&str> = available.iter().take(8).map(String::as_str).collect();
         format!(
-            "Set cliVersion to `latest` or one of: {}.",
+            "Set cliVersion to `latest`, a range such as 1.x, or one of: {}.",
             shown.join(", ")
         )
     }
 }
 
 impl InstallError {
-    /// Faults worth a second try: the network and the server, not the
-    /// content.
+    /// Faults worth another try: the network and the server, not the content.
     fn retryable(&self) -> bool {
         match self {
             InstallError::Network { .. } | InstallError::Truncated { .. } => true,
             InstallError::Status { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
+    }
+
+    /// Faults that say the source cannot be reached, as opposed to a source
+    /// that answered something definite.
+    fn unreachable(&self) -> bool {
+        self.retryable()
     }
 }
 
@@ -151,21 +207,71 @@ pub async fn install(
 ) -> Result<InstalledCli, InstallError> {
     let cache = ToolCache::new(&req.tools_dir);
     let arch = req.platform.cache_arch();
-
-    if let VersionSpec::Exact(v) = &req.version
+    if !matches!(req.plan.source, InstallSource::Path { .. })
+        && let VersionSpec::Exact(v) = &req.plan.version
         && let Some(dir) = cache.find(v, arch)
     {
         return found(req, v.clone(), &dir, true);
     }
+    match &req.plan.source {
+        InstallSource::Npm { registry, token } => {
+            let registry = registry
+                .clone()
+                .unwrap_or_else(|| req.default_registry.clone());
+            install_npm(req, &cache, client, console, &registry, token.as_ref()).await
+        }
+        InstallSource::PostmanSite => install_site(req, &cache, client, console).await,
+        InstallSource::Archive { path } => {
+            install_archive(req, &cache, console, Path::new(path)).await
+        }
+        InstallSource::Path { path } => use_installed(req, path.as_deref()).await,
+    }
+}
 
+/// The newest cached version that fits the request, for when the source
+/// cannot be reached.
+fn cached_fallback(
+    req: &InstallRequest,
+    cache: &ToolCache,
+    console: &Console,
+    error: &InstallError,
+) -> Option<InstalledCli> {
+    let arch = req.platform.cache_arch();
+    let version = cache
+        .versions(arch)
+        .into_iter()
+        .filter(|v| req.plan.version.matches(v))
+        .max()?;
+    let dir = cache.find(&version, arch)?;
+    console.warning(&format!(
+        "{error}. Using Postman CLI {version} from the tool cache instead of resolving `{}`.",
+        req.plan.version
+    ));
+    found(req, version, &dir, true).ok()
+}
+
+async fn install_npm(
+    req: &InstallRequest,
+    cache: &ToolCache,
+    client: &reqwest::Client,
+    console: &Console,
+    registry: &str,
+    token: Option<&Secret>,
+) -> Result<InstalledCli, InstallError> {
+    let arch = req.platform.cache_arch();
     let package = req.platform.npm_package();
-    let url = npm::packument_url(&req.registry, &package);
-    let packument: npm::Packument = retry(console, || fetch_packument(client, &url)).await?;
-    let (version, dist) = npm::select(&packument, &req.version).map_err(|available| {
+    let url = npm::packument_url(registry, &package);
+    let auth = npm::Auth::new(registry, token);
+    let packument = match retry(console, || npm::fetch_packument(client, &url, &auth)).await {
+        Ok(p) => p,
+        Err(e) if e.unreachable() => return cached_fallback(req, cache, console, &e).ok_or(e),
+        Err(e) => return Err(e),
+    };
+    let (version, dist) = npm::select(&packument, &req.plan.version).map_err(|available| {
         InstallError::VersionNotFound {
-            version: req.version.to_string(),
+            version: req.plan.version.to_string(),
             package: package.clone(),
-            registry: req.registry.clone(),
+            registry: registry.to_owned(),
             available,
         }
     })?;
@@ -177,28 +283,13 @@ pub async fn install(
         return Err(InstallError::NoIntegrity {
             package,
             version: version.to_string(),
-            registry: req.registry.clone(),
+            registry: registry.to_owned(),
         });
     }
-
-    let lock_version = version.clone();
-    let lock_cache = cache.clone();
-    let waiting = console.clone();
-    let timeout = req.lock_timeout;
-    let _lock = tokio::task::spawn_blocking(move || {
-        lock_cache.lock(&lock_version, arch, timeout, || {
-            waiting.info(&format!(
-                "Waiting for another job that is installing Postman CLI {lock_version} into the same tool cache…"
-            ))
-        })
-    })
-    .await
-    .expect("lock task panicked")?;
-    // The job we waited for may have installed it.
+    let _lock = lock(cache, &version, arch, req.lock_timeout, console).await?;
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
-
     console.info(&format!(
         "Downloading Postman CLI {version} ({package}) from {}",
         dist.tarball
@@ -210,10 +301,254 @@ pub async fn install(
                 path: cache.version_dir(&version),
                 source,
             })?;
-        download_and_unpack(client, &dist.tarball, &expected, staging.path(), console).await?;
+        download::stream_tgz(
+            client,
+            &dist.tarball,
+            auth.for_url(&dist.tarball),
+            &expected,
+            staging.path(),
+            console,
+        )
+        .await?;
         Ok(staging)
     })
     .await?;
+    commit(req, cache, staging, version)
+}
+
+async fn install_site(
+    req: &InstallRequest,
+    cache: &ToolCache,
+    client: &reqwest::Client,
+    console: &Console,
+) -> Result<InstalledCli, InstallError> {
+    let arch = req.platform.cache_arch();
+    let version = match &req.plan.version {
+        VersionSpec::Exact(v) => v.clone(),
+        wanted => {
+            let url = site::latest_url(&req.site_url);
+            let latest = match retry(console, || site::fetch_latest(client, &url)).await {
+                Ok(v) => v,
+                Err(e) if e.unreachable() => {
+                    return cached_fallback(req, cache, console, &e).ok_or(e);
+                }
+                Err(e) => return Err(e),
+            };
+            if !wanted.matches(&latest) {
+                return Err(InstallError::RangeNotOnSite {
+                    wanted: wanted.to_string(),
+                    latest: latest.to_string(),
+                });
+            }
+            latest
+        }
+    };
+    if let Some(dir) = cache.find(&version, arch) {
+        return found(req, version, &dir, true);
+    }
+    let _lock = lock(cache, &version, arch, req.lock_timeout, console).await?;
+    if let Some(dir) = cache.find(&version, arch) {
+        return found(req, version, &dir, true);
+    }
+    let url = site::download_url(&req.site_url, &version, req.platform);
+    console.info(&format!("Downloading Postman CLI {version} from {url}"));
+    let download_dir = cache.version_dir(&version);
+    let file = retry(console, || {
+        download::to_file(client, &url, &download_dir, console)
+    })
+    .await?;
+    check_sha256(req, console, &url, &file.sha256)?;
+    let staging = cache
+        .staging_dir(&version)
+        .map_err(|source| InstallError::Cache {
+            path: cache.version_dir(&version),
+            source,
+        })?;
+    extract::unpack_archive(file.file.path(), staging.path(), req.platform.exe_name()).map_err(
+        |source| InstallError::Extract {
+            what: url.clone(),
+            source,
+        },
+    )?;
+    commit(req, cache, staging, version)
+}
+
+async fn install_archive(
+    req: &InstallRequest,
+    cache: &ToolCache,
+    console: &Console,
+    path: &Path,
+) -> Result<InstalledCli, InstallError> {
+    if !path.is_file() {
+        return Err(InstallError::ArchiveMissing {
+            path: path.to_path_buf(),
+        });
+    }
+    let sha256 = download::sha256_file(path).map_err(|source| InstallError::ArchiveRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    check_sha256(req, console, &path.display().to_string(), &sha256)?;
+    // The version is inside the archive, so it is unpacked first, into a
+    // staging folder beside the versions.
+    let staging = cache
+        .staging_dir_at_root()
+        .map_err(|source| InstallError::Cache {
+            path: req.tools_dir.clone(),
+            source,
+        })?;
+    extract::unpack_archive(path, staging.path(), req.platform.exe_name()).map_err(|source| {
+        InstallError::Extract {
+            what: path.display().to_string(),
+            source,
+        }
+    })?;
+    let exe = staging.path().join("bin").join(req.platform.exe_name());
+    let version = match extract::package_version(staging.path()) {
+        Some(v) => v,
+        None => probe_version(req, &exe).await?,
+    };
+    if !req.plan.version.matches(&version) {
+        return Err(InstallError::WrongVersion {
+            path: path.to_path_buf(),
+            found: version.to_string(),
+            wanted: req.plan.version.to_string(),
+        });
+    }
+    let arch = req.platform.cache_arch();
+    let _lock = lock(cache, &version, arch, req.lock_timeout, console).await?;
+    if let Some(dir) = cache.find(&version, arch) {
+        return found(req, version, &dir, true);
+    }
+    console.info(&format!(
+        "Installing Postman CLI {version} from {}",
+        path.display()
+    ));
+    commit(req, cache, staging, version)
+}
+
+async fn use_installed(
+    req: &InstallRequest,
+    given: Option<&str>,
+) -> Result<InstalledCli, InstallError> {
+    let exe = match given {
+        Some(p) => {
+            let path = PathBuf::from(p);
+            if !path.is_file() {
+                return Err(InstallError::NotInstalled {
+                    what: format!(
+                        "cliPath `{p}` is not a file; give the path of the `postman` executable"
+                    ),
+                });
+            }
+            path
+        }
+        None => {
+            let path = req
+                .probe_env
+                .get(std::ffi::OsStr::new("PATH"))
+                .cloned()
+                .unwrap_or_default();
+            which::which_in(req.platform.exe_name(), Some(path), std::env::current_dir().unwrap_or_default()).map_err(|_| InstallError::NotInstalled {
+                what: "installSource is `path`, but no `postman` is on PATH; install the Postman CLI on the agent or set cliPath".into(),
+            })?
+        }
+    };
+    let version = probe_version(req, &exe).await?;
+    if !req.plan.version.matches(&version) {
+        return Err(InstallError::WrongVersion {
+            path: exe,
+            found: version.to_string(),
+            wanted: req.plan.version.to_string(),
+        });
+    }
+    Ok(InstalledCli {
+        version,
+        executable: exe,
+        from_cache: true,
+    })
+}
+
+fn check_sha256(
+    req: &InstallRequest,
+    console: &Console,
+    what: &str,
+    actual: &str,
+) -> Result<(), InstallError> {
+    match &req.plan.sha256 {
+        Some(expected) if expected != actual => Err(InstallError::IntegrityMismatch {
+            what: what.to_owned(),
+            expectation: "cliSha256",
+            expected: expected.clone(),
+            actual: actual.to_owned(),
+        }),
+        Some(_) => Ok(()),
+        None => {
+            console.info(&format!(
+                "SHA-256 of {what}: {actual} (set cliSha256 to this to pin it)"
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Runs `postman --version` in a throwaway home.
+async fn probe_version(req: &InstallRequest, exe: &Path) -> Result<semver::Version, InstallError> {
+    let probe_error = |detail: String| InstallError::Probe {
+        path: exe.to_path_buf(),
+        detail,
+    };
+    let home = tempfile::tempdir().map_err(|e| probe_error(e.to_string()))?;
+    let mut cmd = ToolCommand::new(exe);
+    let mut env = req.probe_env.clone();
+    env.insert("HOME".into(), home.path().into());
+    env.insert("USERPROFILE".into(), home.path().into());
+    env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
+    cmd.arg("--version").envs(env);
+    let mut lines = Vec::new();
+    let exit = cmd
+        .run(Some(Duration::from_secs(120)), &Cancel::new().1, |_, l| {
+            lines.push(l.trim().to_owned())
+        })
+        .await
+        .map_err(|e| probe_error(e.to_string()))?;
+    lines
+        .iter()
+        .find_map(|l| semver::Version::parse(l.strip_prefix('v').unwrap_or(l)).ok())
+        .ok_or_else(|| probe_error(format!("`--version` {} and printed {:?}", exit.end, lines)))
+}
+
+async fn lock(
+    cache: &ToolCache,
+    version: &semver::Version,
+    arch: &'static str,
+    timeout: Duration,
+    console: &Console,
+) -> Result<cache::InstallLock, InstallError> {
+    let (cache, version, waiting) = (cache.clone(), version.clone(), console.clone());
+    let lock = tokio::task::spawn_blocking(move || {
+        let lock = cache.lock(&version, arch, timeout, || {
+            waiting.info(&format!(
+                "Waiting for another job that is installing Postman CLI {version} into the same tool cache…"
+            ))
+        })?;
+        // Whoever held the lock before us is gone: any staging folder left
+        // is from an install that was killed.
+        cache.remove_stale_staging(&version);
+        Ok::<_, LockError>(lock)
+    })
+    .await
+    .expect("lock task panicked")?;
+    Ok(lock)
+}
+
+fn commit(
+    req: &InstallRequest,
+    cache: &ToolCache,
+    staging: tempfile::TempDir,
+    version: semver::Version,
+) -> Result<InstalledCli, InstallError> {
+    let arch = req.platform.cache_arch();
     let dir = cache
         .commit(staging, &version, arch)
         .map_err(|source| InstallError::Cache {
@@ -243,6 +578,8 @@ fn found(
     })
 }
 
+/// Runs `attempt` up to three times while it fails in a way worth retrying,
+/// waiting 1 s, then 2 s.
 async fn retry<T, F, Fut>(console: &Console, mut attempt: F) -> Result<T, InstallError>
 where
     F: FnMut() -> Fut,
@@ -267,14 +604,22 @@ where
 }
 
 fn network(url: &str, e: &reqwest::Error) -> InstallError {
+    let detail = if e.is_timeout() {
+        format!(
+            "no answer in time ({}); raise the limit with POSTMAN_CLI_TASK_READ_TIMEOUT or POSTMAN_CLI_TASK_CONNECT_TIMEOUT (seconds)",
+            error_chain(e)
+        )
+    } else {
+        error_chain(e)
+    };
     InstallError::Network {
         url: url.to_owned(),
-        detail: error_chain(e),
+        detail,
     }
 }
 
 /// reqwest's top-level message is generic ("error sending request"); the
-/// cause underneath says what happened.
+/// causes underneath say what happened.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
@@ -286,203 +631,4 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     parts.join(": ")
-}
-
-async fn fetch_packument(
-    client: &reqwest::Client,
-    url: &str,
-) -> Result<npm::Packument, InstallError> {
-    let resp = client
-        .get(url)
-        .header(
-            reqwest::header::ACCEPT,
-            "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8",
-        )
-        .send()
-        .await
-        .map_err(|e| network(url, &e))?;
-    let status = resp.status();
-    if !status.is_success() {
-        return Err(InstallError::Status {
-            url: url.to_owned(),
-            status: status.as_u16(),
-        });
-    }
-    let body = resp.bytes().await.map_err(|e| network(url, &e))?;
-    serde_json::from_slice(&body).map_err(|e| InstallError::BadPackument {
-        url: url.to_owned(),
-        detail: e.to_string(),
-    })
-}
-
-/// Streams the tarball through the hasher into the unpacker (on a blocking
-/// thread), then compares digests. The staging folder is the caller's to
-/// discard on error.
-async fn download_and_unpack(
-    client: &reqwest::Client,
-    url: &str,
-    expected: &Expected,
-    staging: &Path,
-    console: &Console,
-) -> Result<u64, InstallError> {
-    let mut resp = client.get(url).send().await.map_err(|e| network(url, &e))?;
-    if !resp.status().is_success() {
-        return Err(InstallError::Status {
-            url: url.to_owned(),
-            status: resp.status().as_u16(),
-        });
-    }
-    let total = resp.content_length();
-    let (tx, rx) = mpsc::channel::<bytes::Bytes>(32);
-    let dest = staging.to_path_buf();
-    let unpacker =
-        tokio::task::spawn_blocking(move || extract::unpack_tgz(ChannelReader::new(rx), &dest));
-
-    let mut hasher = expected.hasher();
-    let mut received: u64 = 0;
-    let mut progress = Progress::new(console, total);
-    let mut stream_error = None;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                received += chunk.len() as u64;
-                hasher.update(&chunk);
-                progress.update(received);
-                if tx.send(chunk).await.is_err() {
-                    // The unpacker stopped early; its error says why.
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                stream_error = Some(error_chain(&e));
-                break;
-            }
-        }
-    }
-    drop(tx);
-    progress.finish();
-    let unpacked = unpacker.await.expect("unpack task panicked");
-
-    let truncated = |detail: String| InstallError::Truncated {
-        url: url.to_owned(),
-        received,
-        total: total.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
-        detail,
-    };
-    if let Some(detail) = stream_error {
-        return Err(truncated(detail));
-    }
-    if let Some(t) = total
-        && received < t
-    {
-        return Err(truncated("the connection closed early".into()));
-    }
-    // With the whole body in hand, a digest mismatch explains any unpack
-    // error, so it is reported first.
-    if let Ok(extracted) = &unpacked
-        && extracted.files == 0
-    {
-        return Err(InstallError::Extract {
-            url: url.to_owned(),
-            source: ExtractError::Corrupt(std::io::Error::other("the archive holds no files")),
-        });
-    }
-    let actual = hasher.finish();
-    if &actual != expected {
-        return Err(InstallError::IntegrityMismatch {
-            url: url.to_owned(),
-            expected: expected.display(),
-            actual: actual.display(),
-        });
-    }
-    unpacked.map_err(|source| InstallError::Extract {
-        url: url.to_owned(),
-        source,
-    })?;
-    Ok(received)
-}
-
-/// Feeds downloaded chunks to the synchronous unpacker.
-struct ChannelReader {
-    rx: mpsc::Receiver<bytes::Bytes>,
-    current: bytes::Bytes,
-}
-
-impl ChannelReader {
-    fn new(rx: mpsc::Receiver<bytes::Bytes>) -> ChannelReader {
-        ChannelReader {
-            rx,
-            current: bytes::Bytes::new(),
-        }
-    }
-}
-
-impl std::io::Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current = self.current.slice(n..);
-        Ok(n)
-    }
-}
-
-/// Download progress: `task.setprogress` in a pipeline (every 10 % of the
-/// download), a
-/// progress bar on a terminal.
-struct Progress<'a> {
-    console: &'a Console,
-    total: Option<u64>,
-    last_percent: u8,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl<'a> Progress<'a> {
-    fn new(console: &'a Console, total: Option<u64>) -> Progress<'a> {
-        let bar = console.is_interactive().then(|| {
-            let bar = indicatif::ProgressBar::new(total.unwrap_or(0));
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "  {bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        });
-        Progress {
-            console,
-            total,
-            last_percent: 0,
-            bar,
-        }
-    }
-
-    fn update(&mut self, received: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(received);
-        }
-        if let Some(total) = self.total.filter(|t| *t > 0) {
-            let percent = ((received.saturating_mul(100)) / total).min(100) as u8;
-            if percent >= self.last_percent + 10 {
-                self.last_percent = percent - percent % 10;
-                // The download is the first 30 % of the task's progress;
-                // the collection runs share the rest.
-                let overall = u32::from(self.last_percent) * 3 / 10;
-                self.console
-                    .progress(overall as u8, "Downloading the Postman CLI");
-            }
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
 }

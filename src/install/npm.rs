@@ -1,14 +1,16 @@
-//! The npm registry: which versions of a package exist, and where each
-//! one's tarball is and what its digest must be.
+//! The npm registry: which versions of a package exist, where each one's
+//! tarball is, and what its digest must be.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::plan::VersionSpec;
+use super::version::VersionSpec;
+use super::{InstallError, network};
+use crate::inputs::Secret;
 
-/// The parts of an abbreviated packument (`application/vnd.npm.install-v1+json`)
-/// we use.
+/// The parts of an abbreviated packument
+/// (`application/vnd.npm.install-v1+json`) we use.
 #[derive(Debug, Deserialize)]
 pub struct Packument {
     #[serde(rename = "dist-tags", default)]
@@ -28,6 +30,31 @@ pub struct Dist {
     pub integrity: Option<String>,
 }
 
+/// A registry token, sent only to the registry's own host, as npm does: a
+/// tarball served from another host (a CDN) does not get it.
+pub struct Auth {
+    host: Option<String>,
+    header: Option<String>,
+}
+
+impl Auth {
+    pub fn new(registry: &str, token: Option<&Secret>) -> Auth {
+        Auth {
+            host: reqwest::Url::parse(registry)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned)),
+            header: token.map(|t| format!("Bearer {}", t.expose())),
+        }
+    }
+
+    pub fn for_url(&self, url: &str) -> Option<&str> {
+        let host = reqwest::Url::parse(url).ok()?.host_str()?.to_owned();
+        (Some(&host) == self.host.as_ref())
+            .then_some(self.header.as_deref())
+            .flatten()
+    }
+}
+
 /// The URL of a package's document in a registry. A scoped name keeps its
 /// `@` and encodes its `/`, as npm does.
 pub fn packument_url(registry: &str, package: &str) -> String {
@@ -38,29 +65,72 @@ pub fn packument_url(registry: &str, package: &str) -> String {
     )
 }
 
+pub async fn fetch_packument(
+    client: &reqwest::Client,
+    url: &str,
+    auth: &Auth,
+) -> Result<Packument, InstallError> {
+    let mut request = client.get(url).header(
+        reqwest::header::ACCEPT,
+        "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8",
+    );
+    if let Some(value) = auth.for_url(url) {
+        request = request.header(reqwest::header::AUTHORIZATION, value);
+    }
+    let resp = request.send().await.map_err(|e| network(url, &e))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(InstallError::Status {
+            url: url.to_owned(),
+            status: status.as_u16(),
+        });
+    }
+    let body = resp.bytes().await.map_err(|e| network(url, &e))?;
+    serde_json::from_slice(&body).map_err(|e| InstallError::BadAnswer {
+        url: url.to_owned(),
+        what: "npm package document",
+        detail: e.to_string(),
+    })
+}
+
 /// What to download for a version request, or the versions that exist.
+/// `latest` is the registry's `latest` tag; a range picks the newest
+/// published version in it.
 pub fn select(
     packument: &Packument,
     spec: &VersionSpec,
 ) -> Result<(semver::Version, Dist), Vec<String>> {
     let wanted = match spec {
-        VersionSpec::Latest => packument.dist_tags.get("latest").cloned(),
-        VersionSpec::Exact(v) => Some(v.to_string()),
+        VersionSpec::Latest => packument
+            .dist_tags
+            .get("latest")
+            .and_then(|v| semver::Version::parse(v).ok()),
+        VersionSpec::Exact(v) => Some(v.clone()),
+        VersionSpec::Range(_) => published(packument)
+            .into_iter()
+            .filter(|v| spec.matches(v))
+            .max(),
     };
-    if let Some(info) = wanted.as_ref().and_then(|w| packument.versions.get(w))
-        && let Ok(version) = semver::Version::parse(wanted.as_deref().unwrap_or_default())
+    if let Some(version) = wanted
+        && let Some(info) = packument.versions.get(&version.to_string())
     {
         return Ok((version, info.dist.clone()));
     }
     Err(available(packument))
 }
 
-/// Published versions, newest first (pre-releases left out).
-pub fn available(packument: &Packument) -> Vec<String> {
-    let mut versions: Vec<semver::Version> = packument
+fn published(packument: &Packument) -> Vec<semver::Version> {
+    packument
         .versions
         .keys()
         .filter_map(|v| semver::Version::parse(v).ok())
+        .collect()
+}
+
+/// Published versions, newest first (pre-releases left out).
+pub fn available(packument: &Packument) -> Vec<String> {
+    let mut versions: Vec<semver::Version> = published(packument)
+        .into_iter()
         .filter(|v| v.pre.is_empty())
         .collect();
     versions.sort();
@@ -74,22 +144,30 @@ mod tests {
     const DOC: &str = r#"{"name":"@postman/pm-bin-linux-x64","dist-tags":{"latest":"1.62.0"},
       "versions":{"1.34.0":{"dist":{"tarball":"https://r/a-1.34.0.tgz","integrity":"sha512-AA=="}},
                   "1.62.0":{"dist":{"tarball":"https://r/a-1.62.0.tgz","integrity":"sha512-BB=="}},
+                  "1.70.0-beta.1":{"dist":{"tarball":"https://r/b.tgz"}},
                   "0.0.0-alpha.0":{"dist":{"tarball":"https://r/x.tgz"}}}}"#;
+
+    fn spec(s: &str) -> VersionSpec {
+        VersionSpec::parse(s).unwrap()
+    }
 
     #[test]
     fn selects_versions() {
         let p: Packument = serde_json::from_str(DOC).unwrap();
-        let (v, dist) = select(&p, &VersionSpec::Latest).unwrap();
+        let pick = |s: &str| select(&p, &spec(s)).map(|(v, d)| (v.to_string(), d.tarball));
         assert_eq!(
-            (v.to_string(), dist.tarball.as_str()),
-            ("1.62.0".into(), "https://r/a-1.62.0.tgz")
+            pick("latest").unwrap(),
+            ("1.62.0".into(), "https://r/a-1.62.0.tgz".into())
         );
-        let (v, _) = select(&p, &VersionSpec::Exact(semver::Version::new(1, 34, 0))).unwrap();
-        assert_eq!(v.to_string(), "1.34.0");
+        assert_eq!(pick("1.34.0").unwrap().0, "1.34.0");
         assert_eq!(
-            select(&p, &VersionSpec::Exact(semver::Version::new(9, 9, 9))).unwrap_err(),
-            ["1.62.0", "1.34.0"]
+            pick("1.x").unwrap().0,
+            "1.62.0",
+            "the newest in range, pre-releases left out"
         );
+        assert_eq!(pick("<1.50").unwrap().0, "1.34.0");
+        assert_eq!(pick("9.9.9").unwrap_err(), ["1.62.0", "1.34.0"]);
+        assert_eq!(pick("2.x").unwrap_err(), ["1.62.0", "1.34.0"]);
     }
 
     #[test]
@@ -97,6 +175,21 @@ mod tests {
         assert_eq!(
             packument_url("https://registry.npmjs.org/", "@postman/pm-bin-linux-x64"),
             "https://registry.npmjs.org/@postman%2fpm-bin-linux-x64"
+        );
+    }
+
+    #[test]
+    fn tokens_go_only_to_the_registry_host() {
+        let token = Secret::new("t0k");
+        let auth = Auth::new("https://pkgs.example.com/feed/npm/registry/", Some(&token));
+        assert_eq!(
+            auth.for_url("https://pkgs.example.com/feed/npm/registry/x.tgz"),
+            Some("Bearer t0k")
+        );
+        assert_eq!(auth.for_url("https://cdn.example.net/x.tgz"), None);
+        assert_eq!(
+            Auth::new("https://pkgs.example.com/", None).for_url("https://pkgs.example.com/x"),
+            None
         );
     }
 }

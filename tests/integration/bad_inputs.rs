@@ -129,7 +129,7 @@ fn a_cli_version_that_does_not_exist() {
         "{error}"
     );
     assert!(
-        error.contains("Set cliVersion to `latest` or one of: "),
+        error.contains("Set cliVersion to `latest`, a range such as 1.x, or one of: "),
         "{error}"
     );
     assert!(run.published_results().is_empty());

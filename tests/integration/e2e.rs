@@ -105,3 +105,22 @@ pub fn volatile_filters() -> Vec<(&'static str, &'static str)> {
         ),
     ]
 }
+
+/// The pinned real Postman CLI in the shared tool cache, installed by our
+/// own installer if no test has done it yet.
+pub fn shared_cli() -> PathBuf {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_postman-cli-task"))
+        .args(["install", "--version", crate::support::PINNED_CLI_VERSION])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AGENT_TOOLSDIRECTORY", shared_tools_dir())
+        .output()
+        .expect("run postman-cli-task install");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}

@@ -9,4 +9,6 @@ mod cli_mode;
 mod collection_runs;
 mod e2e;
 mod harness;
+mod install;
+mod network;
 mod support;

@@ -10,6 +10,8 @@
 )]
 
 pub mod agent;
+pub mod proxy;
+pub mod registry;
 pub mod servers;
 pub mod vso;
 

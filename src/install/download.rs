@@ -1,0 +1,271 @@
+//! Downloads, verified as they stream: an npm tarball goes through the
+//! hasher straight into the unpacker; a download-site archive (possibly a
+//! zip, which cannot be unpacked from a stream) goes into a temporary file,
+//! hashed on the way.
+
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::extract::{self, ExtractError};
+use super::integrity::Expected;
+use super::{InstallError, network};
+use crate::console::Console;
+
+/// Streams a `.tgz` through the hasher into the unpacker (on a blocking
+/// thread), then compares digests. The staging folder is the caller's to
+/// discard on error.
+pub async fn stream_tgz(
+    client: &reqwest::Client,
+    url: &str,
+    auth: Option<&str>,
+    expected: &Expected,
+    staging: &Path,
+    console: &Console,
+) -> Result<u64, InstallError> {
+    let mut resp = get(client, url, auth).await?;
+    let total = resp.content_length();
+    let (tx, rx) = mpsc::channel::<bytes::Bytes>(32);
+    let dest = staging.to_path_buf();
+    let unpacker =
+        tokio::task::spawn_blocking(move || extract::unpack_tgz(ChannelReader::new(rx), &dest));
+
+    let mut hasher = expected.hasher();
+    let mut received: u64 = 0;
+    let mut progress = Progress::new(console, total);
+    let mut stream_error = None;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                received += chunk.len() as u64;
+                hasher.update(&chunk);
+                progress.update(received);
+                if tx.send(chunk).await.is_err() {
+                    // The unpacker stopped early; its error says why.
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                stream_error = Some(network(url, &e));
+                break;
+            }
+        }
+    }
+    drop(tx);
+    progress.finish();
+    let unpacked = unpacker.await.expect("unpack task panicked");
+
+    check_complete(url, received, total, stream_error)?;
+    // With the whole body in hand, a digest mismatch explains any unpack
+    // error, so it is reported first.
+    let actual = hasher.finish();
+    if &actual != expected {
+        return Err(InstallError::IntegrityMismatch {
+            what: format!("the download of {url}"),
+            expectation: "its published integrity",
+            expected: expected.display(),
+            actual: actual.display(),
+        });
+    }
+    let extracted = unpacked.map_err(|source| InstallError::Extract {
+        what: url.to_owned(),
+        source,
+    })?;
+    if extracted.files == 0 {
+        return Err(InstallError::Extract {
+            what: url.to_owned(),
+            source: ExtractError::Corrupt(std::io::Error::other("the archive holds no files")),
+        });
+    }
+    Ok(received)
+}
+
+/// A downloaded file and its SHA-256 (lower-case hex).
+pub struct Downloaded {
+    pub file: tempfile::NamedTempFile,
+    pub sha256: String,
+}
+
+/// Downloads into a temporary file in `dir`, hashing on the way.
+pub async fn to_file(
+    client: &reqwest::Client,
+    url: &str,
+    dir: &Path,
+    console: &Console,
+) -> Result<Downloaded, InstallError> {
+    let cache_error = |source| InstallError::Cache {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(cache_error)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempfile_in(dir)
+        .map_err(cache_error)?;
+    let mut resp = get(client, url, None).await?;
+    let total = resp.content_length();
+    let mut hasher = Sha256::new();
+    let mut received = 0u64;
+    let mut progress = Progress::new(console, total);
+    let mut stream_error = None;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                received += chunk.len() as u64;
+                hasher.update(&chunk);
+                std::io::Write::write_all(file.as_file_mut(), &chunk).map_err(cache_error)?;
+                progress.update(received);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                stream_error = Some(network(url, &e));
+                break;
+            }
+        }
+    }
+    progress.finish();
+    check_complete(url, received, total, stream_error)?;
+    Ok(Downloaded {
+        file,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex::encode(hasher.finalize()));
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    auth: Option<&str>,
+) -> Result<reqwest::Response, InstallError> {
+    let mut request = client.get(url);
+    if let Some(value) = auth {
+        request = request.header(reqwest::header::AUTHORIZATION, value);
+    }
+    let resp = request.send().await.map_err(|e| network(url, &e))?;
+    if !resp.status().is_success() {
+        return Err(InstallError::Status {
+            url: url.to_owned(),
+            status: resp.status().as_u16(),
+        });
+    }
+    Ok(resp)
+}
+
+fn check_complete(
+    url: &str,
+    received: u64,
+    total: Option<u64>,
+    stream_error: Option<InstallError>,
+) -> Result<(), InstallError> {
+    let truncated = |detail: String| InstallError::Truncated {
+        url: url.to_owned(),
+        received,
+        total: total.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
+        detail,
+    };
+    match stream_error {
+        Some(InstallError::Network { detail, .. }) => Err(truncated(detail)),
+        Some(other) => Err(other),
+        None => match total {
+            Some(t) if received < t => Err(truncated("the connection closed early".into())),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Feeds downloaded chunks to the synchronous unpacker.
+struct ChannelReader {
+    rx: mpsc::Receiver<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl ChannelReader {
+    fn new(rx: mpsc::Receiver<bytes::Bytes>) -> ChannelReader {
+        ChannelReader {
+            rx,
+            current: bytes::Bytes::new(),
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current = self.current.slice(n..);
+        Ok(n)
+    }
+}
+
+/// Download progress: `task.setprogress` in a pipeline (every 10 % of the
+/// download, scaled into the first 30 % of the task), a progress bar on a
+/// terminal.
+struct Progress<'a> {
+    console: &'a Console,
+    total: Option<u64>,
+    last_percent: u8,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl<'a> Progress<'a> {
+    fn new(console: &'a Console, total: Option<u64>) -> Progress<'a> {
+        let bar = console.is_interactive().then(|| {
+            let bar = indicatif::ProgressBar::new(total.unwrap_or(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "  {bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress {
+            console,
+            total,
+            last_percent: 0,
+            bar,
+        }
+    }
+
+    fn update(&mut self, received: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(received);
+        }
+        if let Some(total) = self.total.filter(|t| *t > 0) {
+            let percent = ((received.saturating_mul(100)) / total).min(100) as u8;
+            if percent >= self.last_percent + 10 {
+                self.last_percent = percent - percent % 10;
+                let overall = u32::from(self.last_percent) * 3 / 10;
+                self.console
+                    .progress(overall as u8, "Downloading the Postman CLI");
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

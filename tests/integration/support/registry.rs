@@ -1,0 +1,473 @@
+//! A package source for installer tests, on 127.0.0.1: an npm registry
+//! (abbreviated packuments and tarballs for `@postman/pm-bin-<platform>`)
+//! and Postman's download site (`api/version/latest`,
+//! `download/version/<v>/<platform>`), in one server, over HTTP or over TLS
+//! with a test CA. Faults are switched on per test: statuses, truncated and
+//! hanging bodies, slow chunks, wrong integrity. Every request is recorded.
+//!
+//! The packages it serves are small fakes (a shell script that prints its
+//! version), built by [`fake_cli_tgz`] and friends: installing needs the
+//! layout and the digest, not the real 100 MB CLI.
+
+use std::collections::BTreeMap;
+use std::future::IntoFuture;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use sha2::{Digest, Sha256, Sha512};
+use tokio::sync::oneshot;
+
+/// Switches for the faults a test wants.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Statuses for the next packument (or `latest`) requests, in order;
+    /// later requests succeed.
+    pub document_statuses: Vec<u16>,
+    /// The same for tarball and archive downloads.
+    pub download_statuses: Vec<u16>,
+    /// Advertise a Content-Length but send only this many bytes.
+    pub truncate_at: Option<usize>,
+    /// Advertise an integrity that does not match the tarball.
+    pub wrong_integrity: bool,
+    /// Pause this long between chunks of a download.
+    pub chunk_delay: Option<Duration>,
+    /// Send a download's headers, then nothing, forever.
+    pub hang_download: bool,
+    /// Require this `Authorization` header on packuments and tarballs.
+    pub require_auth: Option<String>,
+}
+
+#[derive(Default)]
+struct Shared {
+    npm: Mutex<BTreeMap<String, Vec<u8>>>,
+    site: Mutex<BTreeMap<String, Vec<u8>>>,
+    latest: Mutex<Option<String>>,
+    faults: Mutex<Faults>,
+    requests: Mutex<Vec<String>>,
+    base: Mutex<String>,
+}
+
+pub struct Registry {
+    addr: SocketAddr,
+    tls: bool,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Registry {
+    pub fn start() -> Registry {
+        Registry::start_with(None)
+    }
+
+    /// Over HTTPS with a certificate for 127.0.0.1 signed by `ca`.
+    pub fn start_tls(ca: &TestCa) -> Registry {
+        Registry::start_with(Some(ca.server_config()))
+    }
+
+    fn start_with(tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>) -> Registry {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let addr = listener.local_addr().expect("address");
+        let shared = Arc::new(Shared::default());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        *shared.base.lock().unwrap() = format!("{scheme}://{addr}");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let is_tls = tls.is_some();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let tcp = tokio::net::TcpListener::from_std(listener).unwrap();
+                match tls {
+                    None => {
+                        tokio::select! {
+                            r = axum::serve(tcp, app).into_future() => r.unwrap(),
+                            _ = stopped => {}
+                        }
+                    }
+                    Some(config) => {
+                        let listener = TlsListener {
+                            tcp,
+                            acceptor: tokio_rustls::TlsAcceptor::from(config),
+                        };
+                        tokio::select! {
+                            r = axum::serve(listener, app).into_future() => r.unwrap(),
+                            _ = stopped => {}
+                        }
+                    }
+                }
+            });
+        });
+        Registry {
+            addr,
+            tls: is_tls,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// The registry URL (also the download site's base URL).
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}/",
+            if self.tls { "https" } else { "http" },
+            self.addr
+        )
+    }
+
+    pub fn site_url(&self) -> String {
+        self.url().trim_end_matches('/').to_owned()
+    }
+
+    /// Publishes an npm tarball; the last one published is `latest`.
+    pub fn publish(&self, version: &str, tgz: Vec<u8>) -> &Self {
+        self.shared
+            .npm
+            .lock()
+            .unwrap()
+            .insert(version.to_owned(), tgz);
+        *self.shared.latest.lock().unwrap() = Some(version.to_owned());
+        self
+    }
+
+    /// Puts an archive on the download site; the last one is `latest`.
+    pub fn publish_site(&self, version: &str, archive: Vec<u8>) -> &Self {
+        self.shared
+            .site
+            .lock()
+            .unwrap()
+            .insert(version.to_owned(), archive);
+        *self.shared.latest.lock().unwrap() = Some(version.to_owned());
+        self
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.shared.faults.lock().unwrap()
+    }
+
+    /// Every request's path, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// Tarball and archive downloads started.
+    pub fn downloads(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|p| p.starts_with("/tarballs/") || p.starts_with("/download/"))
+            .count()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+const PACKAGE: &str = "/@postman%2fpm-bin-";
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    shared.requests.lock().unwrap().push(path.clone());
+    let faults = shared.faults.lock().unwrap().clone();
+    if let Some(expected) = &faults.require_auth {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if given != Some(expected.as_str())
+            && (path.starts_with(PACKAGE) || path.starts_with("/tarballs/"))
+        {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+    }
+    let base = shared.base.lock().unwrap().clone();
+    let is_document = path.starts_with(PACKAGE) || path == "/api/version/latest";
+    let is_download = path.starts_with("/tarballs/") || path.starts_with("/download/");
+    if is_document || is_download {
+        let mut faults = shared.faults.lock().unwrap();
+        let queue = if is_document {
+            &mut faults.document_statuses
+        } else {
+            &mut faults.download_statuses
+        };
+        if !queue.is_empty() {
+            let status = queue.remove(0);
+            return (StatusCode::from_u16(status).unwrap(), "injected fault").into_response();
+        }
+    }
+
+    if let Some(platform) = path.strip_prefix(PACKAGE) {
+        let npm = shared.npm.lock().unwrap().clone();
+        if npm.is_empty() {
+            return (StatusCode::NOT_FOUND, r#"{"error":"Not found"}"#).into_response();
+        }
+        let mut versions = serde_json::Map::new();
+        for (v, bytes) in &npm {
+            let digest = if faults.wrong_integrity {
+                Sha512::digest(b"something else")
+            } else {
+                Sha512::digest(bytes)
+            };
+            let integrity = format!(
+                "sha512-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            );
+            versions.insert(
+                v.clone(),
+                serde_json::json!({"name": format!("@postman/pm-bin-{platform}"), "version": v,
+                    "dist": {"tarball": format!("{base}/tarballs/pm-bin-{platform}-{v}.tgz"), "integrity": integrity}}),
+            );
+        }
+        let latest = shared.latest.lock().unwrap().clone().unwrap_or_default();
+        let doc = serde_json::json!({"name": format!("@postman/pm-bin-{platform}"), "dist-tags": {"latest": latest}, "versions": versions});
+        return (
+            [(header::CONTENT_TYPE, "application/vnd.npm.install-v1+json")],
+            doc.to_string(),
+        )
+            .into_response();
+    }
+    if path == "/api/version/latest" {
+        let latest = shared.latest.lock().unwrap().clone().unwrap_or_default();
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({"version": latest}).to_string(),
+        )
+            .into_response();
+    }
+    let bytes = if let Some(file) = path.strip_prefix("/tarballs/") {
+        let v = file
+            .trim_end_matches(".tgz")
+            .rsplit('-')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        shared.npm.lock().unwrap().get(&v).cloned()
+    } else if let Some(rest) = path.strip_prefix("/download/version/") {
+        let v = rest.split('/').next().unwrap_or_default().to_owned();
+        shared.site.lock().unwrap().get(&v).cloned()
+    } else {
+        None
+    };
+    match bytes {
+        Some(bytes) => download(bytes, &faults),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
+    let len = bytes.len();
+    let sent = faults.truncate_at.unwrap_or(len).min(len);
+    let delay = faults.chunk_delay;
+    let hang = faults.hang_download;
+    let chunks: Vec<Bytes> = bytes[..sent]
+        .chunks(16 * 1024)
+        .map(Bytes::copy_from_slice)
+        .collect();
+    let truncated = sent < len;
+    let stream = futures_util::stream::unfold(
+        (chunks.into_iter(), hang, truncated),
+        move |(mut it, hang, truncated)| async move {
+            if hang {
+                std::future::pending::<()>().await;
+            }
+            if let Some(d) = delay {
+                tokio::time::sleep(d).await;
+            }
+            match it.next() {
+                Some(chunk) => Some((Ok::<_, std::io::Error>(chunk), (it, false, truncated))),
+                // Ending the body with an error makes the server drop the
+                // connection short of its Content-Length; the pause lets what
+                // was sent reach the client first.
+                None if truncated => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Some((
+                        Err(std::io::Error::other("truncated on purpose")),
+                        (it, false, false),
+                    ))
+                }
+                None => None,
+            }
+        },
+    );
+    let mut response = Response::new(Body::from_stream(stream));
+    response.headers_mut().insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from_str(&len.to_string()).unwrap(),
+    );
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    response
+}
+
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            // A client that refuses our certificate is simply dropped.
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// A certificate authority made for one test, and a server certificate for
+/// 127.0.0.1 that it signed.
+pub struct TestCa {
+    pub ca_pem: String,
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "postman-cli-task test CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        params
+            .subject_alt_names
+            .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        TestCa {
+            ca_pem: ca_cert.pem(),
+            cert_der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        }
+    }
+
+    fn server_config(&self) -> Arc<tokio_rustls::rustls::ServerConfig> {
+        use tokio_rustls::rustls;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![rustls::pki_types::CertificateDer::from(
+                    self.cert_der.clone(),
+                )],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(self.key_der.clone().into()),
+            )
+            .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// A fake Postman CLI in npm's layout: `package/bin/postman` prints the
+/// version; `package/bin/lib/` sits beside it as in the real package.
+pub fn fake_cli_tgz(version: &str) -> Vec<u8> {
+    let script = fake_cli_script(version);
+    tgz(&[
+        (
+            "package/package.json",
+            format!(r#"{{"name":"@postman/pm-bin-linux-x64","version":"{version}"}}"#).as_bytes(),
+            0o644,
+        ),
+        ("package/bin/postman", script.as_bytes(), 0o755),
+        ("package/bin/lib/cli.js", b"// the CLI's own code\n", 0o644),
+    ])
+}
+
+/// The same CLI as the download site ships it: `postman-cli` at the root.
+pub fn fake_cli_zip(version: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let exe = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    zip.start_file("postman-cli", exe).unwrap();
+    zip.write_all(fake_cli_script(version).as_bytes()).unwrap();
+    zip.start_file("lib/cli.js", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"// the CLI's own code\n").unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+pub fn fake_cli_script(version: &str) -> String {
+    format!("#!/bin/sh\necho {version}\n")
+}
+
+/// A gzipped tar with exactly these entries; the names are written into
+/// the headers raw, so tests can build hostile archives (`..`, absolute).
+pub fn tgz(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (name, data, mode) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(*mode);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_cksum();
+        builder.append(&h, *data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// A tarball whose `package/bin/postman` is a symbolic link.
+pub fn tgz_with_link(target: &str) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    builder
+        .append_link(&mut h, "package/bin/postman", target)
+        .unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
