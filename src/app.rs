@@ -16,14 +16,19 @@ use crate::azure::agent::AgentEnv;
 use crate::console::Console;
 use crate::http::HttpSettings;
 use crate::inputs::{Field, RawInputs};
+use crate::inputs::{Naming, Secret};
 use crate::install::{self, InstallRequest, InstalledCli, platform::Platform};
-use crate::plan::{self, InputError, InputErrorKind, InstallPlan, InstallSource, Plan};
+use crate::plan::{
+    self, CloudPlan, InputError, InputErrorKind, InstallPlan, InstallSource, Plan, Region,
+};
 use crate::process::Cancel;
 use crate::resolve::{self, Resource};
 use crate::results::{Counts, RunEnd, RunResult, Status};
+use crate::runner::CloudContext;
 use crate::runner::Runner;
 use crate::secrets::Secrets;
 use crate::sinks::{junit, summary};
+use crate::upload::Upload;
 
 /// Where things live for this run; the task and the CLI fill it differently.
 pub struct Context {
@@ -55,6 +60,9 @@ pub struct Outcome {
     pub fail_on_test_failure: bool,
     /// The task was cancelled; what finished is still published.
     pub cancelled: bool,
+    /// Runs whose report to Postman failed.
+    pub upload_failures: usize,
+    pub fail_on_upload_error: bool,
 }
 
 impl Outcome {
@@ -192,6 +200,24 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             }
         }
     }
+    let api_key = match postman_key(&plan.cloud, &ctx.env) {
+        Ok(key) => key,
+        Err(e) => {
+            fatal.push(e);
+            None
+        }
+    };
+    if let Some(key) = &api_key {
+        console.set_secret(key.expose());
+        secrets.add(key.expose());
+    } else if let Some(why) = key_needed(&plan, &resolved) {
+        let field = if naming == Naming::Task {
+            Field::PostmanConnection
+        } else {
+            Field::ApiKey
+        };
+        fatal.push(InputError::new(field, InputErrorKind::KeyNeeded { why }));
+    }
     if !fatal.is_empty() {
         for e in &fatal {
             input_error(&mut out, e);
@@ -199,6 +225,8 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
+    out.fail_on_upload_error = plan.cloud.fail_on_upload_error;
+    let cloud = cloud_context(ctx, &plan, &resolved, api_key);
     for e in &resolved.skipped {
         input_error(&mut out, e);
     }
@@ -268,6 +296,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         private_root: scratch.path(),
         console,
         cancel: &ctx.cancel,
+        cloud: &cloud,
     };
     let total = resolved.runs.len();
     for (done, target) in resolved.runs.iter().enumerate() {
@@ -293,12 +322,149 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             }
             RunEnd::Completed => {}
         }
+        if let Upload::Failed { reason } = &result.upload {
+            out.upload_failures += 1;
+            let message = format!(
+                "The run of `{}` was not reported to Postman: {reason}",
+                result.name
+            );
+            if plan.cloud.fail_on_upload_error {
+                console.error(&message);
+            } else {
+                console.warning(&format!("{message} (its results are published here all the same; failOnUploadError makes this an error)"));
+            }
+        }
         out.runs.push(result);
     }
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
+    make_run_names_unique(&mut out.runs);
     finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
     out
+}
+
+/// The Postman API key: from the service connection, or given directly.
+fn postman_key(cloud: &CloudPlan, env: &AgentEnv) -> Result<Option<Secret>, InputError> {
+    if let Some(key) = &cloud.api_key {
+        return Ok(Some(key.clone()));
+    }
+    let Some(id) = &cloud.connection else {
+        return Ok(None);
+    };
+    // The agent names the variables after the endpoint's GUID in its own
+    // (lower-case) spelling, whatever the input's.
+    let id = id.trim();
+    let key = env
+        .endpoint_auth_parameter(&id.to_ascii_lowercase(), "apitoken")
+        .or_else(|| env.endpoint_auth_parameter(id, "apitoken"))
+        .filter(|k| !k.trim().is_empty());
+    match key {
+        Some(k) => Ok(Some(Secret::new(k.trim()))),
+        None => Err(InputError::new(
+            Field::PostmanConnection,
+            InputErrorKind::NoKeyInConnection { id: id.to_owned() },
+        )),
+    }
+}
+
+/// Why the runs need a Postman API key, if they do.
+fn key_needed(plan: &Plan, resolved: &resolve::Resolved) -> Option<String> {
+    if let Some(run) = resolved
+        .runs
+        .iter()
+        .find(|r| matches!(r.source, resolve::CollectionSource::Uid(_)))
+    {
+        return Some(format!(
+            "collection `{}` is a Postman UID, which the Postman CLI fetches with a key",
+            run.display
+        ));
+    }
+    if let Some(env) = resolved
+        .environments
+        .iter()
+        .find(|e| matches!(e.resource, Resource::Uid(_)))
+    {
+        return Some(format!(
+            "environment `{}` is a Postman UID, which the Postman CLI fetches with a key",
+            env.display
+        ));
+    }
+    if plan.cloud.integration_id.is_some() {
+        return Some("integrationId asks for the runs to be reported to Postman".into());
+    }
+    None
+}
+
+/// The cloud settings the runs use, with warnings for settings that would
+/// silently do nothing.
+fn cloud_context(
+    ctx: &Context,
+    plan: &Plan,
+    resolved: &resolve::Resolved,
+    api_key: Option<Secret>,
+) -> CloudContext {
+    let console = &ctx.console;
+    if let Some(key) = &api_key
+        && !looks_like_postman_key(key.expose())
+    {
+        console.warning("The Postman API key does not look like one (PMAK-…); the Postman CLI will not report runs with it. Check the service connection or the apiKey variable.");
+    }
+    let rc = resolved.working_dir.join(".postmanrc");
+    if rc.is_file() {
+        console.warning(&format!(
+            "{} is read by the Postman CLI and can change its options and credentials for every run in this folder; remove it, or run from another workingDirectory.",
+            rc.display()
+        ));
+    }
+    let integration =
+        plan.cloud
+            .integration_id
+            .as_ref()
+            .map(|id| match ctx.env.variable("build.buildId") {
+                Some(build) if !id.ends_with(&format!("-{build}")) => format!("{id}-{build}"),
+                _ => id.clone(),
+            });
+    if integration.is_some() {
+        if plan.cloud.region == Region::Eu {
+            console.warning("Postman's CI integrations exist only in the US region, so with region `eu` the runs are not tied to the integration.");
+        }
+        if api_key.is_some() {
+            for run in &resolved.runs {
+                let local_without_uid = matches!(run.source, resolve::CollectionSource::File(_))
+                    && run.collection.as_ref().is_some_and(|c| c.uid.is_none());
+                if local_without_uid {
+                    console.warning(&format!(
+                        "`{}` will not be reported to Postman: the Postman CLI uploads a local collection only when it carries its collection UID (info._uid). Run it by UID instead (collection: <owner>-<collection id>, as Postman's generated CI configuration does).",
+                        run.display
+                    ));
+                }
+            }
+        }
+    }
+    CloudContext {
+        api_key,
+        integration,
+        region: plan.cloud.region,
+        run_limit: plan.cloud.run_limit,
+        upload_grace: Duration::from_secs(
+            ctx.env
+                .get("POSTMAN_CLI_TASK_UPLOAD_GRACE")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(120),
+        ),
+    }
+}
+
+/// `PMAK-` + 24 hex + `-` + 34 hex, or 32 hex: what the CLI accepts.
+fn looks_like_postman_key(key: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
+    match key
+        .strip_prefix("PMAK-")
+        .and_then(|rest| rest.split_once('-'))
+    {
+        Some((a, b)) => hex(a, 24) && hex(b, 34),
+        None => hex(key, 32),
+    }
 }
 
 async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String> {
@@ -449,9 +615,34 @@ fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, se
     if let Some(p) = &out.summary {
         console.set_output("summaryFile", &p.display().to_string());
     }
+    let urls: Vec<&str> = out
+        .runs
+        .iter()
+        .filter_map(|r| match &r.upload {
+            Upload::Uploaded { url: Some(url) } => Some(url.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !urls.is_empty() {
+        console.set_output("postmanRunUrls", &urls.join(" "));
+    }
     if let Some(cli) = &out.cli {
         console.set_output("cliVersion", &cli.version.to_string());
         console.set_output("cliPath", &cli.executable.display().to_string());
+    }
+}
+
+/// Runs named after what the CLI fetched (collections given by UID) may
+/// share a name; the Tests tab needs them apart.
+fn make_run_names_unique(runs: &mut [RunResult]) {
+    let mut seen = std::collections::HashMap::new();
+    for run in runs.iter() {
+        *seen.entry(run.name.clone()).or_insert(0) += 1;
+    }
+    for run in runs.iter_mut() {
+        if seen[&run.name] > 1 {
+            run.name = format!("{} ({})", run.name, run.collection);
+        }
     }
 }
 
@@ -499,6 +690,7 @@ fn summary_file_stem(title: &str) -> String {
 pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
     use crate::azure::vso::TaskResult;
     if out.cancelled
+        || (out.fail_on_upload_error && out.upload_failures > 0)
         || !out.input_errors.is_empty()
         || out.install_error.is_some()
         || out.incomplete_runs() > 0

@@ -105,6 +105,18 @@ struct RunArgs {
     /// Where report folders go (default: ./postman-cli-task-reports).
     #[arg(long = "report-dir")]
     report_dir: Option<String>,
+    /// Report the runs to this Postman CI integration (the key comes from POSTMAN_API_KEY).
+    #[arg(long, value_name = "ID")]
+    integration_id: Option<String>,
+    /// Postman region: us or eu.
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Fail (exit 4) when a run cannot be reported to Postman.
+    #[arg(long)]
+    fail_on_upload_error: bool,
+    /// The most one Postman CLI run may take, in minutes.
+    #[arg(long, value_name = "MINUTES")]
+    timeout_minutes: Option<String>,
     #[command(flatten)]
     install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -198,6 +210,14 @@ impl RunArgs {
             test_run_title: self.test_run_title,
             fail_on_test_failure: None,
             report_directory: self.report_dir,
+            api_key: env
+                .get("POSTMAN_API_KEY")
+                .filter(|k| !k.trim().is_empty())
+                .map(str::to_owned),
+            integration_id: self.integration_id,
+            region: self.region,
+            fail_on_upload_error: flag(self.fail_on_upload_error),
+            timeout_minutes: self.timeout_minutes,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);
@@ -331,7 +351,10 @@ pub fn cli_exit_code(out: &Outcome) -> i32 {
         exit_code::INPUT_ERROR
     } else if out.install_error.is_some() {
         exit_code::INSTALL_FAILED
-    } else if out.incomplete_runs() > 0 || out.runs.is_empty() {
+    } else if out.incomplete_runs() > 0
+        || out.runs.is_empty()
+        || (out.fail_on_upload_error && out.upload_failures > 0)
+    {
         exit_code::RUN_FAILED
     } else if out.counts().failed > 0 {
         exit_code::TESTS_FAILED

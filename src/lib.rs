@@ -26,3 +26,4 @@ pub mod results;
 pub mod runner;
 pub mod secrets;
 pub mod sinks;
+pub mod upload;

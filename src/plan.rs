@@ -43,6 +43,28 @@ pub struct Plan {
     pub fail_on_test_failure: bool,
     pub report_directory: Option<String>,
     pub install: InstallPlan,
+    pub cloud: CloudPlan,
+}
+
+/// Reporting to Postman and the credentials for it.
+#[derive(Clone, Debug)]
+pub struct CloudPlan {
+    /// The service connection's id (a GUID), if one is chosen.
+    pub connection: Option<String>,
+    /// A key given directly (the `apiKey` input, or `POSTMAN_API_KEY` on a
+    /// laptop).
+    pub api_key: Option<Secret>,
+    pub integration_id: Option<String>,
+    pub region: Region,
+    pub fail_on_upload_error: bool,
+    /// `timeoutMinutes`: the most one Postman CLI run may take.
+    pub run_limit: Option<std::time::Duration>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Region {
+    Us,
+    Eu,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,6 +154,22 @@ pub enum InputErrorKind {
     },
     BadSha256 {
         value: String,
+    },
+    NotMinutes {
+        value: String,
+    },
+    NotAnId {
+        value: String,
+    },
+    Conflicts {
+        other: Field,
+    },
+    /// A Postman API key is needed and none was given; says why.
+    KeyNeeded {
+        why: String,
+    },
+    NoKeyInConnection {
+        id: String,
     },
     NotOneOf {
         value: String,
@@ -246,6 +284,29 @@ impl InputError {
             BadSha256 { value } => (
                 format!("`{value}` is not a SHA-256 digest"),
                 "Give the 64 hexadecimal characters of the file's SHA-256, e.g. from `sha256sum`.".into(),
+            ),
+            NotMinutes { value } => (
+                format!("`{value}` is not a number of minutes"),
+                "Give a number of minutes such as 30 (decimals are fine), or leave it empty for no limit.".into(),
+            ),
+            NotAnId { value } => (
+                format!("`{value}` is not an integration ID"),
+                "Copy the ID from the API's Azure Pipelines integration in Postman (API › Test and Automation); it is a number, without the build suffix.".into(),
+            ),
+            Conflicts { other } => (
+                format!("is set, and so is {}", naming.name(*other)),
+                format!("Give the key one way only: clear {} or {}.", name, naming.name(*other)),
+            ),
+            KeyNeeded { why } => (
+                format!("no Postman API key is given, but {why}"),
+                match naming {
+                    Naming::Task => "Choose a Postman API service connection in postmanConnection, or set apiKey from a secret variable.".into(),
+                    Naming::Cli => "Set the environment variable POSTMAN_API_KEY.".into(),
+                },
+            ),
+            NoKeyInConnection { id } => (
+                format!("the service connection `{id}` gave the task no API key"),
+                "Choose a connection of the type Postman API, and check that this pipeline is allowed to use it.".into(),
             ),
             NotOneOf { value, allowed } => (
                 format!("`{value}` is not one of {allowed}"),
@@ -431,6 +492,7 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     }
 
     let install = install_plan(raw, &mut err);
+    let cloud = cloud_plan(raw, &mut err);
 
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
@@ -483,7 +545,85 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         fail_on_test_failure,
         report_directory: raw.report_directory.clone(),
         install,
+        cloud,
     })
+}
+
+fn cloud_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> CloudPlan {
+    if raw.postman_connection.is_some() && raw.api_key.is_some() {
+        err(
+            Field::ApiKey,
+            InputErrorKind::Conflicts {
+                other: Field::PostmanConnection,
+            },
+        );
+    }
+    let region = match raw
+        .region
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("us") => Region::Us,
+        Some("eu") => Region::Eu,
+        Some(other) => {
+            err(
+                Field::Region,
+                InputErrorKind::NotOneOf {
+                    value: other.into(),
+                    allowed: "us, eu",
+                },
+            );
+            Region::Us
+        }
+    };
+    let integration_id = raw.integration_id.clone().map(|id| id.trim().to_owned());
+    if let Some(id) = &integration_id
+        && !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        err(
+            Field::IntegrationId,
+            InputErrorKind::NotAnId { value: id.clone() },
+        );
+    }
+    let fail_on_upload_error = match raw.fail_on_upload_error.as_deref() {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            err(
+                Field::FailOnUploadError,
+                InputErrorKind::NotABoolean { value: v.into() },
+            );
+            false
+        }
+    };
+    let run_limit =
+        raw.timeout_minutes
+            .as_deref()
+            .and_then(|text| match text.trim().parse::<f64>() {
+                Ok(m) if m > 0.0 && m.is_finite() => {
+                    Some(std::time::Duration::from_secs_f64(m * 60.0))
+                }
+                Ok(0.0) => None,
+                _ => {
+                    err(
+                        Field::TimeoutMinutes,
+                        InputErrorKind::NotMinutes { value: text.into() },
+                    );
+                    None
+                }
+            });
+    CloudPlan {
+        connection: raw.postman_connection.clone(),
+        api_key: raw.api_key.clone().map(Secret::new),
+        integration_id,
+        region,
+        fail_on_upload_error,
+        run_limit,
+    }
 }
 
 /// The installer's settings, checked together: a setting that belongs to

@@ -80,6 +80,17 @@ pub enum ExitKind {
     TimedOut,
     /// Killed by us because the task was cancelled.
     Cancelled,
+    /// Killed by us because it kept running after saying it was done with
+    /// its work (see [`LineAction::FinishWithin`]).
+    Stalled,
+}
+
+/// What a line tells the runner of a tool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineAction {
+    Continue,
+    /// The tool's real work is done; it gets this long to exit.
+    FinishWithin(Duration),
 }
 
 impl ExitKind {
@@ -95,6 +106,10 @@ impl std::fmt::Display for ExitKind {
             ExitKind::Signal(s) => write!(f, "was killed by signal {s}"),
             ExitKind::TimedOut => write!(f, "was stopped after its time limit"),
             ExitKind::Cancelled => write!(f, "was stopped because the task was cancelled"),
+            ExitKind::Stalled => write!(
+                f,
+                "was stopped because it did not exit after finishing its work"
+            ),
         }
     }
 }
@@ -173,6 +188,22 @@ impl ToolCommand {
         cancel: &Cancel,
         mut on_line: impl FnMut(Stream, &str),
     ) -> Result<ToolExit, ToolError> {
+        self.run_watching(limit, cancel, |stream, line| {
+            on_line(stream, line);
+            LineAction::Continue
+        })
+        .await
+    }
+
+    /// [`ToolCommand::run`], where a line can also say the tool's work is
+    /// done, after which it gets a short time to exit before it is killed
+    /// (a CLI that wrote its reports but hangs on an upload, say).
+    pub async fn run_watching(
+        &self,
+        limit: Option<Duration>,
+        cancel: &Cancel,
+        mut on_line: impl FnMut(Stream, &str) -> LineAction,
+    ) -> Result<ToolExit, ToolError> {
         let mut cmd = tokio::process::Command::new(&self.program);
         cmd.args(&self.args)
             .env_clear()
@@ -210,6 +241,10 @@ impl ToolCommand {
 
         let mut timed_out = false;
         let mut cancelled = false;
+        let mut stalled = false;
+        let mut finish_armed = false;
+        let finish = tokio::time::sleep(Duration::from_secs(3600));
+        tokio::pin!(finish);
         let mut streams_open = true;
         let mut status = None;
         // A grandchild that inherited the pipes can keep them open after the
@@ -220,7 +255,12 @@ impl ToolCommand {
             tokio::select! {
                 line = rx.recv(), if streams_open => match line {
                     Some((stream, text)) => {
-                        on_line(stream, &text);
+                        if let LineAction::FinishWithin(d) = on_line(stream, &text)
+                            && !finish_armed
+                        {
+                            finish_armed = true;
+                            finish.as_mut().reset(tokio::time::Instant::now() + d);
+                        }
                         if tail.len() == TAIL_LINES {
                             tail.pop_front();
                         }
@@ -236,6 +276,10 @@ impl ToolCommand {
                     cancelled = true;
                     let _ = child.start_kill();
                 }
+                _ = &mut finish, if finish_armed && !stalled && !timed_out && !cancelled && status.is_none() => {
+                    stalled = true;
+                    let _ = child.start_kill();
+                }
                 exit = child.wait(), if status.is_none() => {
                     status = Some(exit.map_err(|source| ToolError {
                         program: self.program.display().to_string(),
@@ -249,6 +293,7 @@ impl ToolCommand {
         let end = match status {
             _ if timed_out => ExitKind::TimedOut,
             _ if cancelled => ExitKind::Cancelled,
+            _ if stalled => ExitKind::Stalled,
             Some(s) => exit_kind(s),
             None => unreachable!("the loop ends only after the tool exits"),
         };
@@ -373,6 +418,21 @@ mod tests {
             .unwrap();
         assert_eq!(exit.end, ExitKind::Cancelled);
         assert!(cancel.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn a_tool_that_hangs_after_its_work_is_stopped() {
+        let exit = sh("echo done; exec sleep 30")
+            .run_watching(None, &never(), |_, line| {
+                if line == "done" {
+                    LineAction::FinishWithin(Duration::from_millis(100))
+                } else {
+                    LineAction::Continue
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(exit.end, ExitKind::Stalled);
     }
 
     fn never() -> Cancel {

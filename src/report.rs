@@ -20,6 +20,8 @@ use crate::results::{Failure, FailureKind, Status, TestCase};
 /// What the report says about the run as a whole.
 #[derive(Debug, Default)]
 pub struct ReportSummary {
+    /// The collection's name, as the CLI loaded it.
+    pub collection_name: Option<String>,
     pub started_ms: Option<i64>,
     pub duration_ms: Option<u64>,
     pub iterations: u32,
@@ -158,6 +160,8 @@ struct RunSeed<'a> {
 
 #[derive(Deserialize, Default)]
 struct Meta {
+    #[serde(rename = "collectionName")]
+    collection_name: Option<String>,
     started: Option<i64>,
     duration: Option<u64>,
 }
@@ -193,6 +197,8 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
                     let meta: Option<Meta> = map.next_value()?;
                     let meta = meta.unwrap_or_default();
                     self.out.started_ms = meta.started;
+                    self.out.collection_name =
+                        meta.collection_name.filter(|n| !n.trim().is_empty());
                     self.out.duration_ms = meta.duration;
                 }
                 "summary" => {
@@ -517,6 +523,7 @@ mod tests {
         let paths = HashMap::from([("r1".to_owned(), "Folder A / Fails".to_owned())]);
         let s = parse_report(REPORT.as_bytes(), &paths).unwrap();
         assert_eq!((s.iterations, s.requests, s.duration_ms), (2, 4, Some(250)));
+        assert_eq!(s.collection_name.as_deref(), Some("Demo API"));
         assert_eq!(s.run_error, None);
         let rendered: Vec<String> = s
             .cases

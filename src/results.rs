@@ -92,6 +92,8 @@ pub struct RunResult {
     pub cases: Vec<TestCase>,
     pub end: RunEnd,
     pub report_dir: PathBuf,
+    /// What became of the report to Postman.
+    pub upload: crate::upload::Upload,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

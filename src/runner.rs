@@ -11,13 +11,32 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use crate::console::Console;
+use crate::inputs::Secret;
 use crate::install::InstalledCli;
-use crate::plan::{KeyValue, Plan};
-use crate::process::{Cancel, ExitKind, ToolCommand};
+use crate::plan::{KeyValue, Plan, Region};
+use crate::process::{Cancel, ExitKind, LineAction, ToolCommand};
 use crate::report;
-use crate::resolve::{Resolved, Resource, RunTarget};
+use crate::resolve::{CollectionSource, Resolved, Resource, RunTarget};
 use crate::results::{RunEnd, RunResult};
+use crate::upload::{Upload, UploadWatch};
+
+/// How the runs talk to Postman's cloud.
+#[derive(Clone, Debug)]
+pub struct CloudContext {
+    /// The Postman API key, given to the CLI as `POSTMAN_API_KEY` only.
+    pub api_key: Option<Secret>,
+    /// `--integration-id`: the integration ID, with this build's ID.
+    pub integration: Option<String>,
+    pub region: Region,
+    /// `timeoutMinutes`.
+    pub run_limit: Option<Duration>,
+    /// How long the CLI may take to exit once its reports are written (it
+    /// is uploading then, and its upload has no timeout of its own).
+    pub upload_grace: Duration,
+}
 
 /// Everything the runs of one task share.
 pub struct Runner<'a> {
@@ -31,6 +50,7 @@ pub struct Runner<'a> {
     pub private_root: &'a Path,
     pub console: &'a Console,
     pub cancel: &'a Cancel,
+    pub cloud: &'a CloudContext,
 }
 
 /// Files one run writes or reads, all inside its private folder.
@@ -75,6 +95,7 @@ impl Runner<'_> {
             cases: Vec::new(),
             end: RunEnd::Completed,
             report_dir: PathBuf::new(),
+            upload: Upload::NotExpected,
         };
         let dir = self.private_root.join(format!("run-{:02}", target.index));
         let mut files = RunFiles::new(dir);
@@ -94,6 +115,9 @@ impl Runner<'_> {
             target,
             &files,
         ));
+        if let Some(id) = &self.cloud.integration {
+            cmd.args(["--integration-id", id.as_str()]);
+        }
         cmd.envs(self.env_for(&files));
         cmd.cwd(&self.resolved.working_dir);
 
@@ -102,9 +126,19 @@ impl Runner<'_> {
             target.index, target.name
         ));
         self.console.command_line(&cmd.display());
+        let mut upload = UploadWatch::new(self.upload_expected(target));
+        let mut reports_written = 0;
         let exit = cmd
-            .run(None, self.cancel, |stream, line| {
-                self.console.child_line(stream, line)
+            .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
+                self.console.child_line(stream, line);
+                upload.line(line);
+                if line.starts_with("Report created successfully! Saved to:") {
+                    reports_written += 1;
+                    if reports_written == 2 {
+                        return LineAction::FinishWithin(self.cloud.upload_grace);
+                    }
+                }
+                LineAction::Continue
             })
             .await;
         self.console.group_end();
@@ -120,6 +154,9 @@ impl Runner<'_> {
             result.end = RunEnd::Aborted;
             return result;
         }
+        let stalled_after =
+            (exit.end == ExitKind::Stalled).then_some(self.cloud.upload_grace.as_secs());
+        result.upload = upload.finish(&exit, stalled_after);
         let tail = || {
             if exit.tail.is_empty() {
                 "It printed nothing.".to_owned()
@@ -129,12 +166,26 @@ impl Runner<'_> {
         };
 
         if !files.report_json.is_file() {
-            result.end = RunEnd::Failed(format!(
-                "the Postman CLI {} without writing its report, so the collection did not run. {}",
-                exit.end,
-                tail()
-            ));
+            result.end = RunEnd::Failed(match (exit.end, self.cloud.run_limit) {
+                (ExitKind::TimedOut, Some(limit)) => format!(
+                    "the run did not finish within {} (timeoutMinutes) and was stopped before writing its report. {}",
+                    minutes(limit),
+                    tail()
+                ),
+                _ => format!(
+                    "the Postman CLI {} without writing its report, so the collection did not run. {}",
+                    exit.end,
+                    tail()
+                ),
+            });
             return result;
+        }
+        if let (ExitKind::TimedOut, Some(limit)) = (exit.end, self.cloud.run_limit) {
+            self.console.warning(&format!(
+                "The Postman CLI was stopped after {} (timeoutMinutes) while running `{}`; the results it had written are kept.",
+                minutes(limit),
+                target.name
+            ));
         }
         let mut paths = target
             .collection
@@ -145,6 +196,13 @@ impl Runner<'_> {
         match report::read_report(&files.report_json, &paths) {
             Err(e) => result.end = RunEnd::Failed(e.to_string()),
             Ok(summary) => {
+                // A collection given by UID is named after what the CLI
+                // fetched, not its UID.
+                if let (CollectionSource::Uid(_) | CollectionSource::Url(_), Some(name)) =
+                    (&target.source, &summary.collection_name)
+                {
+                    result.name = target.name.replacen(&target.display, name, 1);
+                }
                 result.started_ms = summary.started_ms;
                 result.duration_ms = summary.duration_ms;
                 result.iterations = summary.iterations;
@@ -158,7 +216,12 @@ impl Runner<'_> {
                          setting selects some, and that the iteration count and data file are not empty"
                             .to_owned(),
                     );
-                } else if matches!(exit.end, ExitKind::Code(1)) && result.counts().failed == 0 {
+                } else if matches!(exit.end, ExitKind::Stalled | ExitKind::TimedOut) {
+                    // Said already (the upload, or the time limit).
+                } else if matches!(exit.end, ExitKind::Code(1))
+                    && result.counts().failed == 0
+                    && !matches!(result.upload, Upload::Failed { .. })
+                {
                     // The report is complete, so the results stand; the exit
                     // code came from something after the run.
                     self.console.warning(&format!(
@@ -179,18 +242,46 @@ impl Runner<'_> {
         result
     }
 
+    /// Whether the CLI will try to report this run: it needs a key, and a
+    /// collection it knows by UID (given so, or carried in the file).
+    fn upload_expected(&self, target: &RunTarget) -> bool {
+        self.cloud.api_key.is_some()
+            && match &target.source {
+                CollectionSource::Uid(_) | CollectionSource::Url(_) => true,
+                CollectionSource::File(_) => {
+                    target.collection.as_ref().is_some_and(|c| c.uid.is_some())
+                }
+            }
+    }
+
     /// Creates the run folder and the variables files.
     fn prepare(&self, target: &RunTarget, files: &mut RunFiles) -> std::io::Result<()> {
         create_private_dir(&files.dir)?;
         create_private_dir(&files.home)?;
+        // The CLI's home profile: `run.*` options merge into the command's
+        // options (keeping the passphrase off the command line), and the
+        // default profile's region picks Postman's EU hosts. No key is ever
+        // stored here; it comes from the environment.
+        let mut rc = serde_json::Map::new();
         if let Some(passphrase) = &self.plan.ssl_client_passphrase {
-            // The CLI merges `run.*` options from the profile in its home
-            // into the command's options; this keeps the passphrase off
-            // the command line.
+            rc.insert(
+                "run".into(),
+                serde_json::json!({"sslClientPassphrase": passphrase.expose()}),
+            );
+        }
+        if self.cloud.region == Region::Eu {
+            rc.insert(
+                "login".into(),
+                serde_json::json!({"_profiles": [{"alias": "default", "region": "eu"}]}),
+            );
+        }
+        if !rc.is_empty() {
             let dir = files.home.join(".postman");
             create_private_dir(&dir)?;
-            let rc = serde_json::json!({"run": {"sslClientPassphrase": passphrase.expose()}});
-            write_private(&dir.join("postmanrc"), rc.to_string().as_bytes())?;
+            write_private(
+                &dir.join("postmanrc"),
+                serde_json::Value::Object(rc).to_string().as_bytes(),
+            )?;
         }
         let environment = target
             .environment
@@ -226,7 +317,21 @@ impl Runner<'_> {
         // The task chooses the version; the CLI's daily update check would
         // only add a network call (and a banner) to every run.
         env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
+        if let Some(key) = &self.cloud.api_key {
+            env.insert("POSTMAN_API_KEY".into(), key.expose().into());
+        }
         env
+    }
+}
+
+fn minutes(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 60.0 {
+        format!("{} s", secs.round())
+    } else if (secs / 60.0).fract() == 0.0 {
+        format!("{} min", secs / 60.0)
+    } else {
+        format!("{:.1} min", secs / 60.0)
     }
 }
 

@@ -143,6 +143,9 @@ pub(crate) mod tests {
                 ],
                 end: RunEnd::Completed,
                 report_dir: "runs/01-shop-api".into(),
+                upload: crate::upload::Upload::Uploaded {
+                    url: Some("https://go.postman.co/workspace/ws/run/1-abc".into()),
+                },
             },
             RunResult {
                 index: 2,
@@ -156,6 +159,7 @@ pub(crate) mod tests {
                 cases: vec![],
                 end: RunEnd::Failed("the Postman CLI exited with code 1 before writing its report:\nError: collection could not be loaded".into()),
                 report_dir: "runs/02-broken-co".into(),
+                upload: crate::upload::Upload::NotExpected,
             },
         ]
     }

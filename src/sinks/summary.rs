@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::results::{Counts, FailureKind, RunEnd, RunResult, Status};
+use crate::upload::Upload;
 
 /// How many failures the summary lists before it only counts the rest; the
 /// Tests tab has all of them.
@@ -37,9 +38,12 @@ pub fn render(input: &SummaryInput<'_>) -> String {
     );
     md.push('\n');
 
+    let reported = input.runs.iter().any(|r| r.upload != Upload::NotExpected);
     if !input.runs.is_empty() {
-        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Errors | Duration |\n");
-        md.push_str("|---|---|---|---:|---:|---:|---:|---:|\n");
+        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Errors | Duration |");
+        md.push_str(if reported { " Postman |\n" } else { "\n" });
+        md.push_str("|---|---|---|---:|---:|---:|---:|---:|");
+        md.push_str(if reported { "---|\n" } else { "\n" });
         for run in input.runs {
             let a = run.assertion_counts();
             let errors = run
@@ -51,7 +55,7 @@ pub fn render(input: &SummaryInput<'_>) -> String {
                 })
                 .count()
                 + usize::from(run.end != RunEnd::Completed);
-            let _ = writeln!(
+            let _ = write!(
                 md,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 if run.failed() { "❌" } else { "✅" },
@@ -66,6 +70,16 @@ pub fn render(input: &SummaryInput<'_>) -> String {
                 errors,
                 run.duration_ms.map(duration).unwrap_or_else(|| "—".into()),
             );
+            if reported {
+                let cell = match &run.upload {
+                    Upload::Uploaded { url: Some(url) } => format!("[View run]({})", link(url)),
+                    Upload::Uploaded { url: None } => "reported".to_owned(),
+                    Upload::Failed { .. } => "⚠️ not reported".to_owned(),
+                    Upload::NotExpected => "—".to_owned(),
+                };
+                let _ = write!(md, " {cell} |");
+            }
+            md.push('\n');
         }
         md.push('\n');
     }
@@ -111,6 +125,22 @@ pub fn render(input: &SummaryInput<'_>) -> String {
                 listed + unlisted
             );
         }
+    }
+
+    let upload_failures: Vec<(&str, &str)> = input
+        .runs
+        .iter()
+        .filter_map(|r| match &r.upload {
+            Upload::Failed { reason } => Some((r.name.as_str(), reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !upload_failures.is_empty() {
+        md.push_str("#### Not reported to Postman\n\n");
+        for (name, reason) in upload_failures {
+            let _ = writeln!(md, "- {}: {}", escape(name), escape(reason));
+        }
+        md.push('\n');
     }
 
     if !input.problems.is_empty() {
@@ -164,6 +194,19 @@ fn duration(ms: u64) -> String {
     } else {
         format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000)
     }
+}
+
+/// A URL for a markdown link: only http(s), with the characters that would
+/// end the link escaped.
+fn link(url: &str) -> String {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return "about:blank".into();
+    }
+    url.replace('(', "%28")
+        .replace(')', "%29")
+        .replace(' ', "%20")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
 }
 
 /// Escapes text for a markdown table cell or list item: markdown's

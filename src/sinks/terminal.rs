@@ -26,6 +26,15 @@ pub fn render(out: &Outcome) -> String {
             let _ = write!(text, "  ({ms} ms)");
         }
         text.push('\n');
+        match &run.upload {
+            crate::upload::Upload::Uploaded { url: Some(url) } => {
+                let _ = writeln!(text, "     reported to Postman: {url}");
+            }
+            crate::upload::Upload::Failed { reason } => {
+                let _ = writeln!(text, "     not reported to Postman: {reason}");
+            }
+            _ => {}
+        }
         if run.end == RunEnd::Aborted {
             let _ = writeln!(text, "     cut short: the run was cancelled");
         }

@@ -11,4 +11,5 @@ mod e2e;
 mod harness;
 mod install;
 mod network;
+mod postman_cloud;
 mod support;

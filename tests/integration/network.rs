@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::e2e::{Scenario, published_junit, shared_cli};
 use crate::support::proxy::Proxy;
+use crate::support::registry::{Registry, TestCa};
 use crate::support::{PINNED_CLI_VERSION, TaskResult};
 
 #[test]
@@ -28,6 +29,33 @@ fn collection_runs_go_through_the_agent_proxy() {
         seen.contains(&format!("GET http://api.test:{port}/ok")),
         "{seen:?}"
     );
+}
+
+#[test]
+fn requests_to_the_api_under_test_trust_the_agent_ca() {
+    let ca = TestCa::new();
+    let api = Registry::start_tls(&ca);
+    let collection = r#"{"info":{"name":"TLS"},"item":[{"name":"Latest","event":[{"listen":"test","script":{"exec":["pm.test('status is 200', () => pm.response.to.have.status(200));"]}}],"request":{"method":"GET","url":"{{baseUrl}}/api/version/latest"}}]}"#;
+    let run_with = |ca_pem: Option<&str>| {
+        let mut s = Scenario::new();
+        s.job
+            .write_source("tls.postman_collection.json", collection);
+        s.job
+            .input("collection", "tls.postman_collection.json")
+            .input("envVars", format!("baseUrl={}", api.site_url()));
+        if let Some(pem) = ca_pem {
+            let file = s.job.write_source("corp-ca.pem", pem);
+            s.job.variable("agent.caInfo", file.display().to_string());
+        }
+        // Read while the job's files exist: the agent checks the summary.
+        let run = s.run();
+        (run.result(), run.to_string())
+    };
+    let (untrusted, output) = run_with(None);
+    assert_eq!(untrusted, TaskResult::Failed, "{output}");
+    assert!(output.contains("[errored]"), "{output}");
+    let (trusted, output) = run_with(Some(&ca.ca_pem));
+    assert_eq!(trusted, TaskResult::Succeeded, "{output}");
 }
 
 /// The real CLI packed as a user would for an air-gapped agent.

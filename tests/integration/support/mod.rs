@@ -10,6 +10,7 @@
 )]
 
 pub mod agent;
+pub mod cloud;
 pub mod proxy;
 pub mod registry;
 pub mod servers;

@@ -101,10 +101,7 @@ impl Registry {
                         }
                     }
                     Some(config) => {
-                        let listener = TlsListener {
-                            tcp,
-                            acceptor: tokio_rustls::TlsAcceptor::from(config),
-                        };
+                        let listener = TlsListener::new(tcp, config);
                         tokio::select! {
                             r = axum::serve(listener, app).into_future() => r.unwrap(),
                             _ = stopped => {}
@@ -324,9 +321,21 @@ fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
     response
 }
 
-struct TlsListener {
+pub struct TlsListener {
     tcp: tokio::net::TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl TlsListener {
+    pub fn new(
+        tcp: tokio::net::TcpListener,
+        config: Arc<tokio_rustls::rustls::ServerConfig>,
+    ) -> TlsListener {
+        TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(config),
+        }
+    }
 }
 
 impl axum::serve::Listener for TlsListener {
@@ -385,7 +394,7 @@ impl TestCa {
         }
     }
 
-    fn server_config(&self) -> Arc<tokio_rustls::rustls::ServerConfig> {
+    pub fn server_config(&self) -> Arc<tokio_rustls::rustls::ServerConfig> {
         use tokio_rustls::rustls;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)

@@ -1,0 +1,347 @@
+//! A Postman-cloud emulator on 127.0.0.1 for the real Postman CLI, reached
+//! through the CLI's base-URL variables ([`Cloud::cli_env`]). It serves what
+//! the contract notes (/work/shared/reference/postman-cli-contract.md §3)
+//! say the CLI calls: run uploads, collections and environments by UID,
+//! the update check, feature flags, API governance rulesets, API
+//! definitions and lint reports. Each route can be made to fail (a status,
+//! a 2xx that is not JSON, or no answer at all), and every request is
+//! recorded for assertions.
+
+use std::collections::BTreeMap;
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::registry::TestCa;
+use super::servers::RecordedRequest;
+
+/// The routes a test can make fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Route {
+    Upload,
+    Collection,
+    Environment,
+    Ruleset,
+    Api,
+    Report,
+    Features,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    Status(u16),
+    /// 200 with a body that is not JSON.
+    NotJson,
+    /// Never answer.
+    Hang,
+}
+
+#[derive(Default)]
+struct Shared {
+    requests: Mutex<Vec<RecordedRequest>>,
+    faults: Mutex<BTreeMap<Route, Fault>>,
+    collections: Mutex<BTreeMap<String, Value>>,
+    environments: Mutex<BTreeMap<String, Value>>,
+    apis: Mutex<BTreeMap<String, Value>>,
+    ruleset: Mutex<Option<Value>>,
+    features: Mutex<Option<Value>>,
+}
+
+pub struct Cloud {
+    addr: SocketAddr,
+    tls: bool,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Cloud {
+    pub fn start() -> Cloud {
+        Cloud::start_with(None)
+    }
+
+    pub fn start_tls(ca: &TestCa) -> Cloud {
+        Cloud::start_with(Some(ca))
+    }
+
+    fn start_with(ca: Option<&TestCa>) -> Cloud {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared::default());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let tls = ca.map(|ca| ca.server_config());
+        let is_tls = tls.is_some();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let tcp = tokio::net::TcpListener::from_std(listener).unwrap();
+                match tls {
+                    None => {
+                        tokio::select! {
+                            r = axum::serve(tcp, app).into_future() => r.unwrap(),
+                            _ = stopped => {}
+                        }
+                    }
+                    Some(config) => {
+                        let listener = super::registry::TlsListener::new(tcp, config);
+                        tokio::select! {
+                            r = axum::serve(listener, app).into_future() => r.unwrap(),
+                            _ = stopped => {}
+                        }
+                    }
+                }
+            });
+        });
+        Cloud {
+            addr,
+            tls: is_tls,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.addr
+        )
+    }
+
+    /// Every base-URL variable of the Postman CLI, pointing here.
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        [
+            "POSTMAN_GATEWAY_BASE_URL",
+            "POSTMAN_API_BASE_URL",
+            "ARS_CLI_BASE_URL",
+            "POSTMAN_ANALYTICS_BASE_URL",
+            "POSTMAN_IDENTITY_BASE_URL",
+            "POSTMAN_IAPUB_BASE_URL",
+            "POSTMAN_AUTHN_BASE_URL",
+            "POSTMAN_PACKMAN_BASE_URL",
+            "POSTMAN_RUNTIME_AGENT_BASE_URL",
+        ]
+        .into_iter()
+        .map(|k| (k.to_owned(), self.base_url()))
+        .collect()
+    }
+
+    pub fn fail(&self, route: Route, fault: Fault) -> &Self {
+        self.shared.faults.lock().unwrap().insert(route, fault);
+        self
+    }
+
+    pub fn add_collection(&self, uid: &str, collection: Value) -> &Self {
+        self.shared
+            .collections
+            .lock()
+            .unwrap()
+            .insert(uid.to_owned(), collection);
+        self
+    }
+
+    pub fn add_environment(&self, uid: &str, environment: Value) -> &Self {
+        self.shared
+            .environments
+            .lock()
+            .unwrap()
+            .insert(uid.to_owned(), environment);
+        self
+    }
+
+    pub fn add_api(&self, id: &str, api: Value) -> &Self {
+        self.shared.apis.lock().unwrap().insert(id.to_owned(), api);
+        self
+    }
+
+    pub fn set_ruleset(&self, ruleset: Value) -> &Self {
+        *self.shared.ruleset.lock().unwrap() = Some(ruleset);
+        self
+    }
+
+    pub fn set_features(&self, features: Value) -> &Self {
+        *self.shared.features.lock().unwrap() = Some(features);
+        self
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// Requests whose path starts with `prefix`.
+    pub fn requests_to(&self, prefix: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path().starts_with(prefix))
+            .collect()
+    }
+
+    pub fn uploads(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path() == "/collectionruns")
+            .collect()
+    }
+}
+
+impl Drop for Cloud {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn route_of(method: &str, path: &str) -> Option<Route> {
+    Some(match (method, path) {
+        ("POST", "/collectionruns") => Route::Upload,
+        ("GET", p) if p.starts_with("/collection/") => Route::Collection,
+        ("GET", p) if p.starts_with("/environment/") => Route::Environment,
+        ("GET", "/security/configure/checks") => Route::Ruleset,
+        ("GET", p) if p.starts_with("/apis/") => Route::Api,
+        ("POST", "/governance/ci/builds") => Route::Report,
+        ("POST", "/features/list") => Route::Features,
+        _ => return None,
+    })
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let recorded = RecordedRequest {
+        method: parts.method.to_string(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    shared.requests.lock().unwrap().push(recorded.clone());
+    let path = recorded.path().to_owned();
+    let route = route_of(&recorded.method, &path);
+    if let Some(fault) = route.and_then(|r| shared.faults.lock().unwrap().get(&r).copied()) {
+        return match fault {
+            Fault::Status(code) => (
+                StatusCode::from_u16(code).unwrap(),
+                [(header::CONTENT_TYPE, "application/json")],
+                json!({"error": {"name": "injectedFault", "message": format!("injected {code}")}})
+                    .to_string(),
+            )
+                .into_response(),
+            Fault::NotJson => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html>maintenance</html>",
+            )
+                .into_response(),
+            Fault::Hang => std::future::pending().await,
+        };
+    }
+    let json_response =
+        |v: Value| ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response();
+    match route {
+        Some(Route::Upload) => {
+            let n = shared
+                .requests
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|r| r.path() == "/collectionruns")
+                .count();
+            json_response(
+                json!({"postmanRunUrl": format!("https://go.postman.co/workspace/ws-test/run/run-{n}")}),
+            )
+        }
+        Some(Route::Collection) => {
+            let uid = path.trim_start_matches("/collection/");
+            match shared.collections.lock().unwrap().get(uid) {
+                Some(c) => json_response(json!({"data": c})),
+                None => (
+                    StatusCode::NOT_FOUND,
+                    json!({"error": "not found"}).to_string(),
+                )
+                    .into_response(),
+            }
+        }
+        Some(Route::Environment) => {
+            let uid = path.trim_start_matches("/environment/");
+            match shared.environments.lock().unwrap().get(uid) {
+                Some(e) => json_response(json!({"data": e})),
+                None => (
+                    StatusCode::NOT_FOUND,
+                    json!({"error": "not found"}).to_string(),
+                )
+                    .into_response(),
+            }
+        }
+        Some(Route::Ruleset) => json_response(
+            shared
+                .ruleset
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or(json!({"categories": []})),
+        ),
+        Some(Route::Api) => {
+            let id = path
+                .trim_start_matches("/apis/")
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            match shared.apis.lock().unwrap().get(id) {
+                Some(a) => json_response(a.clone()),
+                None => (
+                    StatusCode::NOT_FOUND,
+                    json!({"error": "not found"}).to_string(),
+                )
+                    .into_response(),
+            }
+        }
+        Some(Route::Report) => {
+            json_response(json!({"reportUrl": "https://go.postman.co/governance/report/build-1"}))
+        }
+        Some(Route::Features) => json_response(
+            shared
+                .features
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or(json!({"data": {"features": {}}})),
+        ),
+        None if path == "/me" => {
+            json_response(json!({"user": {"id": 12345678, "username": "stub-user"}}))
+        }
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
