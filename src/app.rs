@@ -62,6 +62,8 @@ pub struct Outcome {
     pub cancelled: bool,
     /// Runs whose report to Postman failed.
     pub upload_failures: usize,
+    /// API lint, when it ran (or tried to).
+    pub lint: Option<crate::lint::LintOutcome>,
     pub fail_on_upload_error: bool,
 }
 
@@ -336,6 +338,29 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         }
         out.runs.push(result);
     }
+    if let (Some(target), Some(lint_plan)) = (&resolved.lint, &plan.lint)
+        && !ctx.cancel.is_cancelled()
+    {
+        console.progress(95, "Linting the API");
+        let mut env = child_env.clone();
+        if let Some(key) = &cloud.api_key {
+            env.insert("POSTMAN_API_KEY".into(), key.expose().into());
+        }
+        let lint = crate::lint::LintRun {
+            executable: &cli.executable,
+            target,
+            fail_severity: lint_plan.fail_severity,
+            integration_id: plan.cloud.integration_id.as_deref(),
+            env,
+            in_azure_pipeline: ctx.env.in_pipeline() && ctx.env.variable("build.buildId").is_some(),
+            cwd: &resolved.working_dir,
+            limit: plan.cloud.run_limit,
+        }
+        .run(console, &ctx.cancel)
+        .await;
+        report_lint(console, &lint);
+        out.lint = Some(lint);
+    }
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
     make_run_names_unique(&mut out.runs);
@@ -391,6 +416,9 @@ fn key_needed(plan: &Plan, resolved: &resolve::Resolved) -> Option<String> {
     }
     if plan.cloud.integration_id.is_some() {
         return Some("integrationId asks for the runs to be reported to Postman".into());
+    }
+    if plan.lint.is_some() {
+        return Some("apiLint needs one to fetch your team's governance and security rules".into());
     }
     None
 }
@@ -589,11 +617,30 @@ fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, se
         }
     }
 
+    if let Some(lint) = &out.lint {
+        let lint_title = format!("{title} API governance");
+        let path = dir.join("postman-lint-junit.xml");
+        let report = junit::build_lint(&lint_title, lint);
+        match junit::write(&report, &path) {
+            Ok(()) => {
+                if plan.is_none_or(|p| p.publish_test_results) {
+                    console.publish_junit(&path.display().to_string(), &lint_title);
+                }
+            }
+            Err(e) => console.error(&format!(
+                "cannot write the JUnit file {}: {e}",
+                path.display()
+            )),
+        }
+        console.set_output("lintViolations", &lint.total().to_string());
+    }
+
     let markdown = summary::render(&summary::SummaryInput {
         title,
         runs: &out.runs,
         problems: &problems,
         cli_version: cli_version.as_deref(),
+        lint: out.lint.as_ref(),
     });
     let path = dir.join(format!("{}.md", summary_file_stem(title)));
     match std::fs::write(&path, markdown) {
@@ -629,6 +676,54 @@ fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, se
     if let Some(cli) = &out.cli {
         console.set_output("cliVersion", &cli.version.to_string());
         console.set_output("cliPath", &cli.executable.display().to_string());
+    }
+}
+
+/// Puts lint findings where people look: inline on a local definition
+/// (errors at or above the fail severity, warnings below), and says what
+/// became of the report to Postman.
+fn report_lint(console: &Console, lint: &crate::lint::LintOutcome) {
+    use crate::azure::vso::{IssueType, SourceLocation};
+    use crate::lint::{LintReport, LintTarget};
+    let parsed = match &lint.result {
+        Err(reason) => {
+            console.error(&format!(
+                "API lint of {} did not run: {reason}",
+                lint.target.display()
+            ));
+            return;
+        }
+        Ok(parsed) => parsed,
+    };
+    if let LintTarget::Definition { path, .. } = &lint.target {
+        for v in &parsed.violations {
+            let kind = if v.severity >= lint.fail_severity {
+                IssueType::Error
+            } else {
+                IssueType::Warning
+            };
+            let location = SourceLocation {
+                path: path.display().to_string(),
+                line: v.line,
+                column: v.column,
+            };
+            console.issue(
+                kind,
+                &format!(
+                    "{} ({} rule, {}): {}",
+                    v.message,
+                    v.kind,
+                    v.severity.as_str(),
+                    v.path
+                ),
+                Some(&location),
+            );
+        }
+    }
+    if let LintReport::Failed(reason) = &parsed.report {
+        console.warning(&format!(
+            "The API lint report was not sent to Postman: {reason}"
+        ));
     }
 }
 
@@ -697,7 +792,9 @@ pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
         || out.runs.is_empty()
     {
         TaskResult::Failed
-    } else if out.counts().failed > 0 {
+    } else if out.lint.as_ref().is_some_and(|l| l.result.is_err()) {
+        TaskResult::Failed
+    } else if out.counts().failed > 0 || out.lint.as_ref().is_some_and(|l| l.failing() > 0) {
         if out.fail_on_test_failure {
             TaskResult::Failed
         } else {

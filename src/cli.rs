@@ -117,6 +117,15 @@ struct RunArgs {
     /// The most one Postman CLI run may take, in minutes.
     #[arg(long, value_name = "MINUTES")]
     timeout_minutes: Option<String>,
+    /// Lint an API definition file with your team's governance and security rules.
+    #[arg(long, value_name = "FILE", conflicts_with = "api_id")]
+    api_definition: Option<String>,
+    /// Lint a Postman API by ID (its report goes to the integration from a pipeline).
+    #[arg(long, value_name = "ID")]
+    api_id: Option<String>,
+    /// Fail on lint findings of at least this severity: error, warn, info or hint.
+    #[arg(long, value_name = "SEVERITY")]
+    lint_fail_severity: Option<String>,
     #[command(flatten)]
     install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -218,6 +227,11 @@ impl RunArgs {
             region: self.region,
             fail_on_upload_error: flag(self.fail_on_upload_error),
             timeout_minutes: self.timeout_minutes,
+            api_lint: (self.api_definition.is_some() || self.api_id.is_some())
+                .then(|| "true".to_owned()),
+            api_definition: self.api_definition,
+            api_id: self.api_id,
+            lint_fail_severity: self.lint_fail_severity,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);
@@ -356,7 +370,9 @@ pub fn cli_exit_code(out: &Outcome) -> i32 {
         || (out.fail_on_upload_error && out.upload_failures > 0)
     {
         exit_code::RUN_FAILED
-    } else if out.counts().failed > 0 {
+    } else if out.lint.as_ref().is_some_and(|l| l.result.is_err()) {
+        exit_code::RUN_FAILED
+    } else if out.counts().failed > 0 || out.lint.as_ref().is_some_and(|l| l.failing() > 0) {
         exit_code::TESTS_FAILED
     } else {
         exit_code::SUCCESS

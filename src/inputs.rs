@@ -193,7 +193,7 @@ impl Field {
             Field::Region => "--region",
             Field::FailOnUploadError => "--fail-on-upload-error",
             Field::TimeoutMinutes => "--timeout-minutes",
-            Field::ApiLint => "--api-lint",
+            Field::ApiLint => "--api-definition or --api-id",
             Field::ApiId => "--api-id",
             Field::ApiDefinition => "--api-definition",
             Field::LintFailSeverity => "--lint-fail-severity",

@@ -18,6 +18,7 @@ pub mod exit_code;
 pub mod http;
 pub mod inputs;
 pub mod install;
+pub mod lint;
 pub mod plan;
 pub mod process;
 pub mod report;

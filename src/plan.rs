@@ -44,6 +44,16 @@ pub struct Plan {
     pub report_directory: Option<String>,
     pub install: InstallPlan,
     pub cloud: CloudPlan,
+    /// API lint, when `apiLint` is on.
+    pub lint: Option<LintPlan>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintPlan {
+    /// Exactly one of these is set.
+    pub api_id: Option<String>,
+    pub definition: Option<String>,
+    pub fail_severity: crate::lint::Severity,
 }
 
 /// Reporting to Postman and the credentials for it.
@@ -163,6 +173,10 @@ pub enum InputErrorKind {
     },
     Conflicts {
         other: Field,
+    },
+    /// Set, but only used when a boolean input is on.
+    NeedsSwitch {
+        switch: Field,
     },
     /// A Postman API key is needed and none was given; says why.
     KeyNeeded {
@@ -295,7 +309,14 @@ impl InputError {
             ),
             Conflicts { other } => (
                 format!("is set, and so is {}", naming.name(*other)),
-                format!("Give the key one way only: clear {} or {}.", name, naming.name(*other)),
+                match self.field {
+                    Field::ApiKey => format!("Give the key one way only: clear {} or {}.", name, naming.name(*other)),
+                    _ => format!("Use one or the other: clear {} or {}.", name, naming.name(*other)),
+                },
+            ),
+            NeedsSwitch { switch } => (
+                format!("is only used when {} is true", naming.name(*switch)),
+                format!("Set {} to true, or clear {}.", naming.name(*switch), name),
             ),
             KeyNeeded { why } => (
                 format!("no Postman API key is given, but {why}"),
@@ -314,7 +335,13 @@ impl InputError {
             ),
             RequiredBy { other, value } => (
                 format!("is needed because {} is `{value}`", naming.name(*other)),
-                format!("Set {} too, or change {}.", name, naming.name(*other)),
+                match self.field {
+                    Field::ApiDefinition => format!(
+                        "Give the definition file to lint in {name}, or a Postman API ID in {}.",
+                        naming.name(Field::ApiId)
+                    ),
+                    _ => format!("Set {} too, or change {}.", name, naming.name(*other)),
+                },
             ),
             OtherSource { value, belongs } => (
                 format!("is only used when {} is {belongs}, but it is `{value}`", naming.name(Field::InstallSource)),
@@ -493,6 +520,7 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
 
     let install = install_plan(raw, &mut err);
     let cloud = cloud_plan(raw, &mut err);
+    let lint = lint_plan(raw, &mut err);
 
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
@@ -546,6 +574,72 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         report_directory: raw.report_directory.clone(),
         install,
         cloud,
+        lint,
+    })
+}
+
+fn lint_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> Option<LintPlan> {
+    let on = match raw.api_lint.as_deref() {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            err(
+                Field::ApiLint,
+                InputErrorKind::NotABoolean { value: v.into() },
+            );
+            false
+        }
+    };
+    let fail_severity = match raw.lint_fail_severity.as_deref() {
+        None => crate::lint::Severity::Error,
+        Some(v) => crate::lint::Severity::parse(v).unwrap_or_else(|| {
+            err(
+                Field::LintFailSeverity,
+                InputErrorKind::NotOneOf {
+                    value: v.into(),
+                    allowed: "error, warn, info, hint",
+                },
+            );
+            crate::lint::Severity::Error
+        }),
+    };
+    if !on {
+        for (field, set) in [
+            (Field::ApiId, raw.api_id.is_some()),
+            (Field::ApiDefinition, raw.api_definition.is_some()),
+        ] {
+            if set {
+                err(
+                    field,
+                    InputErrorKind::NeedsSwitch {
+                        switch: Field::ApiLint,
+                    },
+                );
+            }
+        }
+        return None;
+    }
+    match (&raw.api_id, &raw.api_definition) {
+        (Some(_), Some(_)) => err(
+            Field::ApiDefinition,
+            InputErrorKind::Conflicts {
+                other: Field::ApiId,
+            },
+        ),
+        (None, None) => err(
+            Field::ApiDefinition,
+            InputErrorKind::RequiredBy {
+                other: Field::ApiLint,
+                value: "true".into(),
+            },
+        ),
+        _ => {}
+    }
+    Some(LintPlan {
+        api_id: raw.api_id.clone(),
+        definition: raw.api_definition.clone(),
+        fail_severity,
     })
 }
 

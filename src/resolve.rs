@@ -84,6 +84,8 @@ pub struct Resolved {
     pub environments: Vec<EnvironmentTarget>,
     /// Problems that stop single collections; the other collections run.
     pub skipped: Vec<InputError>,
+    /// What `apiLint` lints.
+    pub lint: Option<crate::lint::LintTarget>,
     pub globals: Option<PathBuf>,
     pub iteration_data: Option<PathBuf>,
     pub ssl_client_cert: Option<PathBuf>,
@@ -149,6 +151,28 @@ pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
     let ssl_client_key = plain_file(Field::SslClientKey, &plan.ssl_client_key);
     let ssl_extra_ca_certs = plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
 
+    let lint = plan
+        .lint
+        .as_ref()
+        .and_then(|l| match (&l.api_id, &l.definition) {
+            (Some(id), _) => Some(crate::lint::LintTarget::Api(id.clone())),
+            (None, Some(file)) => {
+                let path = working_dir.join(file);
+                if path.is_file() {
+                    Some(crate::lint::LintTarget::Definition {
+                        path,
+                        display: file.clone(),
+                    })
+                } else {
+                    fatal.push(InputError::new(
+                        Field::ApiDefinition,
+                        InputErrorKind::NotFound { path: file.clone() },
+                    ));
+                    None
+                }
+            }
+            (None, None) => None,
+        });
     let mut skipped = Vec::new();
     let collections = collection_targets(plan, &working_dir, &mut fatal, &mut skipped);
     let runs = matrix(collections, &environments);
@@ -159,6 +183,7 @@ pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
             runs,
             environments,
             skipped,
+            lint,
             globals,
             iteration_data,
             ssl_client_cert,

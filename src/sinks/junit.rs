@@ -77,6 +77,68 @@ fn suite(run: &RunResult, cli_version: Option<&str>) -> TestSuite {
     suite
 }
 
+/// The lint's own test run: one case per finding, failing at or above the
+/// fail severity and passing (with its message) below it, so the Tests tab
+/// shows the whole picture; a lint that could not run is one failing case.
+pub fn build_lint(title: &str, lint: &crate::lint::LintOutcome) -> Report {
+    let mut report = Report::new(title);
+    let name = lint.name();
+    let mut suite = TestSuite::new(name.as_str());
+    suite.add_property(Property::new("target", lint.target.display()));
+    suite.add_property(Property::new("fail-severity", lint.fail_severity.as_str()));
+    match &lint.result {
+        Err(reason) => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_type("LintError").set_message(reason.as_str());
+            let mut tc = TestCase::new(format!("{name} › lint"), s);
+            tc.set_classname(name.as_str());
+            suite.add_test_case(tc);
+        }
+        Ok(parsed) if parsed.violations.is_empty() => {
+            let mut tc = TestCase::new(
+                format!("{name} › no issues found"),
+                TestCaseStatus::success(),
+            );
+            tc.set_classname(name.as_str());
+            suite.add_test_case(tc);
+        }
+        Ok(parsed) => {
+            for v in &parsed.violations {
+                let at = match (v.line, v.column) {
+                    (Some(l), Some(c)) => format!("{}:{l}:{c}", lint.target.display()),
+                    (Some(l), None) => format!("{}:{l}", lint.target.display()),
+                    _ => lint.target.display(),
+                };
+                let detail = format!(
+                    "{} {} rule at {at}, path {}\n{}",
+                    v.severity.as_str().to_uppercase(),
+                    v.kind,
+                    v.path,
+                    v.message
+                );
+                let mut tc = if v.severity >= lint.fail_severity {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_type(v.severity.as_str().to_uppercase())
+                        .set_message(v.message.as_str())
+                        .set_description(detail);
+                    TestCase::new(format!("{} ({})", v.message, v.path), s)
+                } else {
+                    let mut tc = TestCase::new(
+                        format!("{} ({})", v.message, v.path),
+                        TestCaseStatus::success(),
+                    );
+                    tc.set_system_out(detail);
+                    tc
+                };
+                tc.set_classname(format!("{name}.{}", v.kind));
+                suite.add_test_case(tc);
+            }
+        }
+    }
+    report.add_test_suite(suite);
+    report
+}
+
 /// `Collection.Folder / Request`: Azure shows this as the automated test
 /// name, so results group by collection and then by request.
 fn classname(run: &RunResult, request: &str) -> String {
@@ -162,6 +224,48 @@ pub(crate) mod tests {
                 upload: crate::upload::Upload::NotExpected,
             },
         ]
+    }
+
+    pub(crate) fn sample_lint() -> crate::lint::LintOutcome {
+        use crate::lint::*;
+        LintOutcome {
+            target: LintTarget::Definition {
+                path: "/repo/api/openapi.yaml".into(),
+                display: "api/openapi.yaml".into(),
+            },
+            result: Ok(ParsedLint {
+                name: Some("api/openapi.yaml".into()),
+                violations: vec![
+                    Violation {
+                        kind: "Governance".into(),
+                        severity: Severity::Error,
+                        message: "Operations must have a summary".into(),
+                        path: "paths./orders.get".into(),
+                        line: Some(9),
+                        column: Some(9),
+                    },
+                    Violation {
+                        kind: "Governance".into(),
+                        severity: Severity::Warn,
+                        message: "API info should have a contact".into(),
+                        path: "info".into(),
+                        line: Some(2),
+                        column: Some(6),
+                    },
+                ],
+                report: LintReport::NotExpected,
+            }),
+            fail_severity: Severity::Error,
+        }
+    }
+
+    #[test]
+    fn lint_junit_shows_every_finding() {
+        insta::assert_snapshot!(
+            build_lint("Postman API governance", &sample_lint())
+                .to_string()
+                .unwrap()
+        );
     }
 
     #[test]

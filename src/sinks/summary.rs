@@ -19,6 +19,7 @@ pub struct SummaryInput<'a> {
     /// Rendered errors that stopped collections from running.
     pub problems: &'a [String],
     pub cli_version: Option<&'a str>,
+    pub lint: Option<&'a crate::lint::LintOutcome>,
 }
 
 pub fn render(input: &SummaryInput<'_>) -> String {
@@ -143,6 +144,10 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         md.push('\n');
     }
 
+    if let Some(lint) = input.lint {
+        lint_section(&mut md, lint);
+    }
+
     if !input.problems.is_empty() {
         md.push_str("#### Not run\n\n");
         for p in input.problems {
@@ -161,6 +166,81 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
     md
+}
+
+fn lint_section(md: &mut String, lint: &crate::lint::LintOutcome) {
+    use crate::lint::{LintReport, Severity};
+    let parsed = match &lint.result {
+        Err(reason) => {
+            let _ = writeln!(
+                md,
+                "#### ❌ API governance: {}\n\nThe lint did not run: {}\n",
+                escape(&lint.name()),
+                escape(reason)
+            );
+            return;
+        }
+        Ok(p) => p,
+    };
+    let icon = if lint.failing() > 0 { "❌" } else { "✅" };
+    let _ = writeln!(md, "#### {icon} API governance: {}\n", escape(&lint.name()));
+    if parsed.violations.is_empty() {
+        md.push_str("No issues found.\n\n");
+    } else {
+        let count = |s: Severity| parsed.violations.iter().filter(|v| v.severity == s).count();
+        let _ = writeln!(
+            md,
+            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} and above |\n",
+            count(Severity::Error),
+            count(Severity::Warn),
+            count(Severity::Info),
+            count(Severity::Hint),
+            lint.fail_severity.as_str()
+        );
+        let mut sorted: Vec<_> = parsed.violations.iter().collect();
+        sorted.sort_by_key(|v| (std::cmp::Reverse(v.severity), v.line));
+        for v in sorted.iter().take(MAX_LISTED_FAILURES) {
+            let at = match (v.line, v.column) {
+                (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+                (Some(l), None) => format!(" (line {l})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                md,
+                "- **{}** {} › {} › `{}`{at}",
+                v.severity.as_str(),
+                escape(&v.kind),
+                escape(&v.message),
+                v.path.replace('`', "'"),
+            );
+        }
+        if sorted.len() > MAX_LISTED_FAILURES {
+            let _ = writeln!(
+                md,
+                "- …and {} more; the Tests tab has them all.",
+                sorted.len() - MAX_LISTED_FAILURES
+            );
+        }
+        md.push('\n');
+    }
+    match &parsed.report {
+        LintReport::Sent { url: Some(url) } => {
+            let _ = writeln!(
+                md,
+                "Report sent to Postman: [view the build's findings]({})\n",
+                link(url)
+            );
+        }
+        LintReport::Sent { url: None } => md.push_str("Report sent to Postman.\n\n"),
+        LintReport::Failed(reason) => {
+            let _ = writeln!(
+                md,
+                "⚠️ The report was not sent to Postman: {}\n",
+                escape(reason)
+            );
+        }
+        LintReport::NotExpected => {}
+    }
 }
 
 fn headline(runs: usize, failed_runs: usize, total: Counts, problems: usize) -> String {
@@ -246,6 +326,7 @@ mod tests {
             runs: &runs,
             problems: &problems,
             cli_version: Some("1.62.0"),
+            lint: Some(&crate::sinks::junit::tests::sample_lint()),
         }));
     }
 
@@ -260,6 +341,7 @@ mod tests {
             runs: &runs,
             problems: &[],
             cli_version: Some("1.62.0"),
+            lint: None,
         }));
     }
 

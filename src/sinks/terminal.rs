@@ -53,6 +53,42 @@ pub fn render(out: &Outcome) -> String {
             }
         }
     }
+    if let Some(lint) = &out.lint {
+        match &lint.result {
+            Err(reason) => {
+                let _ = writeln!(
+                    text,
+                    "FAIL API lint of {}: did not run: {reason}",
+                    lint.target.display()
+                );
+            }
+            Ok(parsed) => {
+                let mark = if lint.failing() > 0 { "FAIL" } else { "PASS" };
+                let _ = writeln!(
+                    text,
+                    "{mark} API lint of {}  {} findings, {} failing",
+                    lint.target.display(),
+                    parsed.violations.len(),
+                    lint.failing()
+                );
+                for v in &parsed.violations {
+                    let at = v.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    let _ = writeln!(
+                        text,
+                        "     {} {}{at} {}: {}",
+                        if v.severity >= lint.fail_severity {
+                            "✗"
+                        } else {
+                            "·"
+                        },
+                        v.severity.as_str(),
+                        v.path,
+                        v.message
+                    );
+                }
+            }
+        }
+    }
     text.push('\n');
     let _ = writeln!(text, "{}", out.headline());
     if let Some(p) = &out.junit {

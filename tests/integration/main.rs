@@ -4,6 +4,7 @@
 //! test servers; `harness` tests that emulation itself; `e2e` sets up jobs
 //! that run the real Postman CLI.
 
+mod api_lint;
 mod bad_inputs;
 mod cli_mode;
 mod collection_runs;
