@@ -790,9 +790,8 @@ pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
         || out.install_error.is_some()
         || out.incomplete_runs() > 0
         || out.runs.is_empty()
+        || out.lint.as_ref().is_some_and(|l| l.result.is_err())
     {
-        TaskResult::Failed
-    } else if out.lint.as_ref().is_some_and(|l| l.result.is_err()) {
         TaskResult::Failed
     } else if out.counts().failed > 0 || out.lint.as_ref().is_some_and(|l| l.failing() > 0) {
         if out.fail_on_test_failure {

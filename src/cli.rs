@@ -368,9 +368,8 @@ pub fn cli_exit_code(out: &Outcome) -> i32 {
     } else if out.incomplete_runs() > 0
         || out.runs.is_empty()
         || (out.fail_on_upload_error && out.upload_failures > 0)
+        || out.lint.as_ref().is_some_and(|l| l.result.is_err())
     {
-        exit_code::RUN_FAILED
-    } else if out.lint.as_ref().is_some_and(|l| l.result.is_err()) {
         exit_code::RUN_FAILED
     } else if out.counts().failed > 0 || out.lint.as_ref().is_some_and(|l| l.failing() > 0) {
         exit_code::TESTS_FAILED

@@ -258,7 +258,9 @@ fn lint_cannot_run(setup: impl FnOnce(&mut LintJob), cause: &str) {
 #[test]
 fn a_ruleset_answered_401_is_an_error_that_names_it() {
     lint_cannot_run(
-        |l| drop(l.cloud.fail(Route::Ruleset, Fault::Status(401))),
+        |l| {
+            l.cloud.fail(Route::Ruleset, Fault::Status(401));
+        },
         "Status code:401 Something went wrong when fetching the ruleset",
     );
 }
@@ -266,7 +268,9 @@ fn a_ruleset_answered_401_is_an_error_that_names_it() {
 #[test]
 fn a_ruleset_answered_500_is_an_error_that_names_it() {
     lint_cannot_run(
-        |l| drop(l.cloud.fail(Route::Ruleset, Fault::Status(500))),
+        |l| {
+            l.cloud.fail(Route::Ruleset, Fault::Status(500));
+        },
         "Status code:500",
     );
 }
@@ -274,7 +278,9 @@ fn a_ruleset_answered_500_is_an_error_that_names_it() {
 #[test]
 fn a_malformed_definition_is_an_error_that_names_it() {
     lint_cannot_run(
-        |l| drop(l.job.input("apiDefinition", "api/malformed.yaml")),
+        |l| {
+            l.job.input("apiDefinition", "api/malformed.yaml");
+        },
         "Couldn't parse the API",
     );
 }
