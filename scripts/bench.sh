@@ -7,6 +7,9 @@
 #   cold install    postman-cli-task install, empty cache  vs  npm install postman-cli, empty folder and npm cache
 #   cold install    postman-cli-task install (download streamed into the unpacker)
 #                   vs  curl, then tar, one after the other (the same tarball)
+#   parallel runs   8 collections against a target with 0.5 s latency: parallel 4 vs parallel 1
+#   large report    100,000 results: JSON report -> JUnit + summary (time, peak memory)
+#                   vs  Python's ElementTree parsing the same JUnit
 #
 # Needs the npm registry (cold installs download ~100 MB each), Node.js/npm
 # and Python 3. Usage: scripts/bench.sh [REPS] (default 5; cold installs use
@@ -42,7 +45,10 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-    def do_GET(self): self.reply({"ok": True})
+    def do_GET(self):
+        if self.path.startswith("/slow"):
+            import time; time.sleep(0.5)
+        self.reply({"ok": True})
     def do_POST(self):
         n = int(self.headers.get("content-length", 0))
         self.reply({"body": self.rfile.read(n).decode()})
@@ -120,10 +126,50 @@ npm_ms=$(measure "$cold_reps" npm_install | median)
 curl_ms=$(measure "$cold_reps" curl_tar | median)
 unset -f setup
 
+# 4. Parallel runs: eight collections, each four requests to an endpoint that
+#    answers in 0.5 s.
+mkdir -p "$work/eight"
+for i in 1 2 3 4 5 6 7 8; do
+  python3 - "$work/eight/c$i.postman_collection.json" "$i" <<'PY'
+import json, sys
+items = [{"name": "slow %d" % j, "event": [{"listen": "test", "script": {"exec": ["pm.test('ok', () => pm.response.to.have.status(200));"]}}],
+          "request": {"method": "GET", "url": "{{baseUrl}}/slow/%d" % j}} for j in range(4)]
+json.dump({"info": {"name": "Slow %s" % sys.argv[2], "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": items}, open(sys.argv[1], "w"))
+PY
+done
+par() {
+  (cd "$work" && "$bin" run "$work"/eight/*.postman_collection.json --env-var "baseUrl=$base" --cli-version "$cli_version" --report-dir "$work/reports" --parallel "$1")
+}
+par_reps=$(( reps > 2 ? 2 : reps ))
+echo "measuring 8 collections at parallel 4 and 1 ($par_reps runs each)..." >&2
+par4_ms=$(measure "$par_reps" par 4 | median)
+par1_ms=$(measure "$par_reps" par 1 | median)
+
+# 5. A 100,000-result report into JUnit and summary, against parsing the
+#    JUnit that comes out with Python's ElementTree.
+echo "measuring a 100,000-result report..." >&2
+python3 "$root/scripts/gen-report.py" 10000 10 "$work/big.json"
+big_stats=$( { /usr/bin/time -f "%e %M" "$bin" convert "$work/big.json" --junit "$work/big.xml" --summary "$work/big.md" >/dev/null; } 2>&1 | tail -n 1)
+big_ms=$(awk -v s="${big_stats% *}" 'BEGIN { printf "%d", s * 1000 }')
+big_kb=${big_stats#* }
+et_stats=$(python3 - "$work/big.xml" <<'PY'
+import resource, sys, time, xml.etree.ElementTree as ET
+start = time.time()
+cases = len(ET.parse(sys.argv[1]).getroot().findall(".//testcase"))
+assert cases == 100000, cases
+print(int((time.time() - start) * 1000), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+PY
+)
+et_ms=${et_stats% *}
+et_kb=${et_stats#* }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '\n%-34s %10s %10s %8s\n' "benchmark (median)" "ours ms" "base ms" "ratio"
 printf '%-34s %10s %10s %8s\n' "task run vs CLI alone" "$task_ms" "$direct_ms" "$(ratio "$task_ms" "$direct_ms")"
 printf '%-34s %10s %10s %8s\n' "warm install (cache hit)" "$warm_ms" "-" "-"
 printf '%-34s %10s %10s %8s\n' "cold install vs npm install" "$cold_ms" "$npm_ms" "$(ratio "$cold_ms" "$npm_ms")"
 printf '%-34s %10s %10s %8s\n' "cold install vs curl, then tar" "$cold_ms" "$curl_ms" "$(ratio "$cold_ms" "$curl_ms")"
-printf '\nPostman CLI %s; %s runs (%s cold); ratio < 1 means we are faster.\n' "$cli_version" "$reps" "$cold_reps"
+printf '%-34s %10s %10s %8s\n' "8 collections: parallel 4 vs 1" "$par4_ms" "$par1_ms" "$(ratio "$par4_ms" "$par1_ms")"
+printf '%-34s %10s %10s %8s\n' "100k results vs ElementTree" "$big_ms" "$et_ms" "$(ratio "$big_ms" "$et_ms")"
+printf '%-34s %10s %10s %8s\n' "  peak memory (KiB)" "$big_kb" "$et_kb" "$(ratio "$big_kb" "$et_kb")"
+printf '\nPostman CLI %s; %s runs (%s cold); ratio < 1 means we are faster (or smaller).\n' "$cli_version" "$reps" "$cold_reps"

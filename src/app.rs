@@ -19,7 +19,7 @@ use crate::inputs::{Field, RawInputs};
 use crate::inputs::{Naming, Secret};
 use crate::install::{self, InstallRequest, InstalledCli, platform::Platform};
 use crate::plan::{
-    self, CloudPlan, InputError, InputErrorKind, InstallPlan, InstallSource, Plan, Region,
+    self, CloudPlan, InputError, InputErrorKind, InstallPlan, InstallSource, Parallel, Plan, Region,
 };
 use crate::process::Cancel;
 use crate::resolve::{self, Resource};
@@ -29,6 +29,7 @@ use crate::runner::Runner;
 use crate::secrets::Secrets;
 use crate::sinks::{junit, summary};
 use crate::upload::Upload;
+use futures_util::StreamExt;
 
 /// Where things live for this run; the task and the CLI fill it differently.
 pub struct Context {
@@ -64,6 +65,10 @@ pub struct Outcome {
     pub upload_failures: usize,
     /// API lint, when it ran (or tried to).
     pub lint: Option<crate::lint::LintOutcome>,
+    /// Runs that never started because the task was cancelled.
+    pub not_started: usize,
+    /// This job's share of the runs, with `shard`.
+    pub shard: Option<crate::shard::Shard>,
     pub fail_on_upload_error: bool,
 }
 
@@ -182,7 +187,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         secrets.add(p.expose());
     }
 
-    let (resolved, mut fatal) = resolve::resolve(&plan, &ctx.base_dir);
+    let (mut resolved, mut fatal) = resolve::resolve(&plan, &ctx.base_dir);
     if resolved
         .environments
         .iter()
@@ -202,6 +207,13 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             }
         }
     }
+    let shard = crate::shard::resolve(plan.shard, &ctx.env).unwrap_or_else(|detail| {
+        fatal.push(InputError::new(
+            Field::Shard,
+            InputErrorKind::ShardPosition { detail },
+        ));
+        None
+    });
     let api_key = match postman_key(&plan.cloud, &ctx.env) {
         Ok(key) => key,
         Err(e) => {
@@ -237,12 +249,35 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
+    // Every job of a sharded pipeline sees the same runs and keeps its own
+    // share; the run title says which share, so the jobs' test runs differ.
+    let all_runs = resolved.runs.len();
+    let title = match shard {
+        Some(shard) => {
+            resolved.runs = crate::shard::select(std::mem::take(&mut resolved.runs), shard);
+            console.info(&format!(
+                "Shard {shard}: {} of the {all_runs} collection runs.",
+                resolved.runs.len()
+            ));
+            if shard.index != 1 && resolved.lint.take().is_some() {
+                console.info("API lint runs in shard 1 only.");
+            }
+            format!("{} (shard {shard})", plan.test_run_title)
+        }
+        None => plan.test_run_title.clone(),
+    };
+    out.shard = shard;
+    if resolved.runs.is_empty() {
+        console.info("This shard has no collection runs: there are more shards than runs.");
+        finish(ctx, &mut out, Some(&plan), &title, &secrets);
+        return out;
+    }
 
     let installed = tokio::select! {
         installed = install_cli(ctx, &plan) => installed,
         _ = ctx.cancel.cancelled() => {
             out.cancelled = true;
-            finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+            finish(ctx, &mut out, Some(&plan), &title, &secrets);
             return out;
         }
     };
@@ -251,7 +286,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         Err(message) => {
             console.error(&message);
             out.install_error = Some(message);
-            finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+            finish(ctx, &mut out, Some(&plan), &title, &secrets);
             return out;
         }
     };
@@ -279,7 +314,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             );
             console.error(&message);
             out.input_errors.push(message);
-            finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+            finish(ctx, &mut out, Some(&plan), &title, &secrets);
             return out;
         }
     };
@@ -290,6 +325,11 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         }
     }
     let child_env = network.child_env(ctx.env.child_env());
+    let parallel = match plan.parallel {
+        Parallel::Auto => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Parallel::Runs(n) => n,
+    }
+    .clamp(1, resolved.runs.len().max(1));
     let runner = Runner {
         cli: &cli,
         plan: &plan,
@@ -299,18 +339,36 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         console,
         cancel: &ctx.cancel,
         cloud: &cloud,
+        public_reports: out.report_dir.as_deref(),
+        secrets: &secrets,
+        live: parallel == 1,
     };
     let total = resolved.runs.len();
-    for (done, target) in resolved.runs.iter().enumerate() {
-        if ctx.cancel.is_cancelled() {
+    if parallel > 1 {
+        console.info(&format!(
+            "Running {total} collection runs, {parallel} at a time."
+        ));
+    }
+    // At most `parallel` runs at once, each finishing in its own time; the
+    // results are put back in run order afterwards.
+    let mut runs = futures_util::stream::iter(
+        resolved
+            .runs
+            .iter()
+            .map(|target| runner.run(target, all_runs)),
+    )
+    .buffer_unordered(parallel);
+    let mut done = 0;
+    while let Some(result) = runs.next().await {
+        let Some(result) = result else {
             out.cancelled = true;
-            break;
-        }
+            continue;
+        };
+        done += 1;
         console.progress(
             (30 + done * 70 / total.max(1)) as u8,
-            &format!("Running {}", target.name),
+            &format!("{done} of {total} collection runs done"),
         );
-        let result = runner.run(target, total).await;
         match &result.end {
             RunEnd::Failed(reason) => {
                 console.error(&format!("Collection `{}`: {reason}", result.name))
@@ -338,6 +396,9 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         }
         out.runs.push(result);
     }
+    drop(runs);
+    out.runs.sort_by_key(|r| r.index);
+    out.not_started = total - out.runs.len();
     if let (Some(target), Some(lint_plan)) = (&resolved.lint, &plan.lint)
         && !ctx.cancel.is_cancelled()
     {
@@ -364,7 +425,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
     make_run_names_unique(&mut out.runs);
-    finish(ctx, &mut out, Some(&plan), &plan.test_run_title, &secrets);
+    finish(ctx, &mut out, Some(&plan), &title, &secrets);
     out
 }
 
@@ -592,13 +653,31 @@ fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, se
     for run in &mut out.runs {
         redact_run(run, secrets);
     }
-    let problems: Vec<String> = out
+    let mut problems: Vec<String> = out
         .input_errors
         .iter()
         .chain(out.install_error.iter())
         .map(|p| secrets.redact(p).into_owned())
         .collect();
+    if out.not_started > 0 {
+        problems.push(format!(
+            "{} did not start: the task was cancelled",
+            plural(out.not_started, "collection run", "collection runs")
+        ));
+    }
     let cli_version = out.cli.as_ref().map(|c| c.version.to_string());
+
+    // The summary lists the first failures; a long list goes in a file of
+    // its own, attached to the build's logs.
+    let failures = out.counts().failed;
+    let full_failures = (failures > summary::MAX_LISTED_FAILURES)
+        .then(|| {
+            let path = dir.join("failures.md");
+            std::fs::write(&path, summary::failure_list(&out.runs)).ok()?;
+            console.upload_file(&path.display().to_string());
+            Some(path)
+        })
+        .flatten();
 
     if !out.runs.is_empty() {
         let path = dir.join("postman-junit.xml");
@@ -641,6 +720,10 @@ fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, se
         problems: &problems,
         cli_version: cli_version.as_deref(),
         lint: out.lint.as_ref(),
+        full_failures: full_failures
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned()),
     });
     let path = dir.join(format!("{}.md", summary_file_stem(title)));
     match std::fs::write(&path, markdown) {
@@ -789,7 +872,7 @@ pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
         || !out.input_errors.is_empty()
         || out.install_error.is_some()
         || out.incomplete_runs() > 0
-        || out.runs.is_empty()
+        || (out.runs.is_empty() && out.shard.is_none())
         || out.lint.as_ref().is_some_and(|l| l.result.is_err())
     {
         TaskResult::Failed

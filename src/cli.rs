@@ -36,6 +36,26 @@ enum Command {
     Install(InstallArgs),
     /// Run as the Azure Pipelines task, reading the agent's environment. Used by task/launcher.js.
     Task,
+    /// Turn a Postman CLI JSON report (`postman collection run -r json`) into this task's JUnit and summary.
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+struct ConvertArgs {
+    /// The report the Postman CLI wrote with `-r json`.
+    report: PathBuf,
+    /// The JUnit file to write (default: next to the report, `.junit.xml`).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// The markdown summary to write (default: next to the report, `.md`).
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// The collection file, to name requests by their folders.
+    #[arg(long)]
+    collection: Option<PathBuf>,
+    /// Title of the test run.
+    #[arg(long, default_value = "Postman")]
+    title: String,
 }
 
 /// Flags mirror the task's inputs. The client key passphrase is read from
@@ -126,6 +146,12 @@ struct RunArgs {
     /// Fail on lint findings of at least this severity: error, warn, info or hint.
     #[arg(long, value_name = "SEVERITY")]
     lint_fail_severity: Option<String>,
+    /// How many collection runs go at once: a number, or `auto`.
+    #[arg(long, value_name = "N")]
+    parallel: Option<String>,
+    /// Run only this share of the runs: `i/n`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     #[command(flatten)]
     install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -232,6 +258,8 @@ impl RunArgs {
             api_definition: self.api_definition,
             api_id: self.api_id,
             lint_fail_severity: self.lint_fail_severity,
+            parallel: self.parallel,
+            shard: self.shard,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);
@@ -252,6 +280,7 @@ pub fn main() -> ExitCode {
             Command::Task => run_task().await,
             Command::Run(args) => run_cli(*args).await,
             Command::Install(args) => install_only(args).await,
+            Command::Convert(args) => convert(args),
         }
     });
     ExitCode::from(u8::try_from(code).unwrap_or(1))
@@ -366,7 +395,7 @@ pub fn cli_exit_code(out: &Outcome) -> i32 {
     } else if out.install_error.is_some() {
         exit_code::INSTALL_FAILED
     } else if out.incomplete_runs() > 0
-        || out.runs.is_empty()
+        || (out.runs.is_empty() && out.shard.is_none())
         || (out.fail_on_upload_error && out.upload_failures > 0)
         || out.lint.as_ref().is_some_and(|l| l.result.is_err())
     {
@@ -423,6 +452,84 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
         ));
     }
     code
+}
+
+/// Reads a report as a task run would and writes the same files.
+fn convert(args: ConvertArgs) -> i32 {
+    use crate::results::{RunEnd, RunResult};
+    let console = Console::terminal(false);
+    let collection = args
+        .collection
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| crate::collection::Collection::parse(&b).ok());
+    let paths = collection
+        .as_ref()
+        .map(|c| c.request_paths())
+        .unwrap_or_default();
+    let summary = match crate::report::read_report(&args.report, &paths) {
+        Ok(s) => s,
+        Err(e) => {
+            console.error(&e.to_string());
+            return exit_code::INPUT_ERROR;
+        }
+    };
+    let name = summary
+        .collection_name
+        .clone()
+        .or_else(|| collection.as_ref().and_then(|c| c.name.clone()))
+        .unwrap_or_else(|| args.report.display().to_string());
+    let run = RunResult {
+        index: 1,
+        name,
+        collection: args.report.display().to_string(),
+        environment: None,
+        started_ms: summary.started_ms,
+        duration_ms: summary.duration_ms,
+        iterations: summary.iterations,
+        requests: summary.requests,
+        end: summary.run_error.map_or(RunEnd::Completed, RunEnd::Failed),
+        cases: summary.cases,
+        report_dir: PathBuf::new(),
+        upload: crate::upload::Upload::NotExpected,
+    };
+    let junit_path = args
+        .junit
+        .unwrap_or_else(|| args.report.with_extension("junit.xml"));
+    let summary_path = args
+        .summary
+        .unwrap_or_else(|| args.report.with_extension("md"));
+    let runs = [run];
+    let report = crate::sinks::junit::build(&args.title, &runs, None);
+    if let Err(e) = crate::sinks::junit::write(&report, &junit_path) {
+        console.error(&format!("cannot write {}: {e}", junit_path.display()));
+        return exit_code::INTERNAL_ERROR;
+    }
+    let markdown = crate::sinks::summary::render(&crate::sinks::summary::SummaryInput {
+        title: &args.title,
+        runs: &runs,
+        problems: &[],
+        cli_version: None,
+        lint: None,
+        full_failures: None,
+    });
+    if let Err(e) = std::fs::write(&summary_path, markdown) {
+        console.error(&format!("cannot write {}: {e}", summary_path.display()));
+        return exit_code::INTERNAL_ERROR;
+    }
+    let counts = runs[0].counts();
+    console.print(&format!(
+        "{} tests, {} failed\nJUnit:   {}\nSummary: {}",
+        counts.total,
+        counts.failed,
+        junit_path.display(),
+        summary_path.display()
+    ));
+    if counts.failed > 0 {
+        exit_code::TESTS_FAILED
+    } else {
+        exit_code::SUCCESS
+    }
 }
 
 async fn install_only(args: InstallArgs) -> i32 {

@@ -218,6 +218,13 @@ impl Console {
         }
     }
 
+    /// Attaches a file to the build's logs.
+    pub fn upload_file(&self, path: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::upload_file(path));
+        }
+    }
+
     pub fn upload_summary(&self, path: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::upload_summary(path));

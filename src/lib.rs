@@ -26,5 +26,6 @@ pub mod resolve;
 pub mod results;
 pub mod runner;
 pub mod secrets;
+pub mod shard;
 pub mod sinks;
 pub mod upload;

@@ -46,6 +46,29 @@ pub struct Plan {
     pub cloud: CloudPlan,
     /// API lint, when `apiLint` is on.
     pub lint: Option<LintPlan>,
+    /// How many collection runs go at once.
+    pub parallel: Parallel,
+    pub shard: ShardSpec,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parallel {
+    /// One per CPU.
+    Auto,
+    Runs(usize),
+}
+
+/// Which share of the runs this job takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardSpec {
+    None,
+    /// From the job's position with `strategy: parallel`.
+    Auto,
+    /// Shard `index` (1-based) of `count`.
+    Explicit {
+        index: usize,
+        count: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,6 +196,15 @@ pub enum InputErrorKind {
     },
     Conflicts {
         other: Field,
+    },
+    NotParallel {
+        value: String,
+    },
+    NotShard {
+        value: String,
+    },
+    ShardPosition {
+        detail: String,
     },
     /// Set, but only used when a boolean input is on.
     NeedsSwitch {
@@ -313,6 +345,18 @@ impl InputError {
                     Field::ApiKey => format!("Give the key one way only: clear {} or {}.", name, naming.name(*other)),
                     _ => format!("Use one or the other: clear {} or {}.", name, naming.name(*other)),
                 },
+            ),
+            NotParallel { value } => (
+                format!("`{value}` is neither a number of runs nor `auto`"),
+                "Give how many collection runs may go at once (1 or more), or `auto` for one per CPU.".into(),
+            ),
+            NotShard { value } => (
+                format!("`{value}` is not `none`, `auto`, or a shard such as 2/4"),
+                "Use `auto` in a job with `strategy: parallel: N`, or `i/n` with 1 ≤ i ≤ n, or `none`.".into(),
+            ),
+            ShardPosition { detail } => (
+                detail.clone(),
+                "Use `auto` only in a job with `strategy: parallel: N`, or give the shard as `i/n`.".into(),
             ),
             NeedsSwitch { switch } => (
                 format!("is only used when {} is true", naming.name(*switch)),
@@ -521,6 +565,37 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     let install = install_plan(raw, &mut err);
     let cloud = cloud_plan(raw, &mut err);
     let lint = lint_plan(raw, &mut err);
+    let parallel = match raw.parallel.as_deref().map(str::trim) {
+        None => Parallel::Runs(1),
+        Some(v) if v.eq_ignore_ascii_case("auto") => Parallel::Auto,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n >= 1 => Parallel::Runs(n),
+            _ => {
+                err(
+                    Field::Parallel,
+                    InputErrorKind::NotParallel { value: v.into() },
+                );
+                Parallel::Runs(1)
+            }
+        },
+    };
+    let shard = match raw.shard.as_deref().map(str::trim) {
+        None => ShardSpec::None,
+        Some(v) if v.eq_ignore_ascii_case("none") => ShardSpec::None,
+        Some(v) if v.eq_ignore_ascii_case("auto") => ShardSpec::Auto,
+        Some(v) => match v
+            .split_once('/')
+            .map(|(i, n)| (i.trim().parse::<usize>(), n.trim().parse::<usize>()))
+        {
+            Some((Ok(index), Ok(count))) if count >= 1 && (1..=count).contains(&index) => {
+                ShardSpec::Explicit { index, count }
+            }
+            _ => {
+                err(Field::Shard, InputErrorKind::NotShard { value: v.into() });
+                ShardSpec::None
+            }
+        },
+    };
 
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
@@ -575,6 +650,8 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         install,
         cloud,
         lint,
+        parallel,
+        shard,
     })
 }
 

@@ -51,6 +51,13 @@ pub struct Runner<'a> {
     pub console: &'a Console,
     pub cancel: &'a Cancel,
     pub cloud: &'a CloudContext,
+    /// Where each run's own reports are copied (secrets removed), in a
+    /// folder named after the run.
+    pub public_reports: Option<&'a Path>,
+    pub secrets: &'a crate::secrets::Secrets,
+    /// Print each run's output as it comes (one run at a time), or hold it
+    /// and print it as one group when the run ends (runs in parallel).
+    pub live: bool,
 }
 
 /// Files one run writes or reads, all inside its private folder.
@@ -80,7 +87,80 @@ impl RunFiles {
 }
 
 impl Runner<'_> {
-    pub async fn run(&self, target: &RunTarget, of: usize) -> RunResult {
+    /// Runs one collection; `None` when the task was cancelled before it
+    /// started.
+    pub async fn run(&self, target: &RunTarget, of: usize) -> Option<RunResult> {
+        if self.cancel.is_cancelled() {
+            return None;
+        }
+        let started = std::time::Instant::now();
+        if !self.live {
+            self.console.info(&format!(
+                "▶ Started {} of {of}: {}",
+                target.index, target.name
+            ));
+        }
+        let mut output = Vec::new();
+        let result = self.run_inner(target, of, &mut output).await;
+        if !self.live {
+            let verdict = match &result.end {
+                RunEnd::Completed if result.counts().failed == 0 => "passed".to_owned(),
+                RunEnd::Completed => format!(
+                    "{} of {} tests failed",
+                    result.counts().failed,
+                    result.counts().total
+                ),
+                RunEnd::Failed(_) => "did not complete".to_owned(),
+                RunEnd::Aborted => "cut short".to_owned(),
+            };
+            self.console.info(&format!(
+                "■ Finished {} of {of}: {} — {verdict} ({:.1} s)",
+                target.index,
+                result.name,
+                started.elapsed().as_secs_f64()
+            ));
+            self.console.group_start(&format!(
+                "Collection {} of {of}: {} — {verdict}",
+                target.index, result.name
+            ));
+            for (stream, line) in &output {
+                self.console.child_line(*stream, line);
+            }
+            self.console.group_end();
+        }
+        self.publish_reports(&result);
+        Some(result)
+    }
+
+    /// Copies the CLI's own reports of a run next to ours, without secrets.
+    fn publish_reports(&self, result: &RunResult) {
+        let Some(root) = self.public_reports else {
+            return;
+        };
+        if !result.report_dir.as_os_str().is_empty() {
+            let dir = root.join("runs").join(format!(
+                "{:02}-{}",
+                result.index,
+                crate::resolve::slug(&result.name)
+            ));
+            for (from, to) in [
+                ("report.json", "postman-report.json"),
+                ("junit.xml", "postman-junit.xml"),
+            ] {
+                if let Ok(text) = std::fs::read_to_string(result.report_dir.join(from)) {
+                    let _ = std::fs::create_dir_all(&dir);
+                    let _ = std::fs::write(dir.join(to), self.secrets.redact(&text).as_bytes());
+                }
+            }
+        }
+    }
+
+    async fn run_inner(
+        &self,
+        target: &RunTarget,
+        of: usize,
+        buffered: &mut Vec<(crate::console::Stream, String)>,
+    ) -> RunResult {
         let mut result = RunResult {
             index: target.index,
             name: target.name.clone(),
@@ -121,16 +201,28 @@ impl Runner<'_> {
         cmd.envs(self.env_for(&files));
         cmd.cwd(&self.resolved.working_dir);
 
-        self.console.group_start(&format!(
-            "Collection {} of {of}: {}",
-            target.index, target.name
-        ));
-        self.console.command_line(&cmd.display());
+        if self.live {
+            self.console.group_start(&format!(
+                "Collection {} of {of}: {}",
+                target.index, target.name
+            ));
+            self.console.command_line(&cmd.display());
+        } else {
+            buffered.push((
+                crate::console::Stream::Stdout,
+                format!("$ {}", cmd.display()),
+            ));
+        }
         let mut upload = UploadWatch::new(self.upload_expected(target));
         let mut reports_written = 0;
+        let live = self.live;
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
-                self.console.child_line(stream, line);
+                if live {
+                    self.console.child_line(stream, line);
+                } else {
+                    buffered.push((stream, line.to_owned()));
+                }
                 upload.line(line);
                 if line.starts_with("Report created successfully! Saved to:") {
                     reports_written += 1;
@@ -141,7 +233,9 @@ impl Runner<'_> {
                 LineAction::Continue
             })
             .await;
-        self.console.group_end();
+        if self.live {
+            self.console.group_end();
+        }
 
         let exit = match exit {
             Ok(exit) => exit,

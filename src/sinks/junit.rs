@@ -160,6 +160,14 @@ pub fn write(report: &Report, path: &Path) -> std::io::Result<()> {
     report
         .serialize(std::io::BufWriter::new(file.as_file_mut()))
         .map_err(std::io::Error::other)?;
+    // A temporary file is private (0600); the report is for everyone who
+    // reads the build's files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

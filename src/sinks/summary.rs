@@ -20,6 +20,8 @@ pub struct SummaryInput<'a> {
     pub problems: &'a [String],
     pub cli_version: Option<&'a str>,
     pub lint: Option<&'a crate::lint::LintOutcome>,
+    /// The file with every failure, when there are too many to list here.
+    pub full_failures: Option<String>,
 }
 
 pub fn render(input: &SummaryInput<'_>) -> String {
@@ -120,11 +122,21 @@ pub fn render(input: &SummaryInput<'_>) -> String {
             md.push('\n');
         }
         if unlisted > 0 {
-            let _ = writeln!(
+            let _ = write!(
                 md,
-                "…and {unlisted} more failures, not listed here; the Tests tab has all {}.\n",
+                "…and {unlisted} more failures, not listed here; the Tests tab has all {}",
                 listed + unlisted
             );
+            match &input.full_failures {
+                Some(file) => {
+                    let _ = writeln!(
+                        md,
+                        ", and `{}` (attached to the build's logs) lists them.\n",
+                        escape(file)
+                    );
+                }
+                None => md.push_str(".\n\n"),
+            }
         }
     }
 
@@ -166,6 +178,38 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
     md
+}
+
+/// Every failure of every run, one per line: the attachment for when the
+/// summary cannot list them all.
+pub fn failure_list(runs: &[RunResult]) -> String {
+    let mut text = String::from("# Postman test failures\n\n");
+    for run in runs {
+        let failed: Vec<_> = run
+            .cases
+            .iter()
+            .filter_map(|c| c.failure().map(|f| (c, f)))
+            .collect();
+        if failed.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            text,
+            "## {} ({} failures)\n",
+            escape(&run.name),
+            failed.len()
+        );
+        for (case, f) in failed {
+            let _ = writeln!(
+                text,
+                "- {} › {}",
+                escape(&run.case_title(case)),
+                escape(&f.message)
+            );
+        }
+        text.push('\n');
+    }
+    text
 }
 
 fn lint_section(md: &mut String, lint: &crate::lint::LintOutcome) {
@@ -327,6 +371,7 @@ mod tests {
             problems: &problems,
             cli_version: Some("1.62.0"),
             lint: Some(&crate::sinks::junit::tests::sample_lint()),
+            full_failures: None,
         }));
     }
 
@@ -342,7 +387,30 @@ mod tests {
             problems: &[],
             cli_version: Some("1.62.0"),
             lint: None,
+            full_failures: None,
         }));
+    }
+
+    #[test]
+    fn long_failure_lists_point_to_the_attachment() {
+        let mut runs = sample_runs();
+        runs.truncate(1);
+        let failing = runs[0].cases[1].clone();
+        runs[0].cases = (0..120).map(|_| failing.clone()).collect();
+        let md = render(&SummaryInput {
+            title: "Postman",
+            runs: &runs,
+            problems: &[],
+            cli_version: None,
+            lint: None,
+            full_failures: Some("failures.md".into()),
+        });
+        assert_eq!(
+            md.matches("expected 500 to equal 200").count(),
+            MAX_LISTED_FAILURES
+        );
+        assert!(md.contains("…and 70 more failures, not listed here; the Tests tab has all 120, and `failures.md` (attached to the build's logs) lists them."), "{md}");
+        assert_eq!(failure_list(&runs).matches("expected 500").count(), 120);
     }
 
     #[test]

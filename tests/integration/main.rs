@@ -13,4 +13,5 @@ mod harness;
 mod install;
 mod network;
 mod postman_cloud;
+mod scale;
 mod support;

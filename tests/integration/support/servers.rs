@@ -59,6 +59,9 @@ enum Role {
 struct Shared {
     role: Role,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Requests to `/gate/{n}` in flight now, and the most seen at once.
+    in_flight: Mutex<(usize, usize)>,
+    gate: tokio::sync::Notify,
 }
 
 /// The common part: a listener, a recording handler and a stop signal.
@@ -81,6 +84,8 @@ impl Server {
         let shared = Arc::new(Shared {
             role,
             requests: Mutex::new(Vec::new()),
+            in_flight: Mutex::new((0, 0)),
+            gate: tokio::sync::Notify::new(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = Router::new()
@@ -157,10 +162,40 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .lock()
         .expect("request log")
         .push(recorded.clone());
+    let segments: Vec<&str> = recorded.path().trim_start_matches('/').split('/').collect();
+    if let (Role::Target, ["gate", n]) = (shared.role, segments.as_slice())
+        && let Ok(n) = n.parse::<usize>()
+    {
+        return gate(&shared, n).await;
+    }
     match shared.role {
         Role::Target => target_route(&parts.method, &recorded).await,
         Role::Sink => StatusCode::NO_CONTENT.into_response(),
     }
+}
+
+/// Holds each request until `n` are in flight at once (or a minute has
+/// passed, so a test that is not parallel fails rather than hangs), then
+/// answers them all: proof that `n` clients overlapped.
+async fn gate(shared: &Shared, n: usize) -> Response {
+    {
+        let mut flight = shared.in_flight.lock().expect("in flight");
+        flight.0 += 1;
+        flight.1 = flight.1.max(flight.0);
+        if flight.0 >= n {
+            shared.gate.notify_waiters();
+        }
+    }
+    let reached = {
+        let wait = shared.gate.notified();
+        let ready = shared.in_flight.lock().expect("in flight").1 >= n;
+        ready
+            || tokio::time::timeout(Duration::from_secs(60), wait)
+                .await
+                .is_ok()
+    };
+    shared.in_flight.lock().expect("in flight").0 -= 1;
+    Json(json!({ "overlapped": reached })).into_response()
 }
 
 async fn target_route(method: &Method, request: &RecordedRequest) -> Response {
@@ -235,6 +270,11 @@ impl TargetApi {
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.0.requests()
+    }
+
+    /// The most `/gate/{n}` requests that were in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.0.shared.in_flight.lock().expect("in flight").1
     }
 }
 
