@@ -15,19 +15,15 @@ use std::time::Duration;
 use crate::azure::agent::AgentEnv;
 use crate::console::Console;
 use crate::http::HttpSettings;
+use crate::inputs::Naming;
 use crate::inputs::{Field, RawInputs};
-use crate::inputs::{Naming, Secret};
 use crate::install::{self, InstallRequest, InstalledCli, platform::Platform};
-use crate::plan::{
-    self, CloudPlan, InputError, InputErrorKind, InstallPlan, InstallSource, Parallel, Plan, Region,
-};
+use crate::plan::{self, InputError, InputErrorKind, InstallPlan, InstallSource, Parallel, Plan};
 use crate::process::Cancel;
 use crate::resolve::{self, Resource};
-use crate::results::{Counts, RunEnd, RunResult, Status};
-use crate::runner::CloudContext;
+use crate::results::{Counts, RunEnd, RunResult};
 use crate::runner::Runner;
 use crate::secrets::Secrets;
-use crate::sinks::{junit, summary};
 use crate::upload::Upload;
 use futures_util::StreamExt;
 
@@ -134,7 +130,7 @@ impl Outcome {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -177,7 +173,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             for e in &errors {
                 input_error(&mut out, e);
             }
-            finish(ctx, &mut out, None, &title, &secrets);
+            crate::publish::finish(ctx, &mut out, None, &title, &secrets);
             return out;
         }
     };
@@ -214,7 +210,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         ));
         None
     });
-    let api_key = match postman_key(&plan.cloud, &ctx.env) {
+    let api_key = match crate::cloud::postman_key(&plan.cloud, &ctx.env) {
         Ok(key) => key,
         Err(e) => {
             fatal.push(e);
@@ -224,7 +220,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     if let Some(key) = &api_key {
         console.set_secret(key.expose());
         secrets.add(key.expose());
-    } else if let Some(why) = key_needed(&plan, &resolved) {
+    } else if let Some(why) = crate::cloud::key_needed(&plan, &resolved) {
         let field = if naming == Naming::Task {
             Field::PostmanConnection
         } else {
@@ -236,17 +232,17 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         for e in &fatal {
             input_error(&mut out, e);
         }
-        finish(ctx, &mut out, Some(&plan), &title, &secrets);
+        crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
     out.fail_on_upload_error = plan.cloud.fail_on_upload_error;
-    let cloud = cloud_context(ctx, &plan, &resolved, api_key);
+    let cloud = crate::cloud::cloud_context(ctx, &plan, &resolved, api_key);
     for e in &resolved.skipped {
         input_error(&mut out, e);
     }
     if resolved.runs.is_empty() {
         // No collection can run: say why without installing anything.
-        finish(ctx, &mut out, Some(&plan), &title, &secrets);
+        crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
     // Every job of a sharded pipeline sees the same runs and keeps its own
@@ -269,7 +265,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     out.shard = shard;
     if resolved.runs.is_empty() {
         console.info("This shard has no collection runs: there are more shards than runs.");
-        finish(ctx, &mut out, Some(&plan), &title, &secrets);
+        crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
         return out;
     }
 
@@ -277,7 +273,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         installed = install_cli(ctx, &plan) => installed,
         _ = ctx.cancel.cancelled() => {
             out.cancelled = true;
-            finish(ctx, &mut out, Some(&plan), &title, &secrets);
+            crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
             return out;
         }
     };
@@ -286,7 +282,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         Err(message) => {
             console.error(&message);
             out.install_error = Some(message);
-            finish(ctx, &mut out, Some(&plan), &title, &secrets);
+            crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
             return out;
         }
     };
@@ -314,7 +310,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             );
             console.error(&message);
             out.input_errors.push(message);
-            finish(ctx, &mut out, Some(&plan), &title, &secrets);
+            crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
             return out;
         }
     };
@@ -419,141 +415,14 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         }
         .run(console, &ctx.cancel)
         .await;
-        report_lint(console, &lint);
+        crate::publish::report_lint(console, &lint);
         out.lint = Some(lint);
     }
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
-    make_run_names_unique(&mut out.runs);
-    finish(ctx, &mut out, Some(&plan), &title, &secrets);
+    crate::publish::make_run_names_unique(&mut out.runs);
+    crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
     out
-}
-
-/// The Postman API key: from the service connection, or given directly.
-fn postman_key(cloud: &CloudPlan, env: &AgentEnv) -> Result<Option<Secret>, InputError> {
-    if let Some(key) = &cloud.api_key {
-        return Ok(Some(key.clone()));
-    }
-    let Some(id) = &cloud.connection else {
-        return Ok(None);
-    };
-    // The agent names the variables after the endpoint's GUID in its own
-    // (lower-case) spelling, whatever the input's.
-    let id = id.trim();
-    let key = env
-        .endpoint_auth_parameter(&id.to_ascii_lowercase(), "apitoken")
-        .or_else(|| env.endpoint_auth_parameter(id, "apitoken"))
-        .filter(|k| !k.trim().is_empty());
-    match key {
-        Some(k) => Ok(Some(Secret::new(k.trim()))),
-        None => Err(InputError::new(
-            Field::PostmanConnection,
-            InputErrorKind::NoKeyInConnection { id: id.to_owned() },
-        )),
-    }
-}
-
-/// Why the runs need a Postman API key, if they do.
-fn key_needed(plan: &Plan, resolved: &resolve::Resolved) -> Option<String> {
-    if let Some(run) = resolved
-        .runs
-        .iter()
-        .find(|r| matches!(r.source, resolve::CollectionSource::Uid(_)))
-    {
-        return Some(format!(
-            "collection `{}` is a Postman UID, which the Postman CLI fetches with a key",
-            run.display
-        ));
-    }
-    if let Some(env) = resolved
-        .environments
-        .iter()
-        .find(|e| matches!(e.resource, Resource::Uid(_)))
-    {
-        return Some(format!(
-            "environment `{}` is a Postman UID, which the Postman CLI fetches with a key",
-            env.display
-        ));
-    }
-    if plan.cloud.integration_id.is_some() {
-        return Some("integrationId asks for the runs to be reported to Postman".into());
-    }
-    if plan.lint.is_some() {
-        return Some("apiLint needs one to fetch your team's governance and security rules".into());
-    }
-    None
-}
-
-/// The cloud settings the runs use, with warnings for settings that would
-/// silently do nothing.
-fn cloud_context(
-    ctx: &Context,
-    plan: &Plan,
-    resolved: &resolve::Resolved,
-    api_key: Option<Secret>,
-) -> CloudContext {
-    let console = &ctx.console;
-    if let Some(key) = &api_key
-        && !looks_like_postman_key(key.expose())
-    {
-        console.warning("The Postman API key does not look like one (PMAK-…); the Postman CLI will not report runs with it. Check the service connection or the apiKey variable.");
-    }
-    let rc = resolved.working_dir.join(".postmanrc");
-    if rc.is_file() {
-        console.warning(&format!(
-            "{} is read by the Postman CLI and can change its options and credentials for every run in this folder; remove it, or run from another workingDirectory.",
-            rc.display()
-        ));
-    }
-    let integration =
-        plan.cloud
-            .integration_id
-            .as_ref()
-            .map(|id| match ctx.env.variable("build.buildId") {
-                Some(build) if !id.ends_with(&format!("-{build}")) => format!("{id}-{build}"),
-                _ => id.clone(),
-            });
-    if integration.is_some() {
-        if plan.cloud.region == Region::Eu {
-            console.warning("Postman's CI integrations exist only in the US region, so with region `eu` the runs are not tied to the integration.");
-        }
-        if api_key.is_some() {
-            for run in &resolved.runs {
-                let local_without_uid = matches!(run.source, resolve::CollectionSource::File(_))
-                    && run.collection.as_ref().is_some_and(|c| c.uid.is_none());
-                if local_without_uid {
-                    console.warning(&format!(
-                        "`{}` will not be reported to Postman: the Postman CLI uploads a local collection only when it carries its collection UID (info._uid). Run it by UID instead (collection: <owner>-<collection id>, as Postman's generated CI configuration does).",
-                        run.display
-                    ));
-                }
-            }
-        }
-    }
-    CloudContext {
-        api_key,
-        integration,
-        region: plan.cloud.region,
-        run_limit: plan.cloud.run_limit,
-        upload_grace: Duration::from_secs(
-            ctx.env
-                .get("POSTMAN_CLI_TASK_UPLOAD_GRACE")
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(120),
-        ),
-    }
-}
-
-/// `PMAK-` + 24 hex + `-` + 34 hex, or 32 hex: what the CLI accepts.
-fn looks_like_postman_key(key: &str) -> bool {
-    let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
-    match key
-        .strip_prefix("PMAK-")
-        .and_then(|rest| rest.split_once('-'))
-    {
-        Some((a, b)) => hex(a, 24) && hex(b, 34),
-        None => hex(key, 32),
-    }
 }
 
 async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String> {
@@ -641,227 +510,6 @@ fn create_report_dir(ctx: &Context, requested: Option<&str>) -> Result<PathBuf, 
                 },
             )
         })
-}
-
-/// Writes and publishes what exists: JUnit when any collection ran, the
-/// summary always, and the output variables.
-fn finish(ctx: &Context, out: &mut Outcome, plan: Option<&Plan>, title: &str, secrets: &Secrets) {
-    let console = &ctx.console;
-    let Some(dir) = out.report_dir.clone() else {
-        return;
-    };
-    for run in &mut out.runs {
-        redact_run(run, secrets);
-    }
-    let mut problems: Vec<String> = out
-        .input_errors
-        .iter()
-        .chain(out.install_error.iter())
-        .map(|p| secrets.redact(p).into_owned())
-        .collect();
-    if out.not_started > 0 {
-        problems.push(format!(
-            "{} did not start: the task was cancelled",
-            plural(out.not_started, "collection run", "collection runs")
-        ));
-    }
-    let cli_version = out.cli.as_ref().map(|c| c.version.to_string());
-
-    // The summary lists the first failures; a long list goes in a file of
-    // its own, attached to the build's logs.
-    let failures = out.counts().failed;
-    let full_failures = (failures > summary::MAX_LISTED_FAILURES)
-        .then(|| {
-            let path = dir.join("failures.md");
-            std::fs::write(&path, summary::failure_list(&out.runs)).ok()?;
-            console.upload_file(&path.display().to_string());
-            Some(path)
-        })
-        .flatten();
-
-    if !out.runs.is_empty() {
-        let path = dir.join("postman-junit.xml");
-        let report = junit::build(title, &out.runs, cli_version.as_deref());
-        match junit::write(&report, &path) {
-            Ok(()) => {
-                if plan.is_none_or(|p| p.publish_test_results) {
-                    console.publish_junit(&path.display().to_string(), title);
-                }
-                out.junit = Some(path);
-            }
-            Err(e) => console.error(&format!(
-                "cannot write the JUnit file {}: {e}",
-                path.display()
-            )),
-        }
-    }
-
-    if let Some(lint) = &out.lint {
-        let lint_title = format!("{title} API governance");
-        let path = dir.join("postman-lint-junit.xml");
-        let report = junit::build_lint(&lint_title, lint);
-        match junit::write(&report, &path) {
-            Ok(()) => {
-                if plan.is_none_or(|p| p.publish_test_results) {
-                    console.publish_junit(&path.display().to_string(), &lint_title);
-                }
-            }
-            Err(e) => console.error(&format!(
-                "cannot write the JUnit file {}: {e}",
-                path.display()
-            )),
-        }
-        console.set_output("lintViolations", &lint.total().to_string());
-    }
-
-    let markdown = summary::render(&summary::SummaryInput {
-        title,
-        runs: &out.runs,
-        problems: &problems,
-        cli_version: cli_version.as_deref(),
-        lint: out.lint.as_ref(),
-        full_failures: full_failures
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned()),
-    });
-    let path = dir.join(format!("{}.md", summary_file_stem(title)));
-    match std::fs::write(&path, markdown) {
-        Ok(()) => {
-            console.upload_summary(&path.display().to_string());
-            out.summary = Some(path);
-        }
-        Err(e) => console.error(&format!("cannot write the summary {}: {e}", path.display())),
-    }
-
-    let c = out.counts();
-    console.set_output("testsTotal", &c.total.to_string());
-    console.set_output("testsPassed", &c.passed.to_string());
-    console.set_output("testsFailed", &c.failed.to_string());
-    console.set_output("reportDirectory", &dir.display().to_string());
-    if let Some(p) = &out.junit {
-        console.set_output("junitFile", &p.display().to_string());
-    }
-    if let Some(p) = &out.summary {
-        console.set_output("summaryFile", &p.display().to_string());
-    }
-    let urls: Vec<&str> = out
-        .runs
-        .iter()
-        .filter_map(|r| match &r.upload {
-            Upload::Uploaded { url: Some(url) } => Some(url.as_str()),
-            _ => None,
-        })
-        .collect();
-    if !urls.is_empty() {
-        console.set_output("postmanRunUrls", &urls.join(" "));
-    }
-    if let Some(cli) = &out.cli {
-        console.set_output("cliVersion", &cli.version.to_string());
-        console.set_output("cliPath", &cli.executable.display().to_string());
-    }
-}
-
-/// Puts lint findings where people look: inline on a local definition
-/// (errors at or above the fail severity, warnings below), and says what
-/// became of the report to Postman.
-fn report_lint(console: &Console, lint: &crate::lint::LintOutcome) {
-    use crate::azure::vso::{IssueType, SourceLocation};
-    use crate::lint::{LintReport, LintTarget};
-    let parsed = match &lint.result {
-        Err(reason) => {
-            console.error(&format!(
-                "API lint of {} did not run: {reason}",
-                lint.target.display()
-            ));
-            return;
-        }
-        Ok(parsed) => parsed,
-    };
-    if let LintTarget::Definition { path, .. } = &lint.target {
-        for v in &parsed.violations {
-            let kind = if v.severity >= lint.fail_severity {
-                IssueType::Error
-            } else {
-                IssueType::Warning
-            };
-            let location = SourceLocation {
-                path: path.display().to_string(),
-                line: v.line,
-                column: v.column,
-            };
-            console.issue(
-                kind,
-                &format!(
-                    "{} ({} rule, {}): {}",
-                    v.message,
-                    v.kind,
-                    v.severity.as_str(),
-                    v.path
-                ),
-                Some(&location),
-            );
-        }
-    }
-    if let LintReport::Failed(reason) = &parsed.report {
-        console.warning(&format!(
-            "The API lint report was not sent to Postman: {reason}"
-        ));
-    }
-}
-
-/// Runs named after what the CLI fetched (collections given by UID) may
-/// share a name; the Tests tab needs them apart.
-fn make_run_names_unique(runs: &mut [RunResult]) {
-    let mut seen = std::collections::HashMap::new();
-    for run in runs.iter() {
-        *seen.entry(run.name.clone()).or_insert(0) += 1;
-    }
-    for run in runs.iter_mut() {
-        if seen[&run.name] > 1 {
-            run.name = format!("{} ({})", run.name, run.collection);
-        }
-    }
-}
-
-fn redact_run(run: &mut RunResult, secrets: &Secrets) {
-    let r = |s: &mut String| {
-        if let std::borrow::Cow::Owned(clean) = secrets.redact(s) {
-            *s = clean;
-        }
-    };
-    r(&mut run.name);
-    for case in &mut run.cases {
-        r(&mut case.request);
-        r(&mut case.name);
-        if let Status::Failed(f) = &mut case.status {
-            r(&mut f.message);
-            r(&mut f.detail);
-        }
-    }
-    if let RunEnd::Failed(reason) = &mut run.end {
-        r(reason);
-    }
-}
-
-/// The summary's file name is its section title on the build page.
-fn summary_file_stem(title: &str) -> String {
-    let stem: String = title
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || " -_.()".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let stem = stem.trim().trim_matches('.');
-    if stem.is_empty() {
-        "Postman".into()
-    } else {
-        stem.into()
-    }
 }
 
 /// The task's result, as the agent should see it.

@@ -3,15 +3,18 @@
 //!
 //! Data flows through the modules in this order:
 //! [`inputs`] (what the user said) → [`plan`] (checked, no I/O) →
-//! [`resolve`] (checked against the file system) → [`install`] (the Postman
-//! CLI, cached) → [`runner`] (one collection run, through [`process`]) →
-//! [`report`] (the CLI's JSON) → [`results`] → [`sinks`] (JUnit, summary,
-//! terminal) and [`console`] (the log, via [`azure::vso`]). [`app`] drives a
-//! whole task run; [`cli`] is the entry point.
+//! [`resolve`] (checked against the file system; [`shard`] picks this job's
+//! share) → [`install`] (the Postman CLI, cached) → [`runner`] (one
+//! collection run, through [`process`], with [`cloud`] credentials, its
+//! [`upload`] watched) and [`lint`] → [`report`] (the CLI's JSON) →
+//! [`results`] → [`publish`] into [`sinks`] (JUnit, summary, terminal) and
+//! [`console`] (the log, via [`azure::vso`]). [`app`] drives a whole task
+//! run; [`cli`] is the entry point.
 
 pub mod app;
 pub mod azure;
 pub mod cli;
+pub mod cloud;
 pub mod collection;
 pub mod console;
 pub mod exit_code;
@@ -21,6 +24,7 @@ pub mod install;
 pub mod lint;
 pub mod plan;
 pub mod process;
+pub mod publish;
 pub mod report;
 pub mod resolve;
 pub mod results;

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use std::time::Duration;
 
+use crate::cloud::CloudContext;
 use crate::console::Console;
-use crate::inputs::Secret;
 use crate::install::InstalledCli;
 use crate::plan::{KeyValue, Plan, Region};
 use crate::process::{Cancel, ExitKind, LineAction, ToolCommand};
@@ -22,21 +22,6 @@ use crate::report;
 use crate::resolve::{CollectionSource, Resolved, Resource, RunTarget};
 use crate::results::{RunEnd, RunResult};
 use crate::upload::{Upload, UploadWatch};
-
-/// How the runs talk to Postman's cloud.
-#[derive(Clone, Debug)]
-pub struct CloudContext {
-    /// The Postman API key, given to the CLI as `POSTMAN_API_KEY` only.
-    pub api_key: Option<Secret>,
-    /// `--integration-id`: the integration ID, with this build's ID.
-    pub integration: Option<String>,
-    pub region: Region,
-    /// `timeoutMinutes`.
-    pub run_limit: Option<Duration>,
-    /// How long the CLI may take to exit once its reports are written (it
-    /// is uploading then, and its upload has no timeout of its own).
-    pub upload_grace: Duration,
-}
 
 /// Everything the runs of one task share.
 pub struct Runner<'a> {
