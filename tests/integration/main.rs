@@ -12,6 +12,7 @@ mod e2e;
 mod harness;
 mod install;
 mod network;
+mod packaging;
 mod postman_cloud;
 mod scale;
 mod support;

@@ -50,6 +50,8 @@ pub struct AgentJob {
     agent_env: Vec<(String, String)>,
     tools_dir: Option<PathBuf>,
     binary: Binary,
+    /// The task folder to install: the repository's `task/`, or an unpacked one.
+    source_dir: PathBuf,
 }
 
 #[derive(Clone)]
@@ -71,6 +73,8 @@ enum Binary {
     Built,
     Custom(PathBuf),
     Missing,
+    /// The `bin/` of the source folder, as it is (see [`AgentJob::with_task_dir`]).
+    FromSource,
 }
 
 impl Default for AgentJob {
@@ -111,6 +115,7 @@ impl AgentJob {
             agent_env: Vec::new(),
             tools_dir: None,
             binary: Binary::Built,
+            source_dir: PathBuf::from(TASK_SOURCE_DIR),
         }
     }
 
@@ -189,6 +194,20 @@ impl AgentJob {
     /// For testing the harness and the launcher with small fakes.
     pub fn with_binary(&mut self, path: impl Into<PathBuf>) -> &mut Self {
         self.binary = Binary::Custom(path.into());
+        self
+    }
+
+    /// Installs the task folder at `path` (e.g. the `task/` of an unpacked
+    /// .vsix) instead of the repository's, `bin/` included and file modes
+    /// kept, and uses its task.json.
+    pub fn with_task_dir(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        let path = path.into();
+        let text = fs::read_to_string(path.join("task.json"))
+            .unwrap_or_else(|e| panic!("read {}/task.json: {e}", path.display()));
+        self.task_json = serde_json::from_str(&text).expect("parse the task folder's task.json");
+        self.task_json_edited = false;
+        self.binary = Binary::FromSource;
+        self.source_dir = path;
         self
     }
 
@@ -567,8 +586,9 @@ impl AgentJob {
         if marker.exists() {
             return task_dir;
         }
-        copy_tree(Path::new(TASK_SOURCE_DIR), &task_dir, &|rel| {
-            rel != Path::new("bin")
+        let keep_bin = matches!(self.binary, Binary::FromSource);
+        copy_tree(&self.source_dir, &task_dir, &|rel| {
+            keep_bin || rel != Path::new("bin")
         });
         if self.task_json_edited {
             let text = serde_json::to_string_pretty(&self.task_json).expect("serialize task.json");
@@ -577,7 +597,7 @@ impl AgentJob {
         let binary = match &self.binary {
             Binary::Built => Some(Path::new(TASK_BINARY)),
             Binary::Custom(path) => Some(path.as_path()),
-            Binary::Missing => None,
+            Binary::Missing | Binary::FromSource => None,
         };
         if let Some(source) = binary {
             let target = self.binary_path();
