@@ -424,14 +424,23 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
         console.error(&e.render(Naming::Cli));
         code = exit_code::INPUT_ERROR;
     }
-    let platform = crate::install::platform::Platform::current();
-    console.print(&format!(
-        "Postman CLI: {} ({})",
-        plan.install.version,
-        platform
-            .map(|p| p.npm_package())
-            .unwrap_or_else(|| "no build for this platform".into())
-    ));
+    use crate::plan::InstallSource;
+    let source = match (
+        &plan.install.source,
+        crate::install::platform::Platform::current(),
+    ) {
+        (_, None) => "no build for this platform".to_owned(),
+        (InstallSource::Npm { registry: None, .. }, Some(p)) if !p.on_npm() => {
+            "Postman's download site; npm has no build for this platform".to_owned()
+        }
+        (InstallSource::Npm { .. }, Some(p)) => p.npm_package(),
+        (InstallSource::PostmanSite, Some(_)) => "Postman's download site".to_owned(),
+        (InstallSource::Archive { path }, _) => format!("archive {path}"),
+        (InstallSource::Path { path }, _) => {
+            path.clone().unwrap_or_else(|| "postman on PATH".into())
+        }
+    };
+    console.print(&format!("Postman CLI: {} ({source})", plan.install.version));
     for e in &resolved.skipped {
         console.error(&e.render(Naming::Cli));
         code = exit_code::INPUT_ERROR;

@@ -214,6 +214,13 @@ pub async fn install(
         return found(req, v.clone(), &dir, true);
     }
     match &req.plan.source {
+        InstallSource::Npm { registry: None, .. } if !req.platform.on_npm() => {
+            console.info(&format!(
+                "The npm registry has no Postman CLI package for {}; installing from Postman's download site (installSource: postman).",
+                req.platform
+            ));
+            install_site(req, &cache, client, console).await
+        }
         InstallSource::Npm { registry, token } => {
             let registry = registry
                 .clone()

@@ -54,6 +54,12 @@ impl Platform {
         format!("@postman/pm-bin-{os}-{}", self.cache_arch())
     }
 
+    /// Whether the npm registry carries a build for this platform: Postman
+    /// publishes no Windows package there.
+    pub fn on_npm(self) -> bool {
+        self.os != Os::Windows
+    }
+
     /// The tool cache's architecture folder, as Node's `os.arch()` names it.
     pub fn cache_arch(self) -> &'static str {
         match self.arch {

@@ -227,6 +227,39 @@ fn an_api_id_is_linted_and_reported_with_the_integration_and_build() {
     assert!(lint_junit(&run).contains(r#"<testsuite name="Orders API""#));
 }
 
+#[test]
+fn a_lint_report_postman_refuses_is_a_warning() {
+    let mut l = LintJob::new();
+    let spec = fs::read_to_string(fixtures_dir().join("lint/clean.yaml")).unwrap();
+    l.cloud
+        .add_api(
+            API_ID,
+            json!({"data": {"name": "Orders API", "versions": [{"id": "v1", "schemas": [{"type": "openapi3", "language": "yaml", "content": spec}]}]}}),
+        )
+        .fail(Route::Report, Fault::Status(500));
+    l.job
+        .input("apiId", API_ID)
+        .input("integrationId", "1234567");
+    let run = l.run();
+    assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
+    let warnings: Vec<String> = run
+        .issues(IssueKind::Warning)
+        .into_iter()
+        .map(|i| i.message)
+        .collect();
+    assert!(
+        warnings.iter().any(
+            |w| w.starts_with("The API lint report was not sent to Postman") && w.contains("500")
+        ),
+        "{warnings:#?}"
+    );
+    let summary = fs::read_to_string(&run.summaries()[0]).unwrap();
+    assert!(
+        summary.contains("The report was not sent to Postman"),
+        "{summary}"
+    );
+}
+
 fn lint_cannot_run(setup: impl FnOnce(&mut LintJob), cause: &str) {
     let mut l = LintJob::new();
     l.job.input("apiDefinition", "api/openapi.yaml");
