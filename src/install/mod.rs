@@ -302,12 +302,7 @@ async fn install_npm(
         dist.tarball
     ));
     let staging = retry(console, || async {
-        let staging = cache
-            .staging_dir(&version)
-            .map_err(|source| InstallError::Cache {
-                path: cache.version_dir(&version),
-                source,
-            })?;
+        let staging = staging_dir(cache, &version)?;
         download::stream_tgz(
             client,
             &dist.tarball,
@@ -365,12 +360,7 @@ async fn install_site(
     })
     .await?;
     check_sha256(req, console, &url, &file.sha256)?;
-    let staging = cache
-        .staging_dir(&version)
-        .map_err(|source| InstallError::Cache {
-            path: cache.version_dir(&version),
-            source,
-        })?;
+    let staging = staging_dir(cache, &version)?;
     extract::unpack_archive(file.file.path(), staging.path(), req.platform.exe_name()).map_err(
         |source| InstallError::Extract {
             what: url.clone(),
@@ -547,6 +537,19 @@ async fn lock(
     .await
     .expect("lock task panicked")?;
     Ok(lock)
+}
+
+/// A fresh staging folder for `version`, beside its final place.
+fn staging_dir(
+    cache: &ToolCache,
+    version: &semver::Version,
+) -> Result<tempfile::TempDir, InstallError> {
+    cache
+        .staging_dir(version)
+        .map_err(|source| InstallError::Cache {
+            path: cache.version_dir(version),
+            source,
+        })
 }
 
 fn commit(

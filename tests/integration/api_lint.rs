@@ -7,12 +7,9 @@ use serde_json::{Value, json};
 
 use crate::e2e::volatile_filters;
 use crate::support::cloud::{Cloud, Fault, Route};
-use crate::support::{
-    AgentJob, IssueKind, PINNED_CLI_VERSION, TargetApi, TaskResult, TaskRun, fixtures_dir,
-    shared_tools_dir,
-};
+use crate::support::{AgentJob, IssueKind, TargetApi, TaskResult, TaskRun, fixtures_dir};
 
-const KEY: &str = "PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdef01";
+use crate::support::TEST_API_KEY as KEY;
 const API_ID: &str = "0f1e2d3c-4b5a-4678-9abc-def012345678";
 
 struct LintJob {
@@ -32,12 +29,7 @@ impl LintJob {
         )
         .unwrap();
         cloud.set_ruleset(ruleset);
-        let mut job = AgentJob::new();
-        job.tools_dir(shared_tools_dir())
-            .input("cliVersion", PINNED_CLI_VERSION);
-        for (k, v) in cloud.cli_env() {
-            job.agent_env(&k, v);
-        }
+        let mut job = crate::e2e::job_with_cloud(cloud.cli_env());
         job.write_source(
             "tests/passing.postman_collection.json",
             &fs::read_to_string(fixtures_dir().join("passing.postman_collection.json")).unwrap(),

@@ -15,18 +15,25 @@ pub struct Scenario {
     pub cloud: CloudSink,
 }
 
+/// An agent job on the shared tool cache with the pinned Postman CLI, whose
+/// CLI reaches "Postman's cloud" through `cloud_env` (a sink or an emulator).
+pub fn job_with_cloud(cloud_env: Vec<(String, String)>) -> AgentJob {
+    let mut job = AgentJob::new();
+    job.tools_dir(shared_tools_dir())
+        .input("cliVersion", PINNED_CLI_VERSION);
+    for (k, v) in cloud_env {
+        job.agent_env(&k, v);
+    }
+    job
+}
+
 impl Scenario {
     /// A job whose `baseUrl` points at a fresh target API.
     pub fn new() -> Scenario {
         let api = TargetApi::start();
         let cloud = CloudSink::start();
-        let mut job = AgentJob::new();
-        job.tools_dir(shared_tools_dir())
-            .input("cliVersion", PINNED_CLI_VERSION)
-            .input("envVars", format!("baseUrl={}", api.base_url()));
-        for (k, v) in cloud.cli_env() {
-            job.agent_env(&k, v);
-        }
+        let mut job = job_with_cloud(cloud.cli_env());
+        job.input("envVars", format!("baseUrl={}", api.base_url()));
         Scenario { job, api, cloud }
     }
 

@@ -664,21 +664,6 @@ fn the_manifest_is_complete_and_matches_the_task() {
 
 // --- the package ---------------------------------------------------------------
 
-/// Node's `platform-arch` for this machine: the launcher's folder name.
-fn host_folder() -> String {
-    let os = match std::env::consts::OS {
-        "macos" => "darwin",
-        "windows" => "win32",
-        other => other,
-    };
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "x64",
-        "aarch64" => "arm64",
-        other => other,
-    };
-    format!("{os}-{arch}")
-}
-
 /// Runs scripts/package.sh with `args`, panicking with its output on failure.
 fn package(args: &[&str]) -> String {
     let output = Command::new("bash")
@@ -781,7 +766,10 @@ fn the_vsix_unpacked_as_the_agent_unpacks_it_runs_a_collection() {
     let modes: BTreeMap<String, u32> =
         serde_json::from_slice(&output.stdout).expect("entry modes as JSON");
 
-    let binary_entry = format!("task/bin/{}/postman-cli-task", host_folder());
+    let binary_entry = format!(
+        "task/bin/{}/postman-cli-task",
+        crate::support::agent::node_platform()
+    );
     assert_eq!(
         modes.get(&binary_entry),
         Some(&0),

@@ -8,13 +8,9 @@ use serde_json::{Value, json};
 
 use crate::support::cloud::{Cloud, Fault, Route};
 use crate::support::registry::TestCa;
-use crate::support::{
-    AgentJob, IssueKind, PINNED_CLI_VERSION, TargetApi, TaskResult, TaskRun, fixtures_dir,
-    shared_tools_dir,
-};
+use crate::support::{AgentJob, IssueKind, TargetApi, TaskResult, TaskRun, fixtures_dir};
 
-/// A well-formed key (`PMAK-` + 24 + 34 hex digits), so the CLI uploads.
-const KEY: &str = "PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdef01";
+use crate::support::TEST_API_KEY as KEY;
 const CONNECTION: &str = "3f4b2c1d-1111-4222-8333-444455556666";
 const COLLECTION_UID: &str = "12345678-0c1d2e3f-0000-4000-8000-000000000001";
 const ENVIRONMENT_UID: &str = "12345678-9e8d7c6b-0000-4000-8000-0000000000e1";
@@ -32,12 +28,7 @@ impl CloudJob {
 
     fn with_cloud(cloud: Cloud) -> CloudJob {
         let api = TargetApi::start();
-        let mut job = AgentJob::new();
-        job.tools_dir(shared_tools_dir())
-            .input("cliVersion", PINNED_CLI_VERSION);
-        for (k, v) in cloud.cli_env() {
-            job.agent_env(&k, v);
-        }
+        let job = crate::e2e::job_with_cloud(cloud.cli_env());
         CloudJob { job, api, cloud }
     }
 

@@ -812,7 +812,7 @@ fn agent_arch() -> &'static str {
 }
 
 /// Node's `process.platform-process.arch`, the launcher's folder name.
-fn node_platform() -> String {
+pub fn node_platform() -> String {
     let os = match std::env::consts::OS {
         "macos" => "darwin",
         "windows" => "win32",

@@ -8,21 +8,16 @@
 //! recorded for assertions.
 
 use std::collections::BTreeMap;
-use std::future::IntoFuture;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use axum::Router;
-use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 use super::registry::TestCa;
-use super::servers::RecordedRequest;
+use super::servers::{CLI_BASE_URL_VARIABLES, RecordedRequest, Running, record};
 
 /// The routes a test can make fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,11 +52,9 @@ struct Shared {
 }
 
 pub struct Cloud {
-    addr: SocketAddr,
+    server: Running,
     tls: bool,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Cloud {
@@ -74,46 +67,14 @@ impl Cloud {
     }
 
     fn start_with(ca: Option<&TestCa>) -> Cloud {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared::default());
-        let (stop, stopped) = oneshot::channel::<()>();
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let tls = ca.map(|ca| ca.server_config());
-        let is_tls = tls.is_some();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let tcp = tokio::net::TcpListener::from_std(listener).unwrap();
-                match tls {
-                    None => {
-                        tokio::select! {
-                            r = axum::serve(tcp, app).into_future() => r.unwrap(),
-                            _ = stopped => {}
-                        }
-                    }
-                    Some(config) => {
-                        let listener = super::registry::TlsListener::new(tcp, config);
-                        tokio::select! {
-                            r = axum::serve(listener, app).into_future() => r.unwrap(),
-                            _ = stopped => {}
-                        }
-                    }
-                }
-            });
-        });
         Cloud {
-            addr,
-            tls: is_tls,
+            server: Running::start(app, ca.map(TestCa::server_config)),
+            tls: ca.is_some(),
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
         }
     }
 
@@ -121,26 +82,16 @@ impl Cloud {
         format!(
             "{}://{}",
             if self.tls { "https" } else { "http" },
-            self.addr
+            self.server.addr
         )
     }
 
     /// Every base-URL variable of the Postman CLI, pointing here.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        [
-            "POSTMAN_GATEWAY_BASE_URL",
-            "POSTMAN_API_BASE_URL",
-            "ARS_CLI_BASE_URL",
-            "POSTMAN_ANALYTICS_BASE_URL",
-            "POSTMAN_IDENTITY_BASE_URL",
-            "POSTMAN_IAPUB_BASE_URL",
-            "POSTMAN_AUTHN_BASE_URL",
-            "POSTMAN_PACKMAN_BASE_URL",
-            "POSTMAN_RUNTIME_AGENT_BASE_URL",
-        ]
-        .into_iter()
-        .map(|k| (k.to_owned(), self.base_url()))
-        .collect()
+        CLI_BASE_URL_VARIABLES
+            .iter()
+            .map(|k| (k.to_string(), self.base_url()))
+            .collect()
     }
 
     pub fn fail(&self, route: Route, fault: Fault) -> &Self {
@@ -201,17 +152,6 @@ impl Cloud {
     }
 }
 
-impl Drop for Cloud {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn route_of(method: &str, path: &str) -> Option<Route> {
     Some(match (method, path) {
         ("POST", "/collectionruns") => Route::Upload,
@@ -226,27 +166,7 @@ fn route_of(method: &str, path: &str) -> Option<Route> {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let recorded = RecordedRequest {
-        method: parts.method.to_string(),
-        path_and_query: parts
-            .uri
-            .path_and_query()
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: body.to_vec(),
-    };
+    let recorded = record(request).await;
     shared.requests.lock().unwrap().push(recorded.clone());
     let path = recorded.path().to_owned();
     let route = route_of(&recorded.method, &path);

@@ -25,6 +25,10 @@ pub use agent::{
 pub use servers::{CloudSink, RecordedRequest, TargetApi};
 pub use vso::{LineKind, Stream, VsoCommand};
 
+/// A well-formed Postman API key (`PMAK-` + 24 + 34 hex digits), so the
+/// real CLI uploads with it.
+pub const TEST_API_KEY: &str = "PMAK-0123456789abcdef01234567-0123456789abcdef0123456789abcdef01";
+
 /// The Postman CLI version end-to-end tests install.
 pub const PINNED_CLI_VERSION: &str = "1.62.0";
 

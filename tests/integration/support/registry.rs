@@ -10,13 +10,11 @@
 //! layout and the digest, not the real 100 MB CLI.
 
 use std::collections::BTreeMap;
-use std::future::IntoFuture;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::servers::Running;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -24,7 +22,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sha2::{Digest, Sha256, Sha512};
-use tokio::sync::oneshot;
 
 /// Switches for the faults a test wants.
 #[derive(Clone, Debug, Default)]
@@ -57,11 +54,9 @@ struct Shared {
 }
 
 pub struct Registry {
-    addr: SocketAddr,
+    server: Running,
     tls: bool,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Registry {
@@ -75,47 +70,18 @@ impl Registry {
     }
 
     fn start_with(tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>) -> Registry {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("address");
         let shared = Arc::new(Shared::default());
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        *shared.base.lock().unwrap() = format!("{scheme}://{addr}");
-        let (stop, stopped) = oneshot::channel::<()>();
+        let is_tls = tls.is_some();
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let is_tls = tls.is_some();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let tcp = tokio::net::TcpListener::from_std(listener).unwrap();
-                match tls {
-                    None => {
-                        tokio::select! {
-                            r = axum::serve(tcp, app).into_future() => r.unwrap(),
-                            _ = stopped => {}
-                        }
-                    }
-                    Some(config) => {
-                        let listener = TlsListener::new(tcp, config);
-                        tokio::select! {
-                            r = axum::serve(listener, app).into_future() => r.unwrap(),
-                            _ = stopped => {}
-                        }
-                    }
-                }
-            });
-        });
+        let server = Running::start(app, tls);
+        let scheme = if is_tls { "https" } else { "http" };
+        *shared.base.lock().unwrap() = format!("{scheme}://{}", server.addr);
         Registry {
-            addr,
+            server,
             tls: is_tls,
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
         }
     }
 
@@ -124,7 +90,7 @@ impl Registry {
         format!(
             "{}://{}/",
             if self.tls { "https" } else { "http" },
-            self.addr
+            self.server.addr
         )
     }
 
@@ -169,17 +135,6 @@ impl Registry {
             .iter()
             .filter(|p| p.starts_with("/tarballs/") || p.starts_with("/download/"))
             .count()
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -319,44 +274,6 @@ fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
         HeaderValue::from_static("application/octet-stream"),
     );
     response
-}
-
-pub struct TlsListener {
-    tcp: tokio::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-}
-
-impl TlsListener {
-    pub fn new(
-        tcp: tokio::net::TcpListener,
-        config: Arc<tokio_rustls::rustls::ServerConfig>,
-    ) -> TlsListener {
-        TlsListener {
-            tcp,
-            acceptor: tokio_rustls::TlsAcceptor::from(config),
-        }
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((stream, addr)) = self.tcp.accept().await else {
-                continue;
-            };
-            // A client that refuses our certificate is simply dropped.
-            if let Ok(tls) = self.acceptor.accept(stream).await {
-                return (tls, addr);
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
 }
 
 /// A certificate authority made for one test, and a server certificate for

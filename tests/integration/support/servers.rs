@@ -64,16 +64,17 @@ struct Shared {
     gate: tokio::sync::Notify,
 }
 
-/// The common part: a listener, a recording handler and a stop signal.
-struct Server {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
+/// A server on 127.0.0.1 with a port of its own, over HTTP or TLS, on a
+/// background thread with its own runtime; dropping it stops it. The
+/// registry and cloud emulators are built on it too.
+pub struct Running {
+    pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Server {
-    fn start(role: Role) -> Server {
+impl Running {
+    pub fn start(app: Router, tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>) -> Running {
         // Bind before the thread starts so the port is known and listening
         // by the time start() returns.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -81,50 +82,37 @@ impl Server {
             .set_nonblocking(true)
             .expect("make the listener non-blocking");
         let addr = listener.local_addr().expect("listener address");
-        let shared = Arc::new(Shared {
-            role,
-            requests: Mutex::new(Vec::new()),
-            in_flight: Mutex::new((0, 0)),
-            gate: tokio::sync::Notify::new(),
-        });
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&shared));
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("build the server runtime");
             runtime.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::from_std(listener).expect("adopt the listener");
+                let tcp = tokio::net::TcpListener::from_std(listener).expect("adopt the listener");
                 // Not a graceful shutdown: a client that keeps a connection
                 // open (a leaked CLI process, say) must not block drop().
-                tokio::select! {
-                    served = axum::serve(listener, app).into_future() => served.expect("serve"),
-                    _ = stopped => {}
+                match tls {
+                    None => tokio::select! {
+                        served = axum::serve(tcp, app).into_future() => served.expect("serve"),
+                        _ = stopped => {}
+                    },
+                    Some(config) => tokio::select! {
+                        served = axum::serve(TlsListener::new(tcp, config), app).into_future() => served.expect("serve"),
+                        _ = stopped => {}
+                    },
                 }
             });
         });
-        Server {
+        Running {
             addr,
-            shared,
             stop: Some(stop),
             thread: Some(thread),
         }
     }
-
-    fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests.lock().expect("request log").clone()
-    }
 }
 
-impl Drop for Server {
+impl Drop for Running {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -135,10 +123,11 @@ impl Drop for Server {
     }
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+/// Reads a whole request into a [`RecordedRequest`].
+pub async fn record(request: Request) -> RecordedRequest {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let recorded = RecordedRequest {
+    RecordedRequest {
         method: parts.method.to_string(),
         path_and_query: parts
             .uri
@@ -156,7 +145,83 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             })
             .collect(),
         body: body.to_vec(),
-    };
+    }
+}
+
+/// Accepts TLS connections for [`Running`].
+pub struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl TlsListener {
+    pub fn new(
+        tcp: tokio::net::TcpListener,
+        config: Arc<tokio_rustls::rustls::ServerConfig>,
+    ) -> TlsListener {
+        TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(config),
+        }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            // A client that refuses our certificate is simply dropped.
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// The target API and the cloud sink: a [`Running`] server with a request
+/// log.
+struct Server {
+    running: Running,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    fn start(role: Role) -> Server {
+        let shared = Arc::new(Shared {
+            role,
+            requests: Mutex::new(Vec::new()),
+            in_flight: Mutex::new((0, 0)),
+            gate: tokio::sync::Notify::new(),
+        });
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        Server {
+            running: Running::start(app, None),
+            shared,
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().expect("request log").clone()
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let recorded = record(request).await;
     shared
         .requests
         .lock()
@@ -169,7 +234,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return gate(&shared, n).await;
     }
     match shared.role {
-        Role::Target => target_route(&parts.method, &recorded).await,
+        Role::Target => target_route(&recorded).await,
         Role::Sink => StatusCode::NO_CONTENT.into_response(),
     }
 }
@@ -198,7 +263,8 @@ async fn gate(shared: &Shared, n: usize) -> Response {
     Json(json!({ "overlapped": reached })).into_response()
 }
 
-async fn target_route(method: &Method, request: &RecordedRequest) -> Response {
+async fn target_route(request: &RecordedRequest) -> Response {
+    let method = &request.method.parse::<Method>().unwrap_or(Method::GET);
     let path = request.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
@@ -281,8 +347,9 @@ impl TargetApi {
 /// Stands in for the Postman cloud: answers every request 204 and records it.
 pub struct CloudSink(Server);
 
-/// The Postman CLI's base-URL variables, all pointed at a [`CloudSink`].
-const CLI_BASE_URL_VARIABLES: &[&str] = &[
+/// The Postman CLI's base-URL variables: pointed at a test server, they keep
+/// the real CLI off the internet.
+pub const CLI_BASE_URL_VARIABLES: &[&str] = &[
     "POSTMAN_GATEWAY_BASE_URL",
     "POSTMAN_API_BASE_URL",
     "ARS_CLI_BASE_URL",
