@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::extract::{self, ExtractError};
 use super::integrity::Expected;
-use super::{InstallError, network};
+use super::{InstallError, network, send};
 use crate::console::Console;
 
 /// Streams a `.tgz` through the hasher into the unpacker (on a blocking
@@ -25,40 +25,25 @@ pub async fn stream_tgz(
     staging: &Path,
     console: &Console,
 ) -> Result<u64, InstallError> {
-    let mut resp = get(client, url, auth).await?;
-    let total = resp.content_length();
+    let resp = get(client, url, auth).await?;
     let (tx, rx) = mpsc::channel::<bytes::Bytes>(32);
     let dest = staging.to_path_buf();
     let unpacker =
         tokio::task::spawn_blocking(move || extract::unpack_tgz(ChannelReader::new(rx), &dest));
-
     let mut hasher = expected.hasher();
-    let mut received: u64 = 0;
-    let mut progress = Progress::new(console, total);
-    let mut stream_error = None;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                received += chunk.len() as u64;
-                hasher.update(&chunk);
-                progress.update(received);
-                if tx.send(chunk).await.is_err() {
-                    // The unpacker stopped early; its error says why.
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                stream_error = Some(network(url, &e));
-                break;
-            }
-        }
-    }
-    drop(tx);
-    progress.finish();
+    let body = receive(
+        resp,
+        url,
+        &mut |chunk| hasher.update(chunk),
+        Sink::Unpacker(tx),
+        console,
+    )
+    .await;
+    // The unpacker is waited for whatever happened: the staging folder is
+    // removed on error, and it must not be writing there then.
     let unpacked = unpacker.await.expect("unpack task panicked");
+    let received = body?;
 
-    check_complete(url, received, total, stream_error)?;
     // With the whole body in hand, a digest mismatch explains any unpack
     // error, so it is reported first.
     let actual = hasher.finish();
@@ -105,19 +90,71 @@ pub async fn to_file(
         .prefix(".download-")
         .tempfile_in(dir)
         .map_err(cache_error)?;
-    let mut resp = get(client, url, None).await?;
-    let total = resp.content_length();
+    let resp = get(client, url, None).await?;
     let mut hasher = Sha256::new();
-    let mut received = 0u64;
+    receive(
+        resp,
+        url,
+        &mut |chunk| hasher.update(chunk),
+        Sink::File {
+            file: file.as_file_mut(),
+            dir,
+        },
+        console,
+    )
+    .await?;
+    Ok(Downloaded {
+        file,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Where a download's bytes go.
+enum Sink<'a> {
+    /// The unpacker, on its blocking thread. When it stops early the
+    /// channel closes; its own error says why.
+    Unpacker(mpsc::Sender<bytes::Bytes>),
+    File {
+        file: &'a mut std::fs::File,
+        /// For the error when writing fails.
+        dir: &'a Path,
+    },
+}
+
+/// Reads a response body to its end, handing each chunk to `hash` and then
+/// to `sink`, with progress shown; fails when the body broke off.
+async fn receive(
+    mut resp: reqwest::Response,
+    url: &str,
+    hash: &mut dyn FnMut(&[u8]),
+    mut sink: Sink<'_>,
+    console: &Console,
+) -> Result<u64, InstallError> {
+    let total = resp.content_length();
+    let mut received: u64 = 0;
     let mut progress = Progress::new(console, total);
     let mut stream_error = None;
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 received += chunk.len() as u64;
-                hasher.update(&chunk);
-                std::io::Write::write_all(file.as_file_mut(), &chunk).map_err(cache_error)?;
+                hash(&chunk);
                 progress.update(received);
+                match &mut sink {
+                    Sink::Unpacker(tx) => {
+                        if tx.send(chunk).await.is_err() {
+                            break;
+                        }
+                    }
+                    Sink::File { file, dir } => {
+                        std::io::Write::write_all(file, &chunk).map_err(|source| {
+                            InstallError::Cache {
+                                path: dir.to_path_buf(),
+                                source,
+                            }
+                        })?
+                    }
+                }
             }
             Ok(None) => break,
             Err(e) => {
@@ -126,12 +163,11 @@ pub async fn to_file(
             }
         }
     }
+    // Closes the unpacker's channel: the end of its input.
+    drop(sink);
     progress.finish();
     check_complete(url, received, total, stream_error)?;
-    Ok(Downloaded {
-        file,
-        sha256: hex::encode(hasher.finalize()),
-    })
+    Ok(received)
 }
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
@@ -156,14 +192,7 @@ async fn get(
     if let Some(value) = auth {
         request = request.header(reqwest::header::AUTHORIZATION, value);
     }
-    let resp = request.send().await.map_err(|e| network(url, &e))?;
-    if !resp.status().is_success() {
-        return Err(InstallError::Status {
-            url: url.to_owned(),
-            status: resp.status().as_u16(),
-        });
-    }
-    Ok(resp)
+    send(request, url).await
 }
 
 fn check_complete(

@@ -613,6 +613,46 @@ where
     }
 }
 
+/// Sends a request; no answer, or an answer that is not a success, becomes
+/// the install error for `url`. Every request the installer makes goes
+/// through here.
+async fn send(
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<reqwest::Response, InstallError> {
+    let resp = request.send().await.map_err(|e| network(url, &e))?;
+    if !resp.status().is_success() {
+        return Err(InstallError::Status {
+            url: url.to_owned(),
+            status: resp.status().as_u16(),
+        });
+    }
+    Ok(resp)
+}
+
+/// GETs a JSON document: a registry's package document, the download
+/// site's version document.
+async fn get_json<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    what: &'static str,
+) -> Result<T, InstallError> {
+    let body = send(request, url)
+        .await?
+        .bytes()
+        .await
+        .map_err(|e| network(url, &e))?;
+    serde_json::from_slice(&body).map_err(|e| bad_answer(url, what, e.to_string()))
+}
+
+fn bad_answer(url: &str, what: &'static str, detail: String) -> InstallError {
+    InstallError::BadAnswer {
+        url: url.to_owned(),
+        what,
+        detail,
+    }
+}
+
 fn network(url: &str, e: &reqwest::Error) -> InstallError {
     let detail = if e.is_timeout() {
         format!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::version::VersionSpec;
-use super::{InstallError, network};
+use super::{InstallError, get_json};
 use crate::inputs::Secret;
 
 /// The parts of an abbreviated packument
@@ -77,20 +77,7 @@ pub async fn fetch_packument(
     if let Some(value) = auth.for_url(url) {
         request = request.header(reqwest::header::AUTHORIZATION, value);
     }
-    let resp = request.send().await.map_err(|e| network(url, &e))?;
-    let status = resp.status();
-    if !status.is_success() {
-        return Err(InstallError::Status {
-            url: url.to_owned(),
-            status: status.as_u16(),
-        });
-    }
-    let body = resp.bytes().await.map_err(|e| network(url, &e))?;
-    serde_json::from_slice(&body).map_err(|e| InstallError::BadAnswer {
-        url: url.to_owned(),
-        what: "npm package document",
-        detail: e.to_string(),
-    })
+    get_json(request, url, "npm package document").await
 }
 
 /// What to download for a version request, or the versions that exist.

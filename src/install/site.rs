@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::platform::{Arch, Os, Platform};
-use super::{InstallError, network};
+use super::{InstallError, bad_answer, get_json};
 
 pub fn latest_url(base: &str) -> String {
     format!("{}/api/version/latest", base.trim_end_matches('/'))
@@ -40,22 +40,10 @@ pub async fn fetch_latest(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<semver::Version, InstallError> {
-    let resp = client.get(url).send().await.map_err(|e| network(url, &e))?;
-    if !resp.status().is_success() {
-        return Err(InstallError::Status {
-            url: url.to_owned(),
-            status: resp.status().as_u16(),
-        });
-    }
-    let body = resp.bytes().await.map_err(|e| network(url, &e))?;
-    let bad = |detail: String| InstallError::BadAnswer {
-        url: url.to_owned(),
-        what: "version document",
-        detail,
-    };
-    let latest: Latest = serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
+    const WHAT: &str = "version document";
+    let latest: Latest = get_json(client.get(url), url, WHAT).await?;
     semver::Version::parse(latest.version.trim_start_matches('v'))
-        .map_err(|e| bad(format!("`{}`: {e}", latest.version)))
+        .map_err(|e| bad_answer(url, WHAT, format!("`{}`: {e}", latest.version)))
 }
 
 #[cfg(test)]
