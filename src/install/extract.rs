@@ -47,8 +47,7 @@ pub fn unpack_archive(path: &Path, dest: &Path, exe_name: &str) -> Result<Extrac
     let mut magic = [0u8; 4];
     let mut file = std::fs::File::open(path).map_err(ExtractError::Corrupt)?;
     let n = file.read(&mut magic).map_err(ExtractError::Corrupt)?;
-    drop(file);
-    let file = std::fs::File::open(path).map_err(ExtractError::Corrupt)?;
+    std::io::Seek::rewind(&mut file).map_err(ExtractError::Corrupt)?;
     let done = match &magic[..n] {
         [0x1f, 0x8b, ..] => unpack_tar(std::io::BufReader::new(file), dest, 0)?,
         [b'P', b'K', 3, 4] => unpack_zip(file, dest)?,
@@ -72,10 +71,7 @@ fn unpack_tar(reader: impl Read, dest: &Path, strip: usize) -> Result<Extracted,
         let target = dest.join(&rel);
         let kind = entry.header().entry_type();
         if kind.is_dir() {
-            std::fs::create_dir_all(&target).map_err(|source| ExtractError::Write {
-                path: target,
-                source,
-            })?;
+            create_dir(&target)?;
             continue;
         }
         if !kind.is_file() {
@@ -88,23 +84,8 @@ fn unpack_tar(reader: impl Read, dest: &Path, strip: usize) -> Result<Extracted,
                 },
             });
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ExtractError::Write {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
         let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
-        let mut file = std::fs::File::create(&target).map_err(|source| ExtractError::Write {
-            path: target.clone(),
-            source,
-        })?;
-        done.bytes += std::io::copy(&mut entry, &mut file).map_err(ExtractError::Corrupt)?;
-        done.files += 1;
-        set_mode(&target, executable).map_err(|source| ExtractError::Write {
-            path: target,
-            source,
-        })?;
+        write_file(&mut entry, &target, executable, &mut done)?;
     }
     // Whatever follows the last entry (tar padding, the gzip trailer) still
     // counts for the digest.
@@ -161,31 +142,41 @@ fn unpack_zip(file: std::fs::File, dest: &Path) -> Result<Extracted, ExtractErro
         }
         let target = dest.join(&rel);
         if entry.is_dir() {
-            std::fs::create_dir_all(&target).map_err(|source| ExtractError::Write {
-                path: target,
-                source,
-            })?;
+            create_dir(&target)?;
             continue;
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ExtractError::Write {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        let mut out = std::fs::File::create(&target).map_err(|source| ExtractError::Write {
-            path: target.clone(),
-            source,
-        })?;
-        done.bytes += std::io::copy(&mut entry, &mut out).map_err(ExtractError::Corrupt)?;
-        done.files += 1;
         let executable = mode.is_some_and(|m| m & 0o111 != 0) || is_exe_name(&rel);
-        set_mode(&target, executable).map_err(|source| ExtractError::Write {
-            path: target,
-            source,
-        })?;
+        write_file(&mut entry, &target, executable, &mut done)?;
     }
     Ok(done)
+}
+
+fn create_dir(path: &Path) -> Result<(), ExtractError> {
+    std::fs::create_dir_all(path).map_err(|source| ExtractError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes one file of an archive to `target` (creating its folder) and
+/// counts it.
+fn write_file(
+    mut from: impl Read,
+    target: &Path,
+    executable: bool,
+    done: &mut Extracted,
+) -> Result<(), ExtractError> {
+    let write_error = |source| ExtractError::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = target.parent() {
+        create_dir(parent)?;
+    }
+    let mut file = std::fs::File::create(target).map_err(write_error)?;
+    done.bytes += std::io::copy(&mut from, &mut file).map_err(ExtractError::Corrupt)?;
+    done.files += 1;
+    set_mode(target, executable).map_err(write_error)
 }
 
 /// An npm tarball (`package/package.json`, `package/bin/…`) loses its
