@@ -399,16 +399,13 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         && !ctx.cancel.is_cancelled()
     {
         console.progress(95, "Linting the API");
-        let mut env = child_env.clone();
-        if let Some(key) = &cloud.api_key {
-            env.insert("POSTMAN_API_KEY".into(), key.expose().into());
-        }
         let lint = crate::lint::LintRun {
             executable: &cli.executable,
             target,
             fail_severity: lint_plan.fail_severity,
             integration_id: plan.cloud.integration_id.as_deref(),
-            env,
+            env: &child_env,
+            api_key: cloud.api_key.as_ref(),
             in_azure_pipeline: ctx.env.in_pipeline() && ctx.env.variable("build.buildId").is_some(),
             cwd: &resolved.working_dir,
             limit: plan.cloud.run_limit,

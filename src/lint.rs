@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::console::Console;
+use crate::inputs::Secret;
 use crate::process::{Cancel, ExitKind, ToolCommand};
 use crate::upload::strip_ansi;
 
@@ -153,8 +154,9 @@ pub struct LintRun<'a> {
     pub fail_severity: Severity,
     /// The bare integration ID: the lint report carries the build itself.
     pub integration_id: Option<&'a str>,
-    /// The child environment, with the key and proxy settings in it.
-    pub env: BTreeMap<OsString, OsString>,
+    /// The child environment, with the proxy settings in it.
+    pub env: &'a BTreeMap<OsString, OsString>,
+    pub api_key: Option<&'a Secret>,
     /// Whether the Azure variables the report needs are present.
     pub in_azure_pipeline: bool,
     pub cwd: &'a Path,
@@ -176,10 +178,7 @@ impl LintRun<'_> {
                 )));
             }
         };
-        let mut env = self.env.clone();
-        env.insert("HOME".into(), home.path().into());
-        env.insert("USERPROFILE".into(), home.path().into());
-        env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
+        let mut env = crate::install::cli_env(self.env, home.path(), self.api_key);
         if matches!(self.target, LintTarget::Api(_)) && !self.in_azure_pipeline {
             // Seeing CI but no Azure build, the CLI tries to report for an
             // unknown provider and crashes after linting; outside a

@@ -388,18 +388,7 @@ impl Runner<'_> {
     }
 
     fn env_for(&self, files: &RunFiles) -> BTreeMap<OsString, OsString> {
-        let mut env = self.child_env.clone();
-        env.insert("HOME".into(), files.home.clone().into());
-        if cfg!(windows) {
-            env.insert("USERPROFILE".into(), files.home.clone().into());
-        }
-        // The task chooses the version; the CLI's daily update check would
-        // only add a network call (and a banner) to every run.
-        env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
-        if let Some(key) = &self.cloud.api_key {
-            env.insert("POSTMAN_API_KEY".into(), key.expose().into());
-        }
-        env
+        crate::install::cli_env(self.child_env, &files.home, self.cloud.api_key.as_ref())
     }
 }
 

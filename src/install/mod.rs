@@ -489,6 +489,26 @@ fn check_sha256(
     }
 }
 
+/// The environment the Postman CLI runs in: `base`, with a home of its own
+/// (so a stored login or profile on the machine cannot change what it
+/// does), its daily update check off (the task chooses the version; the
+/// check would only add a network call and a banner), and the API key, when
+/// there is one, where the CLI reads it and no process listing shows it.
+pub fn cli_env(
+    base: &BTreeMap<OsString, OsString>,
+    home: &Path,
+    api_key: Option<&Secret>,
+) -> BTreeMap<OsString, OsString> {
+    let mut env = base.clone();
+    env.insert("HOME".into(), home.into());
+    env.insert("USERPROFILE".into(), home.into());
+    env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
+    if let Some(key) = api_key {
+        env.insert("POSTMAN_API_KEY".into(), key.expose().into());
+    }
+    env
+}
+
 /// Runs `postman --version` in a throwaway home.
 async fn probe_version(req: &InstallRequest, exe: &Path) -> Result<semver::Version, InstallError> {
     let probe_error = |detail: String| InstallError::Probe {
@@ -497,11 +517,8 @@ async fn probe_version(req: &InstallRequest, exe: &Path) -> Result<semver::Versi
     };
     let home = tempfile::tempdir().map_err(|e| probe_error(e.to_string()))?;
     let mut cmd = ToolCommand::new(exe);
-    let mut env = req.probe_env.clone();
-    env.insert("HOME".into(), home.path().into());
-    env.insert("USERPROFILE".into(), home.path().into());
-    env.insert("POSTMAN_CLI_SKIP_UPDATE_CHECK".into(), "1".into());
-    cmd.arg("--version").envs(env);
+    cmd.arg("--version")
+        .envs(cli_env(&req.probe_env, home.path(), None));
     let mut lines = Vec::new();
     let exit = cmd
         .run(Some(Duration::from_secs(120)), &Cancel::new().1, |_, l| {
