@@ -512,14 +512,8 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     let timeout_script_ms = millis(Field::TimeoutScript, &raw.timeout_script);
     let delay_request_ms = millis(Field::DelayRequest, &raw.delay_request);
 
-    let mut flag = |field: Field, value: &Option<String>, default: bool| match value.as_deref() {
-        None => default,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(v) => {
-            err(field, InputErrorKind::NotABoolean { value: v.into() });
-            default
-        }
+    let mut flag = |field: Field, value: &Option<String>, default: bool| {
+        boolean(field, value, default, &mut err)
     };
     let bail = flag(Field::Bail, &raw.bail, false);
     let insecure = flag(Field::Insecure, &raw.insecure, false);
@@ -656,18 +650,7 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
 }
 
 fn lint_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> Option<LintPlan> {
-    let on = match raw.api_lint.as_deref() {
-        None => false,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(v) => {
-            err(
-                Field::ApiLint,
-                InputErrorKind::NotABoolean { value: v.into() },
-            );
-            false
-        }
-    };
+    let on = boolean(Field::ApiLint, &raw.api_lint, false, err);
     let fail_severity = match raw.lint_fail_severity.as_deref() {
         None => crate::lint::Severity::Error,
         Some(v) => crate::lint::Severity::parse(v).unwrap_or_else(|| {
@@ -759,18 +742,12 @@ fn cloud_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> C
             InputErrorKind::NotAnId { value: id.clone() },
         );
     }
-    let fail_on_upload_error = match raw.fail_on_upload_error.as_deref() {
-        None => false,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(v) => {
-            err(
-                Field::FailOnUploadError,
-                InputErrorKind::NotABoolean { value: v.into() },
-            );
-            false
-        }
-    };
+    let fail_on_upload_error = boolean(
+        Field::FailOnUploadError,
+        &raw.fail_on_upload_error,
+        false,
+        err,
+    );
     let run_limit =
         raw.timeout_minutes
             .as_deref()
@@ -920,6 +897,25 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
         source,
         version,
         sha256,
+    }
+}
+
+/// A boolean input: `true` or `false` in any case; unset, or not a
+/// boolean (which is reported), gives `default`.
+fn boolean(
+    field: Field,
+    value: &Option<String>,
+    default: bool,
+    err: &mut impl FnMut(Field, InputErrorKind),
+) -> bool {
+    match value.as_deref() {
+        None => default,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            err(field, InputErrorKind::NotABoolean { value: v.into() });
+            default
+        }
     }
 }
 

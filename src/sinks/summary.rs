@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::app::plural;
 use crate::results::{Counts, FailureKind, RunEnd, RunResult, Status};
 use crate::upload::Upload;
 
@@ -288,8 +289,6 @@ fn lint_section(md: &mut String, lint: &crate::lint::LintOutcome) {
 }
 
 fn headline(runs: usize, failed_runs: usize, total: Counts, problems: usize) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = vec![plural(runs, "collection run", "collection runs")];
     parts.push(format!("{} passed", plural(total.passed, "test", "tests")));
     if total.failed > 0 {
