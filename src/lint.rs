@@ -115,16 +115,17 @@ pub struct LintOutcome {
 }
 
 impl LintOutcome {
-    /// Findings at or above the fail severity.
+    /// Whether a finding fails the lint: it is at or above the fail
+    /// severity.
+    pub fn fails(&self, v: &Violation) -> bool {
+        v.severity >= self.fail_severity
+    }
+
+    /// How many findings fail the lint.
     pub fn failing(&self) -> usize {
         self.result
             .as_ref()
-            .map(|p| {
-                p.violations
-                    .iter()
-                    .filter(|v| v.severity >= self.fail_severity)
-                    .count()
-            })
+            .map(|p| p.violations.iter().filter(|v| self.fails(v)).count())
             .unwrap_or(0)
     }
 

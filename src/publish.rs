@@ -52,38 +52,40 @@ pub(crate) fn finish(
         })
         .flatten();
 
+    // Writes a JUnit file and puts it in the Tests tab, unless the plan
+    // says not to; whether it was written.
+    let publish = plan.is_none_or(|p| p.publish_test_results);
+    let write_junit =
+        |report: &quick_junit::Report, path: &std::path::Path, title: &str| match junit::write(
+            report, path,
+        ) {
+            Ok(()) => {
+                if publish {
+                    console.publish_junit(&path.display().to_string(), title);
+                }
+                true
+            }
+            Err(e) => {
+                console.error(&format!(
+                    "cannot write the JUnit file {}: {e}",
+                    path.display()
+                ));
+                false
+            }
+        };
+
     if !out.runs.is_empty() {
         let path = dir.join("postman-junit.xml");
         let report = junit::build(title, &out.runs, cli_version.as_deref());
-        match junit::write(&report, &path) {
-            Ok(()) => {
-                if plan.is_none_or(|p| p.publish_test_results) {
-                    console.publish_junit(&path.display().to_string(), title);
-                }
-                out.junit = Some(path);
-            }
-            Err(e) => console.error(&format!(
-                "cannot write the JUnit file {}: {e}",
-                path.display()
-            )),
+        if write_junit(&report, &path, title) {
+            out.junit = Some(path);
         }
     }
 
     if let Some(lint) = &out.lint {
         let lint_title = format!("{title} API governance");
         let path = dir.join("postman-lint-junit.xml");
-        let report = junit::build_lint(&lint_title, lint);
-        match junit::write(&report, &path) {
-            Ok(()) => {
-                if plan.is_none_or(|p| p.publish_test_results) {
-                    console.publish_junit(&path.display().to_string(), &lint_title);
-                }
-            }
-            Err(e) => console.error(&format!(
-                "cannot write the JUnit file {}: {e}",
-                path.display()
-            )),
-        }
+        write_junit(&junit::build_lint(&lint_title, lint), &path, &lint_title);
         console.set_output("lintViolations", &lint.total().to_string());
     }
 
@@ -153,7 +155,7 @@ pub(crate) fn report_lint(console: &Console, lint: &crate::lint::LintOutcome) {
     };
     if let LintTarget::Definition { path, .. } = &lint.target {
         for v in &parsed.violations {
-            let kind = if v.severity >= lint.fail_severity {
+            let kind = if lint.fails(v) {
                 IssueType::Error
             } else {
                 IssueType::Warning

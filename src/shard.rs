@@ -36,19 +36,18 @@ pub fn resolve(spec: ShardSpec, env: &AgentEnv) -> Result<Option<Shard>, String>
                 (Some(Ok(index)), Some(Ok(count))) if (1..=count).contains(&index) => {
                     Ok(Some(Shard { index, count }))
                 }
-                (position, total) => Err(format!(
-                    "shard `auto` needs the job's position, but the agent gave System.JobPositionInPhase={} and System.TotalJobsInPhase={}",
-                    position
-                        .map(|p| p
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|_| "(not a number)".into()))
-                        .unwrap_or_else(|| "(unset)".into()),
-                    total
-                        .map(|p| p
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|_| "(not a number)".into()))
-                        .unwrap_or_else(|| "(unset)".into()),
-                )),
+                (position, total) => {
+                    let shown = |value: Option<Result<usize, _>>| match value {
+                        None => "(unset)".to_owned(),
+                        Some(Ok(n)) => n.to_string(),
+                        Some(Err(_)) => "(not a number)".to_owned(),
+                    };
+                    Err(format!(
+                        "shard `auto` needs the job's position, but the agent gave System.JobPositionInPhase={} and System.TotalJobsInPhase={}",
+                        shown(position),
+                        shown(total),
+                    ))
+                }
             }
         }
     }

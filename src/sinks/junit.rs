@@ -116,7 +116,7 @@ pub fn build_lint(title: &str, lint: &crate::lint::LintOutcome) -> Report {
                     v.path,
                     v.message
                 );
-                let mut tc = if v.severity >= lint.fail_severity {
+                let mut tc = if lint.fails(v) {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_type(v.severity.as_str().to_uppercase())
                         .set_message(v.message.as_str())

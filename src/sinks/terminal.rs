@@ -76,11 +76,7 @@ pub fn render(out: &Outcome) -> String {
                     let _ = writeln!(
                         text,
                         "     {} {}{at} {}: {}",
-                        if v.severity >= lint.fail_severity {
-                            "✗"
-                        } else {
-                            "·"
-                        },
+                        if lint.fails(v) { "✗" } else { "·" },
                         v.severity.as_str(),
                         v.path,
                         v.message
