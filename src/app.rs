@@ -68,6 +68,21 @@ pub struct Outcome {
     pub fail_on_upload_error: bool,
 }
 
+/// How a task run ended, the most serious reason first. The task result
+/// and the command line's exit code are both read from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Cancelled,
+    InputError,
+    InstallFailed,
+    /// A run or the lint did not complete, nothing ran, or a run was not
+    /// reported to Postman with `failOnUploadError` on.
+    Incomplete,
+    /// Tests failed, or lint findings at the fail severity.
+    TestsFailed,
+    Passed,
+}
+
 impl Outcome {
     pub fn counts(&self) -> Counts {
         self.runs
@@ -80,6 +95,27 @@ impl Outcome {
             .iter()
             .filter(|r| r.end != RunEnd::Completed)
             .count()
+    }
+
+    /// How the run ended, for the task result and the exit code.
+    pub fn verdict(&self) -> Verdict {
+        if self.cancelled {
+            Verdict::Cancelled
+        } else if !self.input_errors.is_empty() {
+            Verdict::InputError
+        } else if self.install_error.is_some() {
+            Verdict::InstallFailed
+        } else if self.incomplete_runs() > 0
+            || (self.runs.is_empty() && self.shard.is_none())
+            || (self.fail_on_upload_error && self.upload_failures > 0)
+            || self.lint.as_ref().is_some_and(|l| l.result.is_err())
+        {
+            Verdict::Incomplete
+        } else if self.counts().failed > 0 || self.lint.as_ref().is_some_and(|l| l.failing() > 0) {
+            Verdict::TestsFailed
+        } else {
+            Verdict::Passed
+        }
     }
 
     /// One line for the end of the log and the task's result message.
@@ -135,55 +171,71 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
-    let console = &ctx.console;
     let naming = raw.naming();
     let mut out = Outcome {
         fail_on_test_failure: true,
         ..Outcome::default()
     };
     let mut secrets = Secrets::from_env(&ctx.env);
-    let input_error = |out: &mut Outcome, e: &InputError| {
-        let text = e.render(naming);
-        console.error(&text);
-        out.input_errors.push(text);
-    };
-
-    let title = raw
+    let mut title = raw
         .test_run_title
         .clone()
         .unwrap_or_else(|| "Postman".into());
     let report_dir = match create_report_dir(ctx, raw.report_directory.as_deref()) {
         Ok(dir) => dir,
         Err(e) => {
-            input_error(&mut out, &e);
+            input_error(ctx, naming, &mut out, &e);
             match create_report_dir(ctx, None) {
                 Ok(dir) => dir,
                 Err(e) => {
-                    input_error(&mut out, &e);
+                    input_error(ctx, naming, &mut out, &e);
                     return out;
                 }
             }
         }
     };
-    out.report_dir = Some(report_dir.clone());
+    out.report_dir = Some(report_dir);
 
     let plan = match plan::build(&raw) {
-        Ok(plan) => plan,
+        Ok(plan) => {
+            run_plan(ctx, &plan, &mut out, &mut secrets, &mut title).await;
+            Some(plan)
+        }
         Err(errors) => {
             for e in &errors {
-                input_error(&mut out, e);
+                input_error(ctx, naming, &mut out, e);
             }
-            crate::publish::finish(ctx, &mut out, None, &title, &secrets);
-            return out;
+            None
         }
     };
+    crate::publish::finish(ctx, &mut out, plan.as_ref(), &title, &secrets);
+    out
+}
+
+/// Says what is wrong with a setting, and keeps it for the summary.
+fn input_error(ctx: &Context, naming: Naming, out: &mut Outcome, e: &InputError) {
+    let text = e.render(naming);
+    ctx.console.error(&text);
+    out.input_errors.push(text);
+}
+
+/// Steps 1 to 3 for a plan without errors. Whatever step it stops at,
+/// [`execute`] publishes what `out` holds by then.
+async fn run_plan(
+    ctx: &Context,
+    plan: &Plan,
+    out: &mut Outcome,
+    secrets: &mut Secrets,
+    title: &mut String,
+) {
+    let console = &ctx.console;
     out.fail_on_test_failure = plan.fail_on_test_failure;
     if let Some(p) = &plan.ssl_client_passphrase {
         console.set_secret(p.expose());
         secrets.add(p.expose());
     }
 
-    let (mut resolved, mut fatal) = resolve::resolve(&plan, &ctx.base_dir);
+    let (mut resolved, mut fatal) = resolve::resolve(plan, &ctx.base_dir);
     if resolved
         .environments
         .iter()
@@ -220,8 +272,8 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     if let Some(key) = &api_key {
         console.set_secret(key.expose());
         secrets.add(key.expose());
-    } else if let Some(why) = crate::cloud::key_needed(&plan, &resolved) {
-        let field = if naming == Naming::Task {
+    } else if let Some(why) = crate::cloud::key_needed(plan, &resolved) {
+        let field = if plan.naming == Naming::Task {
             Field::PostmanConnection
         } else {
             Field::ApiKey
@@ -230,25 +282,23 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     }
     if !fatal.is_empty() {
         for e in &fatal {
-            input_error(&mut out, e);
+            input_error(ctx, plan.naming, out, e);
         }
-        crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-        return out;
+        return;
     }
     out.fail_on_upload_error = plan.cloud.fail_on_upload_error;
-    let cloud = crate::cloud::cloud_context(ctx, &plan, &resolved, api_key);
+    let cloud = crate::cloud::cloud_context(ctx, plan, &resolved, api_key);
     for e in &resolved.skipped {
-        input_error(&mut out, e);
+        input_error(ctx, plan.naming, out, e);
     }
     if resolved.runs.is_empty() {
         // No collection can run: say why without installing anything.
-        crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-        return out;
+        return;
     }
     // Every job of a sharded pipeline sees the same runs and keeps its own
     // share; the run title says which share, so the jobs' test runs differ.
     let all_runs = resolved.runs.len();
-    let title = match shard {
+    *title = match shard {
         Some(shard) => {
             resolved.runs = crate::shard::select(std::mem::take(&mut resolved.runs), shard);
             console.info(&format!(
@@ -265,16 +315,14 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     out.shard = shard;
     if resolved.runs.is_empty() {
         console.info("This shard has no collection runs: there are more shards than runs.");
-        crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-        return out;
+        return;
     }
 
     let installed = tokio::select! {
-        installed = install_cli(ctx, &plan) => installed,
+        installed = install_cli(ctx, plan) => installed,
         _ = ctx.cancel.cancelled() => {
             out.cancelled = true;
-            crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-            return out;
+            return;
         }
     };
     let cli = match installed {
@@ -282,8 +330,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         Err(message) => {
             console.error(&message);
             out.install_error = Some(message);
-            crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-            return out;
+            return;
         }
     };
     console.info(&format!(
@@ -310,8 +357,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             );
             console.error(&message);
             out.input_errors.push(message);
-            crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-            return out;
+            return;
         }
     };
     let network = HttpSettings::from_env(&ctx.env);
@@ -328,7 +374,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     .clamp(1, resolved.runs.len().max(1));
     let runner = Runner {
         cli: &cli,
-        plan: &plan,
+        plan,
         resolved: &resolved,
         child_env: &child_env,
         private_root: scratch.path(),
@@ -336,7 +382,7 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         cancel: &ctx.cancel,
         cloud: &cloud,
         public_reports: out.report_dir.as_deref(),
-        secrets: &secrets,
+        secrets,
         live: parallel == 1,
     };
     let total = resolved.runs.len();
@@ -418,8 +464,6 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
     crate::publish::make_run_names_unique(&mut out.runs);
-    crate::publish::finish(ctx, &mut out, Some(&plan), &title, &secrets);
-    out
 }
 
 async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String> {
@@ -512,23 +556,10 @@ fn create_report_dir(ctx: &Context, requested: Option<&str>) -> Result<PathBuf, 
 /// The task's result, as the agent should see it.
 pub fn task_result(out: &Outcome) -> crate::azure::vso::TaskResult {
     use crate::azure::vso::TaskResult;
-    if out.cancelled
-        || (out.fail_on_upload_error && out.upload_failures > 0)
-        || !out.input_errors.is_empty()
-        || out.install_error.is_some()
-        || out.incomplete_runs() > 0
-        || (out.runs.is_empty() && out.shard.is_none())
-        || out.lint.as_ref().is_some_and(|l| l.result.is_err())
-    {
-        TaskResult::Failed
-    } else if out.counts().failed > 0 || out.lint.as_ref().is_some_and(|l| l.failing() > 0) {
-        if out.fail_on_test_failure {
-            TaskResult::Failed
-        } else {
-            TaskResult::SucceededWithIssues
-        }
-    } else {
-        TaskResult::Succeeded
+    match out.verdict() {
+        Verdict::Passed => TaskResult::Succeeded,
+        Verdict::TestsFailed if !out.fail_on_test_failure => TaskResult::SucceededWithIssues,
+        _ => TaskResult::Failed,
     }
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{self, Context, Outcome};
+use crate::app::{self, Context, Outcome, Verdict};
 use crate::azure::agent::AgentEnv;
 use crate::azure::vso::{self, TaskResult};
 use crate::console::Console;
@@ -388,22 +388,13 @@ fn cancel_on_signals() -> Cancel {
 }
 
 pub fn cli_exit_code(out: &Outcome) -> i32 {
-    if out.cancelled {
-        exit_code::CANCELLED
-    } else if !out.input_errors.is_empty() {
-        exit_code::INPUT_ERROR
-    } else if out.install_error.is_some() {
-        exit_code::INSTALL_FAILED
-    } else if out.incomplete_runs() > 0
-        || (out.runs.is_empty() && out.shard.is_none())
-        || (out.fail_on_upload_error && out.upload_failures > 0)
-        || out.lint.as_ref().is_some_and(|l| l.result.is_err())
-    {
-        exit_code::RUN_FAILED
-    } else if out.counts().failed > 0 || out.lint.as_ref().is_some_and(|l| l.failing() > 0) {
-        exit_code::TESTS_FAILED
-    } else {
-        exit_code::SUCCESS
+    match out.verdict() {
+        Verdict::Cancelled => exit_code::CANCELLED,
+        Verdict::InputError => exit_code::INPUT_ERROR,
+        Verdict::InstallFailed => exit_code::INSTALL_FAILED,
+        Verdict::Incomplete => exit_code::RUN_FAILED,
+        Verdict::TestsFailed => exit_code::TESTS_FAILED,
+        Verdict::Passed => exit_code::SUCCESS,
     }
 }
 
