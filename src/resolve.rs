@@ -127,7 +127,7 @@ pub fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
         .collect();
     let globals = plan.globals.as_ref().and_then(|value| {
         let path = working_dir.join(value);
-        check_variables_file(&path, value, Field::Globals, &mut fatal).then_some(path)
+        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|_| path)
     });
     let iteration_data = plan.iteration_data.as_ref().and_then(|value| {
         let path = working_dir.join(value);
@@ -207,14 +207,12 @@ fn environment(
             name: value.to_owned(),
         });
     }
-    if !check_variables_file(&path, value, Field::Environment, errors) {
-        return None;
-    }
-    let name = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(strip_bom(&b)).ok())
-        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+    let doc = read_variables_file(&path, value, Field::Environment, errors)?;
+    let name = doc
+        .get("name")
+        .and_then(|n| n.as_str())
         .filter(|n| !n.trim().is_empty())
+        .map(str::to_owned)
         .unwrap_or_else(|| {
             let file = path
                 .file_name()
@@ -232,12 +230,13 @@ fn environment(
 }
 
 /// An environment or globals file: readable JSON with a `values` list.
-fn check_variables_file(
+/// Returns the document, or says what is wrong with it.
+fn read_variables_file(
     path: &Path,
     shown: &str,
     field: Field,
     errors: &mut Vec<InputError>,
-) -> bool {
+) -> Option<serde_json::Value> {
     let kind = match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             InputErrorKind::NotFound { path: shown.into() }
@@ -251,12 +250,12 @@ fn check_variables_file(
                 path: shown.into(),
                 detail: e.to_string(),
             },
-            Ok(v) if v.get("values").is_some_and(|v| v.is_array()) => return true,
+            Ok(v) if v.get("values").is_some_and(|v| v.is_array()) => return Some(v),
             Ok(_) => InputErrorKind::NotAnEnvironment { path: shown.into() },
         },
     };
     errors.push(InputError::new(field, kind));
-    false
+    None
 }
 
 /// Iteration data: must exist; a `.json` file must also parse.
