@@ -239,9 +239,11 @@ impl ToolCommand {
         };
         tokio::pin!(sleep);
 
-        let mut timed_out = false;
-        let mut cancelled = false;
-        let mut stalled = false;
+        // Why we killed the tool, if we did. A stall can still become a
+        // timeout or a cancellation, the reasons that say more; those two
+        // are final.
+        let mut killed: Option<ExitKind> = None;
+        let may_kill = |killed: &Option<ExitKind>| matches!(killed, None | Some(ExitKind::Stalled));
         let mut finish_armed = false;
         let finish = tokio::time::sleep(Duration::from_secs(3600));
         tokio::pin!(finish);
@@ -268,16 +270,16 @@ impl ToolCommand {
                     }
                     None => streams_open = false,
                 },
-                _ = &mut sleep, if !timed_out && !cancelled && status.is_none() => {
-                    timed_out = true;
+                _ = &mut sleep, if may_kill(&killed) && status.is_none() => {
+                    killed = Some(ExitKind::TimedOut);
                     let _ = child.start_kill();
                 }
-                _ = cancel.cancelled(), if !cancelled && !timed_out && status.is_none() => {
-                    cancelled = true;
+                _ = cancel.cancelled(), if may_kill(&killed) && status.is_none() => {
+                    killed = Some(ExitKind::Cancelled);
                     let _ = child.start_kill();
                 }
-                _ = &mut finish, if finish_armed && !stalled && !timed_out && !cancelled && status.is_none() => {
-                    stalled = true;
+                _ = &mut finish, if finish_armed && killed.is_none() && status.is_none() => {
+                    killed = Some(ExitKind::Stalled);
                     let _ = child.start_kill();
                 }
                 exit = child.wait(), if status.is_none() => {
@@ -290,12 +292,10 @@ impl ToolCommand {
                 _ = &mut grace, if status.is_some() => break,
             }
         }
-        let end = match status {
-            _ if timed_out => ExitKind::TimedOut,
-            _ if cancelled => ExitKind::Cancelled,
-            _ if stalled => ExitKind::Stalled,
-            Some(s) => exit_kind(s),
-            None => unreachable!("the loop ends only after the tool exits"),
+        let end = match (killed, status) {
+            (Some(reason), _) => reason,
+            (None, Some(s)) => exit_kind(s),
+            (None, None) => unreachable!("the loop ends only after the tool exits"),
         };
         Ok(ToolExit {
             end,
