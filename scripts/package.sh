@@ -47,7 +47,8 @@ CARGO_ZIGBUILD_VERSION=0.24.1
 # Azure DevOps Server 2019 rejects extension uploads above 25 MB.
 SIZE_LIMIT=25000000
 ALL_PLATFORMS=(linux-x64 linux-arm64 win32-x64 darwin-x64 darwin-arm64)
-BIN_NAME=postman-cli-task
+# shellcheck source=SCRIPTDIR/lib/platform.sh
+. scripts/lib/platform.sh  # BIN_NAME, host_platform, exe_of
 
 die() {
   echo "package.sh: $*" >&2
@@ -78,29 +79,6 @@ macos_min_of() {
     darwin-arm64) echo 11.0 ;;
     *) echo "" ;;
   esac
-}
-
-exe_of() {
-  case "$1" in
-    win32-*) echo "$BIN_NAME.exe" ;;
-    *) echo "$BIN_NAME" ;;
-  esac
-}
-
-host_platform() {
-  local os arch
-  case "$(uname -s)" in
-    Linux) os=linux ;;
-    Darwin) os=darwin ;;
-    MINGW* | MSYS* | CYGWIN*) os=win32 ;;
-    *) die "unsupported OS $(uname -s)" ;;
-  esac
-  case "$(uname -m)" in
-    x86_64 | amd64) arch=x64 ;;
-    aarch64 | arm64) arch=arm64 ;;
-    *) die "unsupported CPU $(uname -m)" ;;
-  esac
-  echo "$os-$arch"
 }
 
 human() {
