@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::registry::TestCa;
-use super::servers::{CLI_BASE_URL_VARIABLES, RecordedRequest, Running, record};
+use super::servers::{RecordedRequest, Running, cli_base_urls, record};
 
 /// The routes a test can make fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,10 +88,7 @@ impl Cloud {
 
     /// Every base-URL variable of the Postman CLI, pointing here.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        CLI_BASE_URL_VARIABLES
-            .iter()
-            .map(|k| (k.to_string(), self.base_url()))
-            .collect()
+        cli_base_urls(&self.base_url())
     }
 
     pub fn fail(&self, route: Route, fault: Fault) -> &Self {

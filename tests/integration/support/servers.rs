@@ -377,9 +377,14 @@ impl CloudSink {
     /// Environment for the agent (`AgentJob::agent_env`) that sends every
     /// Postman CLI service call here.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        CLI_BASE_URL_VARIABLES
-            .iter()
-            .map(|name| (name.to_string(), self.base_url()))
-            .collect()
+        cli_base_urls(&self.base_url())
     }
+}
+
+/// Every base-URL variable of the Postman CLI, set to `base`.
+pub fn cli_base_urls(base: &str) -> Vec<(String, String)> {
+    CLI_BASE_URL_VARIABLES
+        .iter()
+        .map(|name| (name.to_string(), base.to_owned()))
+        .collect()
 }
