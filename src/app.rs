@@ -143,11 +143,14 @@ impl Outcome {
                 plural(self.runs.len(), "collection run", "collection runs")
             ));
         }
-        if c.failed > 0 {
+        // A run that did not complete counts as one failed test in the
+        // results; it is said above, so the tests are counted without it.
+        let (failed, total) = (c.failed - incomplete, c.total - incomplete);
+        if failed > 0 {
             parts.push(format!(
                 "{} of {} failed",
-                c.failed,
-                plural(c.total, "test", "tests")
+                failed,
+                plural(total, "test", "tests")
             ));
         } else if !self.runs.is_empty() && incomplete < self.runs.len() {
             parts.push(format!(
@@ -280,6 +283,16 @@ async fn run_plan(
         };
         fatal.push(InputError::new(field, InputErrorKind::KeyNeeded { why }));
     }
+    // Secrets reach the CLI through files and its environment only; a
+    // secret typed into the extra arguments would sit on its command line.
+    for (i, arg) in plan.extra_args.iter().enumerate() {
+        if secrets.contains_secret(arg) {
+            fatal.push(InputError::new(
+                Field::AdditionalArguments,
+                InputErrorKind::SecretInArguments { word: i + 1 },
+            ));
+        }
+    }
     if !fatal.is_empty() {
         for e in &fatal {
             input_error(ctx, plan.naming, out, e);
@@ -345,8 +358,12 @@ async fn run_plan(
     ));
     out.cli = Some(cli.clone());
 
+    // The folder's random name is part of every report path, so the line
+    // the CLI prints when it writes a report is one no collection can print
+    // (see `crate::upload`).
     let scratch = match tempfile::Builder::new()
         .prefix(".postman-cli-task-")
+        .rand_bytes(16)
         .tempdir_in(&ctx.scratch_dir)
     {
         Ok(dir) => dir,
@@ -367,6 +384,7 @@ async fn run_plan(
         }
     }
     let child_env = network.child_env(ctx.env.child_env());
+    name_cloud_requests(ctx, &mut resolved, &cloud, &network).await;
     let parallel = match plan.parallel {
         Parallel::Auto => std::thread::available_parallelism().map_or(1, |n| n.get()),
         Parallel::Runs(n) => n,
@@ -464,6 +482,41 @@ async fn run_plan(
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
     crate::publish::make_run_names_unique(&mut out.runs);
+}
+
+/// Collections given by UID: their trees, so requests are named with their
+/// folders, as those of a local file are. Without one a request is named
+/// alone; the run is unaffected.
+async fn name_cloud_requests(
+    ctx: &Context,
+    resolved: &mut resolve::Resolved,
+    cloud: &crate::cloud::CloudContext,
+    network: &HttpSettings,
+) {
+    let Some(key) = &cloud.api_key else {
+        return;
+    };
+    let mut trees = std::collections::HashMap::new();
+    for run in &mut resolved.runs {
+        let resolve::CollectionSource::Uid(uid) = &run.source else {
+            continue;
+        };
+        if !trees.contains_key(uid) {
+            let tree = match network.client() {
+                Ok(client) => {
+                    crate::cloud::fetch_collection(&client, &ctx.env, cloud.region, uid, key).await
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = &tree {
+                ctx.console.warning(&format!(
+                    "The requests of collection `{uid}` are named without their folders: {e}"
+                ));
+            }
+            trees.insert(uid.clone(), tree.ok());
+        }
+        run.collection = trees[uid].clone();
+    }
 }
 
 async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String> {

@@ -463,11 +463,11 @@ fn convert(args: ConvertArgs) -> i32 {
         .as_ref()
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|b| crate::collection::Collection::parse(&b).ok());
-    let paths = collection
+    let mut paths = collection
         .as_ref()
         .map(|c| c.request_paths())
         .unwrap_or_default();
-    let summary = match crate::report::read_report(&args.report, &paths) {
+    let summary = match crate::report::read_report(&args.report, &mut paths) {
         Ok(s) => s,
         Err(e) => {
             console.error(&e.to_string());

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::app::Context;
 use crate::azure::agent::AgentEnv;
+use crate::collection::Collection;
 use crate::inputs::{Field, Secret};
 use crate::plan::{CloudPlan, InputError, InputErrorKind, Plan, Region};
 use crate::resolve::{self, Resource};
@@ -151,4 +152,54 @@ fn looks_like_postman_key(key: &str) -> bool {
         Some((a, b)) => hex(a, 24) && hex(b, 34),
         None => hex(key, 32),
     }
+}
+
+/// Postman's gateway, where the Postman CLI fetches a collection given by
+/// UID (`POSTMAN_GATEWAY_BASE_URL` overrides it, for the CLI as for us).
+fn gateway(ctx: &AgentEnv, region: Region) -> String {
+    match ctx
+        .get("POSTMAN_GATEWAY_BASE_URL")
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => match region {
+            Region::Us => "https://gateway.postman.com".into(),
+            Region::Eu => "https://gateway.eu.postman.com".into(),
+        },
+    }
+}
+
+/// A collection given by UID, fetched as the Postman CLI fetches it, for
+/// its tree alone: the CLI's report names a request but not its folders,
+/// and test names keep them (`Orders / Create › status is 201`).
+pub(crate) async fn fetch_collection(
+    client: &reqwest::Client,
+    env: &AgentEnv,
+    region: Region,
+    uid: &str,
+    key: &Secret,
+) -> Result<Collection, String> {
+    let url = format!(
+        "{}/collection/{uid}?format=2.1.0&populate=true",
+        gateway(env, region)
+    );
+    let response = client
+        .get(&url)
+        .header("x-api-key", key.expose())
+        .header("x-pstmn-req-service", "sync")
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status().as_u16()));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("cannot read the answer from {url}: {e}"))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| format!("{url} did not answer JSON: {e}"))?;
+    let collection = doc.get("data").unwrap_or(&doc);
+    Collection::parse(collection.to_string().as_bytes())
+        .map_err(|_| format!("{url} did not answer a collection"))
 }

@@ -128,16 +128,56 @@ impl Collection {
         self.items.iter().map(|i| i.name.clone()).collect()
     }
 
-    /// Request ID → `Folder / Sub folder / Request`, the naming the CLI's
-    /// own JUnit uses.
-    pub fn request_paths(&self) -> HashMap<String, String> {
-        let mut map = HashMap::new();
+    /// How the requests of this collection are named in results:
+    /// `Folder / Sub folder / Request`.
+    pub fn request_paths(&self) -> RequestPaths {
+        let mut paths = RequestPaths::default();
         walk(&self.items, &mut Vec::new(), &mut |item, path| {
-            if let (false, Some(id)) = (item.is_folder, &item.id) {
-                map.insert(id.clone(), path.join(" / "));
+            if item.is_folder {
+                return;
+            }
+            let joined = path.join(" / ");
+            match &item.id {
+                Some(id) => {
+                    paths.by_id.insert(id.clone(), joined);
+                }
+                None => paths.without_id.push((item.name.clone(), joined)),
             }
         });
-        map
+        paths
+    }
+}
+
+/// Names a report's requests by their place in the collection.
+///
+/// The CLI's report names a request and gives its item ID, but not the
+/// folders around it, so the collection's tree supplies those. A request
+/// saved without an ID is given a random one when the CLI loads the file;
+/// the report then carries an ID the file does not have. Such IDs are tied
+/// to the file's ID-less requests by name, in the order the run meets them,
+/// which is the tree's order: the first unknown ID named `List` is the first
+/// ID-less request named `List`, and it keeps that path in later iterations.
+#[derive(Clone, Debug, Default)]
+pub struct RequestPaths {
+    by_id: HashMap<String, String>,
+    /// ID-less requests not yet tied to a run-time ID, in tree order.
+    without_id: Vec<(String, String)>,
+}
+
+impl RequestPaths {
+    /// The path of the request the report calls `id` and `name`, if the
+    /// collection knows it.
+    pub fn path_for(&mut self, id: Option<&str>, name: Option<&str>) -> Option<String> {
+        if let Some(path) = id.and_then(|id| self.by_id.get(id)) {
+            return Some(path.clone());
+        }
+        let name = name?;
+        let at = self.without_id.iter().position(|(n, _)| n == name)?;
+        let (_, path) = self.without_id.remove(at);
+        if let Some(id) = id {
+            self.by_id.insert(id.to_owned(), path.clone());
+        }
+        Some(path)
     }
 }
 
@@ -188,10 +228,44 @@ mod tests {
         let c = Collection::parse(TREE.as_bytes()).unwrap();
         assert_eq!(c.name.as_deref(), Some("Shop"));
         assert_eq!(c.uid.as_deref(), Some("123-abc"));
-        let paths = c.request_paths();
-        assert_eq!(paths["r1"], "Health");
-        assert_eq!(paths["r3"], "Orders / Admin / Delete");
-        assert!(!paths.contains_key("f1"));
+        let mut paths = c.request_paths();
+        assert_eq!(paths.path_for(Some("r1"), None).unwrap(), "Health");
+        assert_eq!(
+            paths.path_for(Some("r3"), Some("x")).unwrap(),
+            "Orders / Admin / Delete"
+        );
+        assert_eq!(paths.path_for(Some("f1"), None), None, "a folder");
+    }
+
+    #[test]
+    fn requests_without_ids_are_tied_to_run_time_ids_in_tree_order() {
+        let c = Collection::parse(
+            br#"{"info":{"name":"S"},"item":[
+                {"name":"A","item":[{"name":"List","request":{}}]},
+                {"name":"B","item":[{"name":"List","request":{}},{"name":"Get","request":{}}]}]}"#,
+        )
+        .unwrap();
+        let mut paths = c.request_paths();
+        // First iteration: the run meets them in tree order.
+        assert_eq!(
+            paths.path_for(Some("u1"), Some("List")).unwrap(),
+            "A / List"
+        );
+        assert_eq!(
+            paths.path_for(Some("u2"), Some("List")).unwrap(),
+            "B / List"
+        );
+        assert_eq!(paths.path_for(Some("u3"), Some("Get")).unwrap(), "B / Get");
+        // Later iterations reuse the IDs.
+        assert_eq!(
+            paths.path_for(Some("u2"), Some("List")).unwrap(),
+            "B / List"
+        );
+        assert_eq!(
+            paths.path_for(Some("u1"), Some("List")).unwrap(),
+            "A / List"
+        );
+        assert_eq!(paths.path_for(Some("u9"), Some("Other")), None);
     }
 
     #[test]

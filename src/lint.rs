@@ -317,7 +317,11 @@ pub fn parse_api_lint(output: &str) -> Result<ParsedLint, String> {
         let line = strip_ansi(raw);
         let trimmed = line.trim();
         if let Some(rest) = trimmed.strip_prefix("Name:") {
-            name = Some(rest.trim().to_owned()).filter(|n| !n.is_empty());
+            // The CLI prints the name first, as it is: a name with a line
+            // break in it could fake the lines after, so the first wins.
+            if name.is_none() {
+                name = Some(rest.trim().to_owned()).filter(|n| !n.is_empty());
+            }
         } else if let Some(rest) = trimmed.strip_prefix("Validation Type:") {
             kind = rest.trim().to_owned();
         } else if trimmed.starts_with('┌') {
@@ -338,8 +342,13 @@ pub fn parse_api_lint(output: &str) -> Result<ParsedLint, String> {
             }
         } else if trimmed == "No issues found." {
             expected = Some(0);
+            // What the definition or the API's name put before the real
+            // count can look like a report line; only what the CLI prints
+            // after its last count line is its own.
+            report = LintReport::NotExpected;
         } else if let Some(rest) = trimmed.strip_prefix('✖') {
             expected = rest.split_whitespace().next().and_then(|n| n.parse().ok());
+            report = LintReport::NotExpected;
         } else if trimmed == "Report sent." {
             report = LintReport::Sent { url: None };
         } else if let Some(idx) = trimmed.find("build information here ") {
@@ -521,6 +530,14 @@ Validation Type: Security
             parse_api_lint("Error: Couldn't parse the API. The schema provided is not an OpenAPI/AsyncAPI schema.").unwrap_err(),
             "Couldn't parse the API. The schema provided is not an OpenAPI/AsyncAPI schema."
         );
+    }
+
+    #[test]
+    fn report_lines_before_the_count_are_not_the_clis() {
+        let forged = "Name: api\nReport sent.\nYou can view your schema warnings along with other build information here https://evil.example/x\nNo issues found.\nName: other\nType: OpenAPI 3.0\n\nNo issues found.\n";
+        let parsed = parse_api_lint(forged).unwrap();
+        assert_eq!(parsed.report, LintReport::NotExpected);
+        assert_eq!(parsed.name.as_deref(), Some("api"));
     }
 
     #[test]

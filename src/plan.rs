@@ -165,6 +165,10 @@ pub enum InputErrorKind {
         value: String,
         min: u64,
     },
+    TooLarge {
+        value: String,
+        max: u64,
+    },
     NotABoolean {
         value: String,
     },
@@ -236,6 +240,10 @@ pub enum InputErrorKind {
         line: usize,
         key: String,
     },
+    /// A word of `additionalArguments` holds a secret's value (never shown).
+    SecretInArguments {
+        word: usize,
+    },
     Requires {
         other: Field,
     },
@@ -294,6 +302,10 @@ impl InputError {
             ),
             TooSmall { value, min } => (
                 format!("`{value}` is less than {min}"),
+                number_hint(self.field),
+            ),
+            TooLarge { value, max } => (
+                format!("`{value}` is more than {max}, the most it can be"),
                 number_hint(self.field),
             ),
             NotABoolean { value } => (
@@ -399,6 +411,13 @@ impl InputError {
                 format!("line {line} (`{key}`) holds a secret, and with an environment given by UID it could only reach the Postman CLI on its command line"),
                 "Use a local environment file, or keep the value in the Postman environment itself.".into(),
             ),
+            SecretInArguments { word } => (
+                format!("word {word} holds the value of a secret, which would put it on the Postman CLI's command line, where the log and every process listing show it"),
+                format!(
+                    "Pass the value with {} instead (key=value, one per line), which reaches the Postman CLI through a private file.",
+                    naming.name(Field::EnvVars)
+                ),
+            ),
             Requires { other } => (
                 format!("is set but {} is not", naming.name(*other)),
                 format!("Set {} too, or clear {}.", naming.name(*other), name),
@@ -446,10 +465,33 @@ impl InputError {
 
 fn number_hint(field: Field) -> String {
     match field {
-        Field::IterationCount => "Set it to a whole number of 1 or more, or leave it empty to run once (or once per row of the iteration data).".into(),
-        _ => "Give a whole number of milliseconds, or leave it empty for the default.".into(),
+        Field::IterationCount => format!(
+            "Set it to a whole number from 1 to {MAX_COUNT}, or leave it empty to run once (or once per row of the iteration data)."
+        ),
+        Field::TimeoutMinutes => format!(
+            "Give a number of minutes up to {MAX_MINUTES} (about 24 days; decimals are fine), or leave it empty for no limit."
+        ),
+        Field::Parallel => format!(
+            "Give how many collection runs may go at once, from 1 to {MAX_PARALLEL}, or `auto` for one per CPU."
+        ),
+        Field::Shard => {
+            format!("Give the shard as `i/n` with 1 ≤ i ≤ n ≤ {MAX_SHARDS}, or `auto` or `none`.")
+        }
+        _ => format!(
+            "Give a whole number of milliseconds up to {MAX_MILLIS} (the longest a Node.js timer can wait), or leave it empty for the default."
+        ),
     }
 }
+
+/// The most milliseconds a timeout or delay may be: the Postman CLI waits
+/// with Node.js timers, which treat any longer delay as 1 ms.
+const MAX_MILLIS: u64 = 2_147_483_647;
+/// Iterations: the same bound, as a count the CLI takes as a 32-bit number.
+const MAX_COUNT: u64 = 2_147_483_647;
+/// `timeoutMinutes`: the same span as [`MAX_MILLIS`], in whole minutes.
+const MAX_MINUTES: u64 = MAX_MILLIS / 60_000;
+const MAX_PARALLEL: u64 = 256;
+const MAX_SHARDS: u64 = 1000;
 
 fn list_some(items: &[String], max: usize) -> String {
     let shown: Vec<String> = items.iter().take(max).map(|s| format!("`{s}`")).collect();
@@ -482,14 +524,8 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
 
     let iteration_count = match raw.iteration_count.as_deref() {
         None => None,
-        Some(text) => match parse_number(text, 1) {
-            Ok(n) => u32::try_from(n).ok().or_else(|| {
-                err(
-                    Field::IterationCount,
-                    InputErrorKind::NotANumber { value: text.into() },
-                );
-                None
-            }),
+        Some(text) => match parse_number(text, 1, MAX_COUNT) {
+            Ok(n) => u32::try_from(n).ok(),
             Err(kind) => {
                 err(Field::IterationCount, kind);
                 None
@@ -498,7 +534,7 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     };
     let mut millis = |field: Field, value: &Option<String>| match value.as_deref() {
         None => None,
-        Some(text) => match parse_number(text, 0) {
+        Some(text) => match parse_number(text, 0, MAX_MILLIS) {
             Ok(0) => None,
             Ok(n) => Some(n),
             Err(kind) => {
@@ -550,10 +586,8 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
             Vec::new()
         }),
     };
-    for arg in &extra_args {
-        if let Some(kind) = reserved_argument(arg) {
-            err(Field::AdditionalArguments, kind);
-        }
+    for kind in reserved_arguments(&extra_args) {
+        err(Field::AdditionalArguments, kind);
     }
 
     let install = install_plan(raw, &mut err);
@@ -562,9 +596,13 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     let parallel = match raw.parallel.as_deref().map(str::trim) {
         None => Parallel::Runs(1),
         Some(v) if v.eq_ignore_ascii_case("auto") => Parallel::Auto,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if n >= 1 => Parallel::Runs(n),
-            _ => {
+        Some(v) => match parse_number(v, 1, MAX_PARALLEL) {
+            Ok(n) => Parallel::Runs(n as usize),
+            Err(kind @ (InputErrorKind::TooSmall { .. } | InputErrorKind::TooLarge { .. })) => {
+                err(Field::Parallel, kind);
+                Parallel::Runs(1)
+            }
+            Err(_) => {
                 err(
                     Field::Parallel,
                     InputErrorKind::NotParallel { value: v.into() },
@@ -577,12 +615,19 @@ pub fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         None => ShardSpec::None,
         Some(v) if v.eq_ignore_ascii_case("none") => ShardSpec::None,
         Some(v) if v.eq_ignore_ascii_case("auto") => ShardSpec::Auto,
-        Some(v) => match v
-            .split_once('/')
-            .map(|(i, n)| (i.trim().parse::<usize>(), n.trim().parse::<usize>()))
-        {
-            Some((Ok(index), Ok(count))) if count >= 1 && (1..=count).contains(&index) => {
-                ShardSpec::Explicit { index, count }
+        Some(v) => match v.split_once('/').map(|(i, n)| {
+            (
+                parse_number(i, 1, MAX_SHARDS),
+                parse_number(n, 1, MAX_SHARDS),
+            )
+        }) {
+            Some((Ok(index), Ok(count))) if index <= count => ShardSpec::Explicit {
+                index: index as usize,
+                count: count as usize,
+            },
+            Some((_, Err(kind @ InputErrorKind::TooLarge { .. }))) => {
+                err(Field::Shard, kind);
+                ShardSpec::None
             }
             _ => {
                 err(Field::Shard, InputErrorKind::NotShard { value: v.into() });
@@ -752,10 +797,20 @@ fn cloud_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> C
         raw.timeout_minutes
             .as_deref()
             .and_then(|text| match text.trim().parse::<f64>() {
-                Ok(m) if m > 0.0 && m.is_finite() => {
+                Ok(m) if m > 0.0 && m <= MAX_MINUTES as f64 => {
                     Some(std::time::Duration::from_secs_f64(m * 60.0))
                 }
                 Ok(0.0) => None,
+                Ok(m) if m > MAX_MINUTES as f64 => {
+                    err(
+                        Field::TimeoutMinutes,
+                        InputErrorKind::TooLarge {
+                            value: text.into(),
+                            max: MAX_MINUTES,
+                        },
+                    );
+                    None
+                }
                 _ => {
                     err(
                         Field::TimeoutMinutes,
@@ -919,34 +974,78 @@ fn boolean(
     }
 }
 
-fn parse_number(text: &str, min: u64) -> Result<u64, InputErrorKind> {
-    let n: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| InputErrorKind::NotANumber {
+fn parse_number(text: &str, min: u64, max: u64) -> Result<u64, InputErrorKind> {
+    let text = text.trim();
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(InputErrorKind::NotANumber {
             value: text.to_owned(),
-        })?;
+        });
+    }
+    // All digits: a parse failure can only mean too many of them.
+    let n: u64 = text.parse().unwrap_or(u64::MAX);
     if n < min {
         return Err(InputErrorKind::TooSmall {
             value: text.to_owned(),
             min,
         });
     }
+    if n > max {
+        return Err(InputErrorKind::TooLarge {
+            value: text.to_owned(),
+            max,
+        });
+    }
     Ok(n)
 }
 
-/// Options the task owns. Reporters and their export paths are how the task
-/// reads results; secrets must not appear on a command line.
-fn reserved_argument(arg: &str) -> Option<InputErrorKind> {
-    let name = arg.split_once('=').map_or(arg, |(n, _)| n);
-    match name {
-        "-r" | "--reporters" | "--output" => Some(InputErrorKind::Reserved { arg: name.into() }),
-        n if n.starts_with("--reporter-") => Some(InputErrorKind::Reserved { arg: name.into() }),
-        "--postman-api-key" | "--ssl-client-passphrase" => {
-            Some(InputErrorKind::SecretArgument { arg: name.into() })
+/// Short options of `postman collection run` that take no value, so more
+/// letters may follow them in one word (`-kx`), as commander reads them.
+const SHORT_SWITCHES: &[char] = &['k', 'x'];
+/// Short options that take a value, which may be glued on (`-rcli`).
+const SHORT_WITH_VALUE: &[char] = &['e', 'g', 'r', 'n', 'd', 'i'];
+
+/// Options the task owns, in every spelling the Postman CLI (commander)
+/// accepts: `--reporters cli`, `--reporters=cli`, `-r cli`, `-rcli`, and
+/// `-r` at the end of a cluster of switches (`-kr cli`). The CLI takes no
+/// abbreviation of a long option (`--report` is an unknown option), so none
+/// is looked for. Reporters and their export paths are how the task reads
+/// results; secrets must not appear on a command line.
+fn reserved_arguments(args: &[String]) -> Vec<InputErrorKind> {
+    let mut found = Vec::new();
+    for arg in args {
+        if let Some(long) = arg.strip_prefix("--") {
+            let name = format!("--{}", long.split_once('=').map_or(long, |(n, _)| n));
+            match name.as_str() {
+                "--reporters" | "--output" => found.push(InputErrorKind::Reserved { arg: name }),
+                n if n.starts_with("--reporter-") => {
+                    found.push(InputErrorKind::Reserved { arg: name })
+                }
+                "--postman-api-key" | "--ssl-client-passphrase" => {
+                    found.push(InputErrorKind::SecretArgument { arg: name })
+                }
+                _ => {}
+            }
+        } else if let Some(cluster) = arg.strip_prefix('-') {
+            for letter in cluster.chars() {
+                if letter == 'r' {
+                    found.push(InputErrorKind::Reserved {
+                        arg: if arg.len() == 2 {
+                            "-r".into()
+                        } else {
+                            format!("-r (in `{arg}`)")
+                        },
+                    });
+                    break;
+                }
+                if SHORT_WITH_VALUE.contains(&letter) || !SHORT_SWITCHES.contains(&letter) {
+                    // The rest of the word is this option's value (or the
+                    // CLI refuses the word as an unknown option).
+                    break;
+                }
+            }
         }
-        _ => None,
     }
+    found
 }
 
 /// Splits a command line the way users write one in a YAML field: words
@@ -1094,6 +1193,65 @@ mod tests {
         r.additional_arguments = ExtraArgs::Split(vec!["--reporter-junit-export=x.xml".into()]);
         r.ssl_client_passphrase = Some("pw".into());
         insta::assert_snapshot!(errors(&r));
+    }
+
+    #[test]
+    fn options_the_task_owns_are_refused_in_every_spelling() {
+        let refused = |args: &str| {
+            let mut r = raw();
+            r.additional_arguments = ExtraArgs::Quoted(args.into());
+            errors(&r)
+        };
+        for args in [
+            "-r json",
+            "-rcli",
+            "-kr json",
+            "-xkrjson",
+            "--reporters=json",
+            "--reporters cli",
+            "--reporter-junit-export=x.xml",
+            "--output out",
+        ] {
+            assert!(
+                refused(args).contains("which the task sets itself"),
+                "{args}: {}",
+                refused(args)
+            );
+        }
+        assert!(refused("--postman-api-key=PMAK-1").contains("secret on the command line"));
+        // A value glued to another short option is that option's value
+        // (`-ir` is `-i r`, a folder named r).
+        for fine in ["-i regression", "-ir", "-e staging.json", "--verbose", "-k"] {
+            let mut r = raw();
+            r.additional_arguments = ExtraArgs::Quoted(fine.into());
+            assert!(build(&r).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn numbers_have_bounds_and_say_them() {
+        let mut r = raw();
+        r.timeout_minutes = Some("1e300".into());
+        r.timeout = Some("18446744073709551615".into());
+        r.timeout_request = Some("99999999999999999999999".into());
+        r.delay_request = Some("2147483648".into());
+        r.iteration_count = Some("4294967296".into());
+        r.parallel = Some("100000".into());
+        r.shard = Some("1/100000".into());
+        insta::assert_snapshot!(errors(&r), @r"
+        input `iterationCount`: `4294967296` is more than 2147483647, the most it can be. Set it to a whole number from 1 to 2147483647, or leave it empty to run once (or once per row of the iteration data).
+        input `timeout`: `18446744073709551615` is more than 2147483647, the most it can be. Give a whole number of milliseconds up to 2147483647 (the longest a Node.js timer can wait), or leave it empty for the default.
+        input `timeoutRequest`: `99999999999999999999999` is more than 2147483647, the most it can be. Give a whole number of milliseconds up to 2147483647 (the longest a Node.js timer can wait), or leave it empty for the default.
+        input `delayRequest`: `2147483648` is more than 2147483647, the most it can be. Give a whole number of milliseconds up to 2147483647 (the longest a Node.js timer can wait), or leave it empty for the default.
+        input `timeoutMinutes`: `1e300` is more than 35791, the most it can be. Give a number of minutes up to 35791 (about 24 days; decimals are fine), or leave it empty for no limit.
+        input `parallel`: `100000` is more than 256, the most it can be. Give how many collection runs may go at once, from 1 to 256, or `auto` for one per CPU.
+        input `shard`: `100000` is more than 1000, the most it can be. Give the shard as `i/n` with 1 ≤ i ≤ n ≤ 1000, or `auto` or `none`.
+        ");
+        let mut ok = raw();
+        ok.timeout_minutes = Some("35791".into());
+        ok.timeout = Some("2147483647".into());
+        ok.parallel = Some("256".into());
+        assert!(build(&ok).is_ok());
     }
 
     #[test]

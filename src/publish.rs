@@ -55,13 +55,17 @@ pub(crate) fn finish(
     // Writes a JUnit file and puts it in the Tests tab, unless the plan
     // says not to; whether it was written.
     let publish = plan.is_none_or(|p| p.publish_test_results);
-    let write_junit =
-        |report: &quick_junit::Report, path: &std::path::Path, title: &str| match junit::write(
-            report, path,
-        ) {
+    let write_junit = |report: &quick_junit::Report, path: &std::path::Path, title: &str| {
+        match junit::write(report, path) {
             Ok(()) => {
                 if publish {
-                    console.publish_junit(&path.display().to_string(), title);
+                    match without_commas(path, &ctx.scratch_dir) {
+                        Ok(file) => console.publish_junit(&file.display().to_string(), title),
+                        Err(e) => console.error(&format!(
+                            "The results in {} cannot be published to the Tests tab: the agent splits result file paths at commas, and no folder without one could take a copy ({e}). Set reportDirectory to a path without a comma.",
+                            path.display()
+                        )),
+                    }
                 }
                 true
             }
@@ -72,7 +76,8 @@ pub(crate) fn finish(
                 ));
                 false
             }
-        };
+        }
+    };
 
     if !out.runs.is_empty() {
         let path = dir.join("postman-junit.xml");
@@ -183,6 +188,35 @@ pub(crate) fn report_lint(console: &Console, lint: &crate::lint::LintOutcome) {
             "The API lint report was not sent to Postman: {reason}"
         ));
     }
+}
+
+/// A path the agent reads as one file. It splits `resultFiles` at commas
+/// (`ResultsCommandExtension.cs`), so a JUnit file whose path has one is
+/// copied into a new folder, in the job's temporary folder or else the
+/// system's, whose path has none.
+fn without_commas(
+    path: &std::path::Path,
+    temp: &std::path::Path,
+) -> std::io::Result<std::path::PathBuf> {
+    if !path.to_string_lossy().contains(',') {
+        return Ok(path.to_path_buf());
+    }
+    let name = path.file_name().map_or_else(
+        || "postman-junit.xml".into(),
+        |n| n.to_string_lossy().replace(',', "-"),
+    );
+    let std_temp = std::env::temp_dir();
+    let folder = [temp, std_temp.as_path()]
+        .into_iter()
+        .find(|dir| !dir.to_string_lossy().contains(','))
+        .ok_or_else(|| std::io::Error::other("every temporary folder has a comma in its path"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("postman-cli-task-results-")
+        .tempdir_in(folder)?
+        .keep();
+    let copy = dir.join(name);
+    std::fs::copy(path, &copy)?;
+    Ok(copy)
 }
 
 /// Runs named after what the CLI fetched (collections given by UID) may

@@ -7,7 +7,6 @@
 //! visitor: each execution becomes [`TestCase`]s as soon as it is read and
 //! the raw entry is dropped.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -15,6 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::collection::RequestPaths;
 use crate::results::{Failure, FailureKind, Status, TestCase};
 
 /// What the report says about the run as a whole.
@@ -29,6 +29,52 @@ pub struct ReportSummary {
     /// The CLI's `runError`, when the run stopped on a fatal error.
     pub run_error: Option<String>,
     pub cases: Vec<TestCase>,
+    /// The CLI's own count of assertions, when the report gives one.
+    totals: Option<Totals>,
+}
+
+/// Assertions, as the report's summary counts them (`run.summary.tests`),
+/// or as the cases read from its executions count them.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+struct Totals {
+    #[serde(default)]
+    executed: u64,
+    #[serde(default)]
+    failed: u64,
+    #[serde(default)]
+    skipped: u64,
+}
+
+impl ReportSummary {
+    /// The assertions read must be the assertions the CLI counted: a report
+    /// that does not add up is not read as a pass.
+    fn check_totals(&self) -> Result<(), String> {
+        let Some(expected) = self.totals else {
+            return Ok(());
+        };
+        let mut read = Totals::default();
+        for case in self.cases.iter().filter(|c| c.is_assertion()) {
+            read.executed += 1;
+            match case.status {
+                Status::Failed(_) => read.failed += 1,
+                Status::Skipped => read.skipped += 1,
+                Status::Passed => {}
+            }
+        }
+        if read == expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "it counts {} assertions ({} failed, {} skipped), but its executions hold {} ({} failed, {} skipped)",
+                expected.executed,
+                expected.failed,
+                expected.skipped,
+                read.executed,
+                read.failed,
+                read.skipped
+            ))
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,62 +91,42 @@ pub enum ReportError {
         #[source]
         source: serde_json::Error,
     },
+    #[error(
+        "the Postman CLI's report {path} does not add up, so its results could not be read: {detail}"
+    )]
+    Totals { path: String, detail: String },
 }
 
-/// Item ID → `Folder / Request`, read from the CLI's own JUnit file, whose
-/// suites carry both. Collections exported without item IDs get IDs made up
-/// at run time, which only this file ties back to their folders.
-pub fn junit_request_paths(path: &Path) -> HashMap<String, String> {
-    use quick_xml::events::Event;
-    let mut map = HashMap::new();
-    let Ok(mut reader) = quick_xml::Reader::from_file(path) else {
-        return map;
-    };
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.name().as_ref() == b"testsuite" => {
-                let attr = |name: &[u8]| {
-                    e.try_get_attribute(name).ok().flatten().and_then(|a| {
-                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .ok()
-                            .map(|v| v.into_owned())
-                    })
-                };
-                if let (Some(id), Some(name)) = (attr(b"id"), attr(b"name")) {
-                    map.insert(id, name);
-                }
-            }
-            Ok(Event::Eof) | Err(_) => return map,
-            _ => {}
-        }
-        buf.clear();
-    }
-}
-
-/// Reads a report file. `request_paths` maps item IDs to `Folder / Request`
-/// names when the collection file is at hand.
+/// Reads a report file. `request_paths` names requests by their folders
+/// when the collection is at hand.
 pub fn read_report(
     path: &Path,
-    request_paths: &HashMap<String, String>,
+    request_paths: &mut RequestPaths,
 ) -> Result<ReportSummary, ReportError> {
     let file = std::fs::File::open(path).map_err(|source| ReportError::Io {
         path: path.display().to_string(),
         source,
     })?;
-    parse_report(
+    let summary = parse_report(
         std::io::BufReader::with_capacity(256 * 1024, file),
         request_paths,
     )
     .map_err(|source| ReportError::Format {
         path: path.display().to_string(),
         source,
-    })
+    })?;
+    summary
+        .check_totals()
+        .map_err(|detail| ReportError::Totals {
+            path: path.display().to_string(),
+            detail,
+        })?;
+    Ok(summary)
 }
 
 pub fn parse_report(
     reader: impl Read,
-    request_paths: &HashMap<String, String>,
+    request_paths: &mut RequestPaths,
 ) -> Result<ReportSummary, serde_json::Error> {
     let mut summary = ReportSummary::default();
     let mut de = serde_json::Deserializer::from_reader(reader);
@@ -118,7 +144,7 @@ pub fn parse_report(
 
 struct TopSeed<'a> {
     out: &'a mut ReportSummary,
-    paths: &'a HashMap<String, String>,
+    paths: &'a mut RequestPaths,
 }
 
 impl<'de> DeserializeSeed<'de> for TopSeed<'_> {
@@ -140,7 +166,7 @@ impl<'de> Visitor<'de> for TopSeed<'_> {
                 saw_run = true;
                 map.next_value_seed(RunSeed {
                     out: &mut *self.out,
-                    paths: self.paths,
+                    paths: &mut *self.paths,
                 })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -155,7 +181,7 @@ impl<'de> Visitor<'de> for TopSeed<'_> {
 
 struct RunSeed<'a> {
     out: &'a mut ReportSummary,
-    paths: &'a HashMap<String, String>,
+    paths: &'a mut RequestPaths,
 }
 
 #[derive(Deserialize, Default)]
@@ -171,6 +197,7 @@ struct Summary {
     iterations: Option<Executed>,
     #[serde(rename = "executedRequests")]
     executed_requests: Option<Executed>,
+    tests: Option<Totals>,
 }
 
 #[derive(Deserialize, Default)]
@@ -207,10 +234,11 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
                     let n = |e: Option<Executed>| e.and_then(|e| e.executed).unwrap_or(0);
                     self.out.iterations = u32::try_from(n(s.iterations)).unwrap_or(u32::MAX);
                     self.out.requests = n(s.executed_requests);
+                    self.out.totals = s.tests;
                 }
                 "executions" => map.next_value_seed(ExecutionsSeed {
                     out: &mut self.out.cases,
-                    paths: self.paths,
+                    paths: &mut *self.paths,
                 })?,
                 "runError" => {
                     let e: Option<serde_json::Value> = map.next_value()?;
@@ -227,7 +255,7 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
 
 struct ExecutionsSeed<'a> {
     out: &'a mut Vec<TestCase>,
-    paths: &'a HashMap<String, String>,
+    paths: &'a mut RequestPaths,
 }
 
 impl<'de> DeserializeSeed<'de> for ExecutionsSeed<'_> {
@@ -247,7 +275,7 @@ impl<'de> Visitor<'de> for ExecutionsSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(execution) = seq.next_element::<Execution>()? {
-            execution.into_cases(self.paths, self.out);
+            execution.into_cases(&mut *self.paths, self.out);
         }
         Ok(())
     }
@@ -299,15 +327,14 @@ struct TestError {
 }
 
 impl Execution {
-    fn into_cases(self, paths: &HashMap<String, String>, out: &mut Vec<TestCase>) {
+    fn into_cases(self, paths: &mut RequestPaths, out: &mut Vec<TestCase>) {
         let iteration = self.iteration + 1;
         let (id, name, method, url) = match self.request {
             Some(r) => (r.id, r.name, r.method, r.url),
             None => (None, None, None, None),
         };
-        let request = id
-            .as_ref()
-            .and_then(|id| paths.get(id).cloned())
+        let request = paths
+            .path_for(id.as_deref(), name.as_deref())
             .or(name)
             .unwrap_or_else(|| "(unnamed request)".to_owned());
         let time_ms = self.response.as_ref().and_then(|r| r.response_time);
@@ -520,8 +547,12 @@ mod tests {
 
     #[test]
     fn every_assertion_and_error_becomes_a_case() {
-        let paths = HashMap::from([("r1".to_owned(), "Folder A / Fails".to_owned())]);
-        let s = parse_report(REPORT.as_bytes(), &paths).unwrap();
+        let mut paths = crate::collection::Collection::parse(
+            br#"{"info":{"name":"Demo API"},"item":[{"name":"Folder A","item":[{"id":"r1","name":"Fails","request":{}}]}]}"#,
+        )
+        .unwrap()
+        .request_paths();
+        let s = parse_report(REPORT.as_bytes(), &mut paths).unwrap();
         assert_eq!((s.iterations, s.requests, s.duration_ms), (2, 4, Some(250)));
         assert_eq!(s.collection_name.as_deref(), Some("Demo API"));
         assert_eq!(s.run_error, None);
@@ -545,38 +576,50 @@ mod tests {
     }
 
     #[test]
-    fn request_paths_come_from_the_cli_junit() {
+    fn a_report_that_does_not_add_up_is_not_read() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("junit.xml");
+        let path = dir.path().join("report.json");
+        let with_totals = |totals: &str| {
+            REPORT.replace(
+                r#""executedRequests":{"executed":4,"errors":1}}"#,
+                &format!(r#""executedRequests":{{"executed":4,"errors":1}},"tests":{totals}}}"#),
+            )
+        };
         std::fs::write(
             &path,
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="Demo API" tests="8" time="0.095">
-  <testsuite name="Get ok" id="162c" tests="1"><testcase name="t"/></testsuite>
-  <testsuite name="Folder A / Fails &amp; more" id="662a" tests="2"/>
-</testsuites>"#,
+            with_totals(r#"{"executed":4,"failed":1,"passed":2,"skipped":1}"#),
         )
         .unwrap();
-        let map = junit_request_paths(&path);
-        assert_eq!(map["162c"], "Get ok");
-        assert_eq!(map["662a"], "Folder A / Fails & more");
-        assert!(junit_request_paths(&dir.path().join("missing.xml")).is_empty());
+        assert!(read_report(&path, &mut RequestPaths::default()).is_ok());
+        std::fs::write(
+            &path,
+            with_totals(r#"{"executed":5,"failed":2,"passed":2,"skipped":1}"#),
+        )
+        .unwrap();
+        let err = read_report(&path, &mut RequestPaths::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not add up"), "{err}");
+        assert!(
+            err.contains("counts 5 assertions (2 failed, 1 skipped), but its executions hold 4 (1 failed, 1 skipped)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn run_errors_and_odd_shapes_are_tolerated() {
         let s = parse_report(
             br#"{"run":{"executions":null,"runError":{"name":"Error","message":"callback timed out"},"extra":[1]}}"#.as_slice(),
-            &HashMap::new(),
+            &mut RequestPaths::default(),
         )
         .unwrap();
         assert_eq!(s.run_error.as_deref(), Some("callback timed out"));
         assert!(s.cases.is_empty());
-        assert!(parse_report(b"{}".as_slice(), &HashMap::new()).is_err());
+        assert!(parse_report(b"{}".as_slice(), &mut RequestPaths::default()).is_err());
         assert!(
             parse_report(
                 br#"{"run":{"executions":[{"tests":7}]}}"#.as_slice(),
-                &HashMap::new()
+                &mut RequestPaths::default()
             )
             .is_err()
         );

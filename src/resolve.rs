@@ -316,11 +316,18 @@ fn collection_targets(
             continue;
         }
         if is_pattern(line) {
-            let full = format!(
-                "{}/{}",
-                glob::Pattern::escape(&base.to_string_lossy()),
-                line
-            );
+            // An absolute pattern (`$(System.DefaultWorkingDirectory)/…`
+            // expanded by the agent) stands on its own; a relative one
+            // starts at the working directory.
+            let full = if Path::new(line).is_absolute() {
+                line.clone()
+            } else {
+                format!(
+                    "{}/{}",
+                    glob::Pattern::escape(&base.to_string_lossy()),
+                    line
+                )
+            };
             let matches: Vec<PathBuf> = match glob::glob(&full) {
                 Ok(paths) => paths
                     .filter_map(Result::ok)
@@ -543,6 +550,19 @@ mod tests {
             .map(|r| (r.index, r.name.as_str()))
             .collect();
         assert_eq!(names, [(1, "Other"), (2, "Shop API")]);
+    }
+
+    #[test]
+    fn absolute_patterns_are_not_put_under_the_working_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "api/a.postman_collection.json", COLLECTION);
+        let other = tempfile::tempdir().unwrap();
+        let pattern = format!("{}/api/*.postman_collection.json", dir.path().display());
+        let p = plan(|r| r.collection = vec![pattern.clone()]);
+        let (resolved, fatal) = resolve(&p, other.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        assert_eq!(resolved.runs.len(), 1);
+        assert_eq!(resolved.runs[0].name, "Shop API");
     }
 
     #[test]

@@ -64,6 +64,12 @@ impl TestCase {
             _ => None,
         }
     }
+
+    /// An assertion (`pm.test`), as opposed to a request or script error.
+    pub fn is_assertion(&self) -> bool {
+        self.failure()
+            .is_none_or(|f| f.kind == FailureKind::Assertion)
+    }
 }
 
 /// How a run ended, as far as running it goes (test failures aside).
@@ -129,17 +135,22 @@ impl Counts {
 }
 
 impl RunResult {
+    /// The run's tests as published: every case, and, for a run that did not
+    /// complete, the failing `collection run` case the JUnit adds for it.
+    /// The output variables and the summary count from here, so they agree
+    /// with what the Tests tab shows.
     pub fn counts(&self) -> Counts {
-        Counts::of(&self.cases)
+        let mut counts = Counts::of(&self.cases);
+        if self.end != RunEnd::Completed {
+            counts.total += 1;
+            counts.failed += 1;
+        }
+        counts
     }
 
     /// Assertions only, as the summary's "assertions" column counts them.
     pub fn assertion_counts(&self) -> Counts {
-        Counts::of(
-            self.cases
-                .iter()
-                .filter(|c| c.failure().is_none_or(|f| f.kind == FailureKind::Assertion)),
-        )
+        Counts::of(self.cases.iter().filter(|c| c.is_assertion()))
     }
 
     pub fn failed(&self) -> bool {

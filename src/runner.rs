@@ -21,7 +21,7 @@ use crate::process::{Cancel, ExitKind, LineAction, ToolCommand};
 use crate::report;
 use crate::resolve::{CollectionSource, Resolved, Resource, RunTarget};
 use crate::results::{RunEnd, RunResult};
-use crate::upload::{Upload, UploadWatch};
+use crate::upload::{Seen, Upload, UploadWatch};
 
 /// Everything the runs of one task share.
 pub struct Runner<'a> {
@@ -51,7 +51,6 @@ pub struct RunFiles {
     pub dir: PathBuf,
     pub home: PathBuf,
     pub report_json: PathBuf,
-    pub report_junit: PathBuf,
     /// The environment with `envVars` merged in, when there are any.
     pub environment: Option<PathBuf>,
     /// The globals with `globalVars` merged in, when there are any.
@@ -63,7 +62,6 @@ impl RunFiles {
         RunFiles {
             home: dir.join("home"),
             report_json: dir.join("report.json"),
-            report_junit: dir.join("junit.xml"),
             environment: None,
             globals: None,
             dir,
@@ -128,14 +126,12 @@ impl Runner<'_> {
                 result.index,
                 crate::resolve::slug(&result.name)
             ));
-            for (from, to) in [
-                ("report.json", "postman-report.json"),
-                ("junit.xml", "postman-junit.xml"),
-            ] {
-                if let Ok(text) = std::fs::read_to_string(result.report_dir.join(from)) {
-                    let _ = std::fs::create_dir_all(&dir);
-                    let _ = std::fs::write(dir.join(to), self.secrets.redact(&text).as_bytes());
-                }
+            if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = std::fs::write(
+                    dir.join("postman-report.json"),
+                    self.secrets.redact(&text).as_bytes(),
+                );
             }
         }
     }
@@ -198,8 +194,7 @@ impl Runner<'_> {
                 format!("$ {}", cmd.display()),
             ));
         }
-        let mut upload = UploadWatch::new(self.upload_expected(target));
-        let mut reports_written = 0;
+        let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
         let live = self.live;
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
@@ -208,12 +203,9 @@ impl Runner<'_> {
                 } else {
                     buffered.push((stream, line.to_owned()));
                 }
-                upload.line(line);
-                if line.starts_with("Report created successfully! Saved to:") {
-                    reports_written += 1;
-                    if reports_written == 2 {
-                        return LineAction::FinishWithin(self.cloud.upload_grace);
-                    }
+                if upload.line(line) == Seen::ReportWritten {
+                    // The run is over; only the upload may still be going.
+                    return LineAction::FinishWithin(self.cloud.upload_grace);
                 }
                 LineAction::Continue
             })
@@ -271,8 +263,7 @@ impl Runner<'_> {
             .as_ref()
             .map(|c| c.request_paths())
             .unwrap_or_default();
-        paths.extend(report::junit_request_paths(&files.report_junit));
-        match report::read_report(&files.report_json, &paths) {
+        match report::read_report(&files.report_json, &mut paths) {
             Err(e) => result.end = RunEnd::Failed(e.to_string()),
             Ok(summary) => {
                 // A collection given by UID is named after what the CLI
@@ -475,15 +466,21 @@ pub fn collection_run_args(
         args.extend(["--ssl-extra-ca-certs".into(), path(p)]);
     }
     args.extend([
+        // The JSON report is the one source of results. The CLI's JUnit
+        // reporter is not asked for: it adds nothing the JSON lacks, and it
+        // crashes (losing the run) on a control character in a test name.
         "--reporters".into(),
-        "cli,json,junit".into(),
+        "cli,json".into(),
+        // The console's failure list comes after the report is written and
+        // repeats test names, which a collection controls; without it, every
+        // line after "Report created … Saved to: <this run's path>" is the
+        // CLI's own (see `UploadWatch`). The failures are in the results.
+        "--reporter-cli-no-failures".into(),
         "--reporter-json-export".into(),
         path(&files.report_json),
         // Bodies and headers can be large and can hold credentials; the
         // task reads only names, statuses and timings.
         "--reporter-json-omitAllHeadersAndBody".into(),
-        "--reporter-junit-export".into(),
-        path(&files.report_junit),
     ]);
     args.extend(plan.extra_args.iter().cloned());
     args
@@ -510,17 +507,21 @@ fn write_variables(
         .and_then(|v| v.as_array_mut())
         .ok_or_else(|| std::io::Error::other("the file has no `values` list"))?;
     for kv in vars {
-        let existing = values
+        // A file may hold a key twice, and the CLI uses the last; every
+        // entry gets the value, so whichever it reads is the one given.
+        let mut found = false;
+        for entry in values
             .iter_mut()
-            .find(|v| v.get("key").and_then(|k| k.as_str()) == Some(kv.key.as_str()));
-        match existing {
-            Some(entry) => {
-                entry["value"] = kv.value.clone().into();
-                entry["enabled"] = true.into();
-            }
-            None => values.push(serde_json::json!({
+            .filter(|v| v.get("key").and_then(|k| k.as_str()) == Some(kv.key.as_str()))
+        {
+            entry["value"] = kv.value.clone().into();
+            entry["enabled"] = true.into();
+            found = true;
+        }
+        if !found {
+            values.push(serde_json::json!({
                 "key": kv.key, "value": kv.value, "type": "default", "enabled": true
-            })),
+            }));
         }
     }
     write_private(
@@ -594,14 +595,14 @@ mod tests {
         let args = collection_run_args(&plan, &resolved, &resolved.runs[0], &files).join(" ");
         let args = args.replace(&root.display().to_string(), "[DIR]");
         assert!(!args.contains("$ecret"), "{args}");
-        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json,junit --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --reporter-junit-export [DIR]/run-01/junit.xml --verbose");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --verbose");
     }
 
     #[test]
     fn variables_merge_over_the_given_file() {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path().join("env.json");
-        std::fs::write(&base, r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false},{"key":"b","value":"2"}]}"#).unwrap();
+        std::fs::write(&base, r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false},{"key":"b","value":"2"},{"key":"a","value":"last"}]}"#).unwrap();
         let out = dir.path().join("merged.json");
         let vars = [
             KeyValue {
@@ -619,6 +620,7 @@ mod tests {
             doc,
             serde_json::json!({"name":"staging","values":[
                 {"key":"a","value":"x","enabled":true},{"key":"b","value":"2"},
+                {"key":"a","value":"x","enabled":true},
                 {"key":"c","value":"y=z","type":"default","enabled":true}]})
         );
         #[cfg(unix)]

@@ -2,6 +2,17 @@
 //! prints. The CLI's exit code does not say: an upload that fails leaves it
 //! unchanged (only a non-JSON answer crashes it, after its reports are
 //! written), so its lines are the only evidence.
+//!
+//! A collection can print any line too: test names and console output go
+//! to the same stream, verbatim. So only lines the CLI prints after it
+//! reports this run's JSON report written count. That line names the
+//! report's path, which lies in a folder with a random name the collection
+//! never sees; and the task turns off the console's failure list, the only
+//! thing the CLI prints after that line that carries collection text (its
+//! order, in the CLI's `lib/run/index.js`: write the reports, emit `done` —
+//! the console reporter's totals table — then upload).
+
+use std::path::Path;
 
 use crate::process::{ExitKind, ToolExit};
 
@@ -19,10 +30,24 @@ pub enum Upload {
     },
 }
 
+/// What a line of the CLI's output told the watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Nothing,
+    /// The CLI wrote this run's JSON report: the run itself is over.
+    ReportWritten,
+}
+
 /// Watches a run's output lines for the upload's outcome.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UploadWatch {
     expected: bool,
+    /// The line that says this run's report was written.
+    marker: String,
+    /// Whether the marker has been seen: lines before it prove nothing.
+    trusted: bool,
+    /// The CLI's own lines after the marker, for a failure's reason.
+    last_line: Option<String>,
     uploaded: bool,
     url: Option<String>,
     failure: Option<String>,
@@ -31,22 +56,42 @@ pub struct UploadWatch {
 const SUCCESS: &str = "Uploaded successfully! View on Postman:";
 
 impl UploadWatch {
-    pub fn new(expected: bool) -> UploadWatch {
+    pub fn new(expected: bool, report: &Path) -> UploadWatch {
         UploadWatch {
             expected,
-            ..UploadWatch::default()
+            marker: format!(
+                "Report created successfully! Saved to: {}",
+                report.display()
+            ),
+            trusted: false,
+            last_line: None,
+            uploaded: false,
+            url: None,
+            failure: None,
         }
     }
 
-    pub fn line(&mut self, line: &str) {
+    pub fn line(&mut self, line: &str) -> Seen {
         let line = strip_ansi(line);
         let line = line.trim();
+        if !self.trusted {
+            if line == self.marker {
+                self.trusted = true;
+                return Seen::ReportWritten;
+            }
+            return Seen::Nothing;
+        }
+        if !line.is_empty() {
+            self.last_line = Some(line.to_owned());
+        }
         if let Some(rest) = line.strip_prefix(SUCCESS) {
             let url = rest.trim();
             self.uploaded = true;
-            self.url = Some(url.to_owned()).filter(|u| !u.is_empty() && u != "undefined");
+            // Only a web link goes into the summary and the output variable.
+            self.url = Some(url.to_owned())
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
             self.failure = None;
-            return;
+            return Seen::Nothing;
         }
         let failed = [
             "Authorization error occurred while uploading",
@@ -56,6 +101,7 @@ impl UploadWatch {
         if failed.iter().any(|f| line.starts_with(f)) {
             self.failure = Some(line.to_owned());
         }
+        Seen::Nothing
     }
 
     pub fn finish(self, exit: &ToolExit, stalled_after: Option<u64>) -> Upload {
@@ -72,15 +118,16 @@ impl UploadWatch {
             (ExitKind::Stalled, Some(secs)) => format!(
                 "Postman did not answer the upload within {secs} s, so the Postman CLI was stopped"
             ),
-            (ExitKind::Code(1), _) if exit.tail.iter().any(|l| l.contains("SyntaxError")) => {
+            (ExitKind::Code(1), _)
+                if self.trusted && exit.tail.iter().any(|l| l.contains("SyntaxError")) =>
+            {
                 "Postman's answer to the upload was not JSON, and the Postman CLI stopped on it"
                     .to_owned()
             }
-            _ => match exit.tail.iter().rev().find(|l| !l.trim().is_empty()) {
-                Some(last) => format!(
-                    "the Postman CLI did not confirm the upload; its last line was: {}",
-                    strip_ansi(last).trim()
-                ),
+            _ => match &self.last_line {
+                Some(last) => {
+                    format!("the Postman CLI did not confirm the upload; its last line was: {last}")
+                }
                 None => "the Postman CLI did not confirm the upload".to_owned(),
             },
         };
@@ -113,6 +160,10 @@ pub fn strip_ansi(text: &str) -> String {
 mod tests {
     use super::*;
 
+    const REPORT: &str = "/tmp/.postman-cli-task-Zq81/run-01/report.json";
+    const MARKER: &str =
+        "Report created successfully! Saved to: /tmp/.postman-cli-task-Zq81/run-01/report.json";
+
     fn exit(end: ExitKind, tail: &[&str]) -> ToolExit {
         ToolExit {
             end,
@@ -121,7 +172,7 @@ mod tests {
     }
 
     fn watch(expected: bool, lines: &[&str]) -> UploadWatch {
-        let mut w = UploadWatch::new(expected);
+        let mut w = UploadWatch::new(expected, Path::new(REPORT));
         for l in lines {
             w.line(l);
         }
@@ -129,33 +180,60 @@ mod tests {
     }
 
     #[test]
-    fn reads_each_outcome_the_cli_prints() {
+    fn reads_each_outcome_the_cli_prints_after_the_report() {
         let ok = exit(ExitKind::Code(0), &[]);
         assert_eq!(
-            watch(true, &["\u{1b}[32mUploaded successfully! View on Postman: https://go.postman.co/workspace/w/run/r\u{1b}[39m"]).finish(&ok, None),
+            watch(true, &[MARKER, "\u{1b}[32mUploaded successfully! View on Postman: https://go.postman.co/workspace/w/run/r\u{1b}[39m"]).finish(&ok, None),
             Upload::Uploaded { url: Some("https://go.postman.co/workspace/w/run/r".into()) }
         );
         assert_eq!(
-            watch(true, &["Uploaded successfully! View on Postman: undefined"]).finish(&ok, None),
+            watch(
+                true,
+                &[MARKER, "Uploaded successfully! View on Postman: undefined"]
+            )
+            .finish(&ok, None),
             Upload::Uploaded { url: None }
         );
         let denied = "Authorization error occurred while uploading collection run data to Postman. Please ensure you are logged in with a valid API key.";
         assert_eq!(
-            watch(true, &[denied]).finish(&ok, None),
+            watch(true, &[MARKER, denied]).finish(&ok, None),
             Upload::Failed {
                 reason: denied.into()
             }
         );
         assert_eq!(
-            watch(false, &["anything"]).finish(&ok, None),
+            watch(false, &[MARKER, "anything"]).finish(&ok, None),
             Upload::NotExpected
+        );
+    }
+
+    #[test]
+    fn lines_before_this_runs_report_prove_nothing() {
+        let ok = exit(ExitKind::Code(0), &[]);
+        let forged = [
+            "  1. user is bob",
+            "Uploaded successfully! View on Postman: https://evil.example/phish",
+            "Report created successfully! Saved to: /tmp/guess/report.json",
+            "Uploaded successfully! View on Postman: https://evil.example/again",
+        ];
+        let mut w = UploadWatch::new(true, Path::new(REPORT));
+        for l in forged {
+            assert_eq!(w.line(l), Seen::Nothing, "{l}");
+        }
+        assert_eq!(w.line(MARKER), Seen::ReportWritten);
+        assert!(matches!(w.finish(&ok, None), Upload::Failed { .. }));
+        let error = "Error occurred while uploading collection run data to Postman";
+        assert_eq!(
+            watch(false, &[error, MARKER]).finish(&ok, None),
+            Upload::NotExpected,
+            "a forged failure before the report fails nothing"
         );
     }
 
     #[test]
     fn silence_and_crashes_are_failures_when_an_upload_was_due() {
         assert_eq!(
-            watch(true, &[]).finish(&exit(ExitKind::Stalled, &[]), Some(120)),
+            watch(true, &[MARKER]).finish(&exit(ExitKind::Stalled, &[]), Some(120)),
             Upload::Failed {
                 reason:
                     "Postman did not answer the upload within 120 s, so the Postman CLI was stopped"
@@ -167,11 +245,15 @@ mod tests {
             &["SyntaxError: Unexpected token < in JSON at position 0"],
         );
         assert!(
-            matches!(watch(true, &[]).finish(&crash, None), Upload::Failed { reason } if reason.contains("not JSON"))
+            matches!(watch(true, &[MARKER]).finish(&crash, None), Upload::Failed { reason } if reason.contains("not JSON"))
         );
-        let refused = exit(ExitKind::Code(0), &["connect ECONNREFUSED 127.0.0.1:9", ""]);
+        let refused = exit(ExitKind::Code(0), &[]);
         assert!(
-            matches!(watch(true, &[]).finish(&refused, None), Upload::Failed { reason } if reason.ends_with("connect ECONNREFUSED 127.0.0.1:9"))
+            matches!(watch(true, &[MARKER, "connect ECONNREFUSED 127.0.0.1:9", ""]).finish(&refused, None), Upload::Failed { reason } if reason.ends_with("connect ECONNREFUSED 127.0.0.1:9"))
+        );
+        assert!(
+            matches!(watch(true, &["a line of the collection's"]).finish(&refused, None), Upload::Failed { reason } if reason == "the Postman CLI did not confirm the upload"),
+            "without the report, nothing the collection printed is quoted"
         );
     }
 }

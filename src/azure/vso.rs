@@ -238,10 +238,14 @@ pub fn neutralize(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Characters a culture-sensitive .NET comparison ignores: Unicode's
-/// default-ignorable code points.
+/// Characters a culture-sensitive .NET comparison may skip: Unicode's
+/// default-ignorable code points, and control characters (NUL, ESC and the
+/// rest of C0 and C1), which ICU's collation on the agent's Linux and macOS
+/// hosts gives no weight either. Treating too many characters as skippable
+/// only defuses a little more; too few lets a marker through.
 fn is_ignorable(c: char) -> bool {
-    matches!(c as u32,
+    c.is_control() && c != '\n' && c != '\r'
+        || matches!(c as u32,
         0xAD | 0x34F | 0x61C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
         | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
         | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
@@ -331,6 +335,11 @@ mod tests {
             "##v\u{FEFF}so[task.debug]x",
             "###vso[task.debug]x",
             "##\u{2060}[error]x",
+            "##\0vso[task.setvariable variable=x]1",
+            "#\u{1b}#vso[task.complete result=Failed]",
+            "##v\u{1b}so[task.debug]x",
+            "##\u{7f}[error]x",
+            "##\u{85}vso[task.debug]x",
         ] {
             let safe = neutralize(hostile);
             let skeleton: String = safe.chars().filter(|c| !is_ignorable(*c)).collect();

@@ -30,26 +30,29 @@ pub struct Dist {
     pub integrity: Option<String>,
 }
 
-/// A registry token, sent only to the registry's own host, as npm does: a
-/// tarball served from another host (a CDN) does not get it.
+/// A registry token, sent only to the registry's own origin (scheme, host
+/// and port), as npm scopes a token to its registry: a tarball served from
+/// another host (a CDN), another port of the same host, or plain HTTP does
+/// not get it.
 pub struct Auth {
-    host: Option<String>,
+    origin: Option<reqwest::Url>,
     header: Option<String>,
 }
 
 impl Auth {
     pub fn new(registry: &str, token: Option<&Secret>) -> Auth {
         Auth {
-            host: reqwest::Url::parse(registry)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned)),
+            origin: reqwest::Url::parse(registry).ok(),
             header: token.map(|t| format!("Bearer {}", t.expose())),
         }
     }
 
     pub fn for_url(&self, url: &str) -> Option<&str> {
-        let host = reqwest::Url::parse(url).ok()?.host_str()?.to_owned();
-        (Some(&host) == self.host.as_ref())
+        let url = reqwest::Url::parse(url).ok()?;
+        let origin = self.origin.as_ref()?;
+        // `origin()` compares scheme, host and port, with default ports
+        // filled in, so `https://r/` and `https://r:443/` are one origin.
+        (url.origin() == origin.origin())
             .then_some(self.header.as_deref())
             .flatten()
     }
@@ -174,6 +177,21 @@ mod tests {
             Some("Bearer t0k")
         );
         assert_eq!(auth.for_url("https://cdn.example.net/x.tgz"), None);
+        assert_eq!(
+            auth.for_url("https://pkgs.example.com:8443/x.tgz"),
+            None,
+            "another port of the registry's host"
+        );
+        assert_eq!(
+            auth.for_url("http://pkgs.example.com/x.tgz"),
+            None,
+            "plain HTTP to the registry's host"
+        );
+        assert_eq!(
+            auth.for_url("https://pkgs.example.com:443/feed/x.tgz"),
+            Some("Bearer t0k"),
+            "the default port spelled out is the same origin"
+        );
         assert_eq!(
             Auth::new("https://pkgs.example.com/", None).for_url("https://pkgs.example.com/x"),
             None

@@ -37,8 +37,17 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         md,
         "### {} {}: {}",
         if ok { "✅" } else { "❌" },
-        escape(input.title),
-        headline(input.runs.len(), failed_runs, total, input.problems.len())
+        name(input.title),
+        headline(
+            input.runs.len(),
+            input
+                .runs
+                .iter()
+                .filter(|r| r.end != RunEnd::Completed)
+                .count(),
+            total,
+            input.problems.len()
+        )
     );
     md.push('\n');
 
@@ -63,7 +72,7 @@ pub fn render(input: &SummaryInput<'_>) -> String {
                 md,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 if run.failed() { "❌" } else { "✅" },
-                escape(&run.name),
+                name(&run.name),
                 run.environment
                     .as_deref()
                     .map(escape)
@@ -94,7 +103,7 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         let mut listed = 0;
         let mut unlisted = 0;
         for run in failing {
-            let _ = writeln!(md, "**{}**\n", escape(&run.name));
+            let _ = writeln!(md, "**{}**\n", name(&run.name));
             match &run.end {
                 RunEnd::Failed(reason) => {
                     let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
@@ -116,7 +125,7 @@ pub fn render(input: &SummaryInput<'_>) -> String {
                 let _ = writeln!(
                     md,
                     "- {} › {}",
-                    escape(&run.case_title(case)),
+                    name(&run.case_title(case)),
                     escape(&f.message)
                 );
             }
@@ -151,8 +160,8 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         .collect();
     if !upload_failures.is_empty() {
         md.push_str("#### Not reported to Postman\n\n");
-        for (name, reason) in upload_failures {
-            let _ = writeln!(md, "- {}: {}", escape(name), escape(reason));
+        for (run, reason) in upload_failures {
+            let _ = writeln!(md, "- {}: {}", name(run), escape(reason));
         }
         md.push('\n');
     }
@@ -194,17 +203,12 @@ pub fn failure_list(runs: &[RunResult]) -> String {
         if failed.is_empty() {
             continue;
         }
-        let _ = writeln!(
-            text,
-            "## {} ({} failures)\n",
-            escape(&run.name),
-            failed.len()
-        );
+        let _ = writeln!(text, "## {} ({} failures)\n", name(&run.name), failed.len());
         for (case, f) in failed {
             let _ = writeln!(
                 text,
                 "- {} › {}",
-                escape(&run.case_title(case)),
+                name(&run.case_title(case)),
                 escape(&f.message)
             );
         }
@@ -220,7 +224,7 @@ fn lint_section(md: &mut String, lint: &crate::lint::LintOutcome) {
             let _ = writeln!(
                 md,
                 "#### ❌ API governance: {}\n\nThe lint did not run: {}\n",
-                escape(&lint.name()),
+                name(&lint.name()),
                 escape(reason)
             );
             return;
@@ -228,7 +232,7 @@ fn lint_section(md: &mut String, lint: &crate::lint::LintOutcome) {
         Ok(p) => p,
     };
     let icon = if lint.failing() > 0 { "❌" } else { "✅" };
-    let _ = writeln!(md, "#### {icon} API governance: {}\n", escape(&lint.name()));
+    let _ = writeln!(md, "#### {icon} API governance: {}\n", name(&lint.name()));
     if parsed.violations.is_empty() {
         md.push_str("No issues found.\n\n");
     } else {
@@ -288,7 +292,7 @@ fn lint_section(md: &mut String, lint: &crate::lint::LintOutcome) {
     }
 }
 
-fn headline(runs: usize, failed_runs: usize, total: Counts, problems: usize) -> String {
+fn headline(runs: usize, incomplete: usize, total: Counts, problems: usize) -> String {
     let mut parts = vec![plural(runs, "collection run", "collection runs")];
     parts.push(format!("{} passed", plural(total.passed, "test", "tests")));
     if total.failed > 0 {
@@ -297,10 +301,10 @@ fn headline(runs: usize, failed_runs: usize, total: Counts, problems: usize) -> 
     if total.skipped > 0 {
         parts.push(format!("{} skipped", total.skipped));
     }
-    if failed_runs > 0 && total.failed == 0 {
+    if incomplete > 0 {
         parts.push(format!(
             "{} did not complete",
-            plural(failed_runs, "run", "runs")
+            plural(incomplete, "run", "runs")
         ));
     }
     if problems > 0 {
@@ -332,12 +336,32 @@ fn link(url: &str) -> String {
         .replace('>', "%3E")
 }
 
+/// How much of one name (a collection, a request, a test) the summary
+/// shows; the JUnit has the whole of it. Names come from collections and
+/// servers, and a megabyte of one must not make a summary of megabytes.
+const MAX_NAME_CHARS: usize = 200;
+/// The same for a message or reason, which may quote several lines.
+const MAX_TEXT_CHARS: usize = 2000;
+
+/// A name for the summary: escaped, and cut short when it is long.
+fn name(text: &str) -> String {
+    escape_at_most(text, MAX_NAME_CHARS)
+}
+
 /// Escapes text for a markdown table cell or list item: markdown's
 /// punctuation gets a backslash, HTML's angle brackets become entities, and
-/// line breaks become spaces.
+/// line breaks become spaces. Long text is cut short, with an ellipsis.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    escape_at_most(text, MAX_TEXT_CHARS)
+}
+
+fn escape_at_most(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    for (i, c) in text.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
                 out.push('\\');
@@ -415,5 +439,28 @@ mod tests {
     #[test]
     fn hostile_names_stay_inside_their_cell() {
         assert_eq!(escape("a|b\n<script>*x*"), "a\\|b &lt;script&gt;\\*x\\*");
+    }
+
+    #[test]
+    fn huge_names_are_cut_short_here_and_kept_whole_in_the_junit() {
+        let mut runs = sample_runs();
+        runs.truncate(1);
+        let huge = "n".repeat(1_000_000);
+        runs[0].cases[1].name = huge.clone();
+        runs[0].name = huge.clone();
+        let md = render(&SummaryInput {
+            title: "Postman",
+            runs: &runs,
+            problems: &[],
+            cli_version: None,
+            lint: None,
+            full_failures: None,
+        });
+        assert!(md.len() < 10_000, "{} bytes", md.len());
+        assert!(md.contains(&format!("{}…", "n".repeat(MAX_NAME_CHARS))));
+        let junit = crate::sinks::junit::build("Postman", &runs, None)
+            .to_string()
+            .unwrap();
+        assert!(junit.contains(&huge), "the JUnit keeps the whole name");
     }
 }

@@ -71,11 +71,11 @@ fn iteration_counts_that_are_not_whole_numbers_of_one_or_more() {
     for (value, expected) in [
         (
             "0",
-            "input `iterationCount`: `0` is less than 1. Set it to a whole number of 1 or more, or leave it empty to run once (or once per row of the iteration data).",
+            "input `iterationCount`: `0` is less than 1. Set it to a whole number from 1 to 2147483647, or leave it empty to run once (or once per row of the iteration data).",
         ),
         (
             "two",
-            "input `iterationCount`: `two` is not a whole number. Set it to a whole number of 1 or more, or leave it empty to run once (or once per row of the iteration data).",
+            "input `iterationCount`: `two` is not a whole number. Set it to a whole number from 1 to 2147483647, or leave it empty to run once (or once per row of the iteration data).",
         ),
     ] {
         let mut s = Scenario::new();

@@ -15,4 +15,5 @@ mod network;
 mod packaging;
 mod postman_cloud;
 mod scale;
+mod security;
 mod support;

@@ -41,6 +41,9 @@ pub struct Faults {
     pub hang_download: bool,
     /// Require this `Authorization` header on packuments and tarballs.
     pub require_auth: Option<String>,
+    /// List tarballs at this origin instead of the registry's own (a CDN,
+    /// or another port of the same host).
+    pub tarball_base: Option<String>,
 }
 
 #[derive(Default)]
@@ -50,6 +53,8 @@ struct Shared {
     latest: Mutex<Option<String>>,
     faults: Mutex<Faults>,
     requests: Mutex<Vec<String>>,
+    /// Each request's path with the `Authorization` header it carried.
+    authorizations: Mutex<Vec<(String, Option<String>)>>,
     base: Mutex<String>,
 }
 
@@ -129,6 +134,11 @@ impl Registry {
         self.shared.requests.lock().unwrap().clone()
     }
 
+    /// Each request's path and the `Authorization` header it carried.
+    pub fn authorizations(&self) -> Vec<(String, Option<String>)> {
+        self.shared.authorizations.lock().unwrap().clone()
+    }
+
     /// Tarball and archive downloads started.
     pub fn downloads(&self) -> usize {
         self.requests()
@@ -143,6 +153,14 @@ const PACKAGE: &str = "/@postman%2fpm-bin-";
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     shared.requests.lock().unwrap().push(path.clone());
+    shared.authorizations.lock().unwrap().push((
+        path.clone(),
+        request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    ));
     let faults = shared.faults.lock().unwrap().clone();
     if let Some(expected) = &faults.require_auth {
         let given = request
@@ -155,7 +173,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             return StatusCode::UNAUTHORIZED.into_response();
         }
     }
-    let base = shared.base.lock().unwrap().clone();
+    let base = faults
+        .tarball_base
+        .clone()
+        .unwrap_or_else(|| shared.base.lock().unwrap().clone());
     let is_document = path.starts_with(PACKAGE) || path == "/api/version/latest";
     let is_download = path.starts_with("/tarballs/") || path.starts_with("/download/");
     if is_document || is_download {
