@@ -268,6 +268,10 @@ impl RunArgs {
 }
 
 pub fn main() -> ExitCode {
+    // First of all: in task mode the parent is the launcher, and the sooner
+    // its pid is read, the smaller the window in which a launcher that has
+    // already died leaves us watching whoever adopted us instead.
+    let parent = parent_pid();
     let cli = Cli::parse();
     let agent_mode = matches!(cli.command, Command::Task);
     install_panic_hook(agent_mode);
@@ -277,7 +281,7 @@ pub fn main() -> ExitCode {
         .expect("cannot start the async runtime");
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Task => run_task().await,
+            Command::Task => run_task(parent).await,
             Command::Run(args) => run_cli(*args).await,
             Command::Install(args) => install_only(args).await,
             Command::Convert(args) => convert(args),
@@ -309,7 +313,7 @@ fn install_panic_hook(agent_mode: bool) {
     }));
 }
 
-async fn run_task() -> i32 {
+async fn run_task(launcher: Option<u32>) -> i32 {
     let env = AgentEnv::from_process();
     let console = Console::agent(env.debug());
     let raw = RawInputs::from_agent(&env);
@@ -320,7 +324,7 @@ async fn run_task() -> i32 {
         .unwrap_or_else(std::env::temp_dir);
     let ctx = Context {
         console: console.clone(),
-        cancel: cancel_on_signals(),
+        cancel: cancel_on_signals(launcher),
         default_reports_dir: temp.join("postman-cli-task"),
         tools_dir: app::tools_dir(&env),
         scratch_dir: temp,
@@ -343,7 +347,7 @@ async fn run_cli(args: RunArgs) -> i32 {
     }
     let ctx = Context {
         console: console.clone(),
-        cancel: cancel_on_signals(),
+        cancel: cancel_on_signals(None),
         default_reports_dir: cwd.join("postman-cli-task-reports"),
         tools_dir: app::tools_dir(&env),
         scratch_dir: std::env::temp_dir(),
@@ -358,26 +362,55 @@ async fn run_cli(args: RunArgs) -> i32 {
 /// The agent cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then
 /// killing (to the launcher, which passes them on). Either signal stops the
 /// running CLI; what finished is then published within that window.
-fn cancel_on_signals() -> Cancel {
+///
+/// A launcher killed outright passes nothing on, so in task mode the
+/// launcher's death cancels too: on Linux the kernel sends us SIGTERM when
+/// it dies, and on every Unix a poll notices that we were adopted. (Windows
+/// needs neither: the agent ends the whole process tree there.) The tools we
+/// start die with us on Linux even if we are killed outright; see
+/// `process::die_with_us`.
+fn cancel_on_signals(launcher: Option<u32>) -> Cancel {
     let (canceller, cancel) = Cancel::new();
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
+    // Listen now, not when the task below first runs: a signal in between
+    // would take the default action and kill us without a word.
+    #[cfg(unix)]
+    let signalled = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = signal(SignalKind::interrupt())
+            .and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
+        async move {
+            match streams {
+                Ok((mut int, mut term)) => tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                },
+                Err(_) => std::future::pending().await,
             }
         }
-        #[cfg(not(unix))]
+    };
+    #[cfg(not(unix))]
+    let signalled = async {
         if tokio::signal::ctrl_c().await.is_err() {
-            return;
+            std::future::pending::<()>().await;
+        }
+    };
+    // After the listeners, so the kernel's SIGTERM reaches them. A launcher
+    // that died before this request sends nothing; the watch below, which
+    // looks first thing, catches that.
+    #[cfg(target_os = "linux")]
+    if launcher.is_some() {
+        crate::process::signal_when_parent_dies();
+    }
+    tokio::spawn(async move {
+        let orphaned = async {
+            match launcher {
+                Some(pid) => parent_gone(pid).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = signalled => {}
+            _ = orphaned => {}
         }
         canceller.cancel();
         // Hold the sender: dropping it would make waiting tasks think no
@@ -385,6 +418,33 @@ fn cancel_on_signals() -> Cancel {
         std::future::pending::<()>().await;
     });
     cancel
+}
+
+/// Our parent's pid, where the platform tells it.
+#[cfg(unix)]
+fn parent_pid() -> Option<u32> {
+    Some(std::os::unix::process::parent_id())
+}
+
+#[cfg(not(unix))]
+fn parent_pid() -> Option<u32> {
+    None
+}
+
+/// Resolves once `parent` is no longer our parent: it died, and another
+/// process (init, or a subreaper) adopted us. The poll is the guard where
+/// the kernel sends no parent-death signal (macOS), and a second one on
+/// Linux.
+#[cfg(unix)]
+async fn parent_gone(parent: u32) {
+    while std::os::unix::process::parent_id() == parent {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+#[cfg(not(unix))]
+async fn parent_gone(_parent: u32) {
+    std::future::pending().await
 }
 
 pub fn cli_exit_code(out: &Outcome) -> i32 {

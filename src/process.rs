@@ -215,6 +215,8 @@ impl ToolCommand {
         if let Some(dir) = &self.cwd {
             cmd.current_dir(dir);
         }
+        #[cfg(target_os = "linux")]
+        die_with_us(&mut cmd);
         let mut child = cmd.spawn().map_err(|source| ToolError {
             program: self.program.display().to_string(),
             source,
@@ -301,6 +303,74 @@ impl ToolCommand {
             end,
             tail: tail.into(),
         })
+    }
+}
+
+/// Makes the kernel kill the tool when this process dies, however it dies.
+/// `kill_on_drop` and cancellation cover every way we stop on our own; a
+/// SIGKILL runs none of our code (nor does a crash: the panic hook exits
+/// without dropping anything), and the tool would go on as an orphan, still
+/// calling the API under test after the job has ended.
+///
+/// The signal is tied to the thread that starts the tool, not the process:
+/// every tool starts on the runtime's thread (`cli::main` builds a
+/// current-thread runtime), which lives as long as the process. A tool
+/// started from a thread that ends early would be killed with it.
+///
+/// macOS has no parent-death signal: there, a binary killed outright leaves
+/// a running tool to go on until it ends by itself (a collection run stops
+/// at the end of its requests, or at the `timeout` input if one is set).
+/// Windows needs nothing here: the agent ends the whole process tree when
+/// it cancels a step.
+#[cfg(target_os = "linux")]
+fn die_with_us(cmd: &mut tokio::process::Command) {
+    let us = std::process::id();
+    // SAFETY: the closure runs in the child between fork and exec, where
+    // only async-signal-safe calls are sound. It makes two system calls
+    // (prctl, getppid), reads errno, and builds an `io::Error` from an OS
+    // code, which does not allocate; it takes no lock and touches no state
+    // shared with other threads.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            // We may have died between the fork and the prctl, and then no
+            // signal will come: the child has been adopted by another process.
+            if libc::getppid() as u32 != us {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Asks the kernel to send this process SIGTERM when its parent dies, which
+/// the task's cancellation handles like the agent's own SIGTERM. A parent
+/// that is already gone sends nothing, so the caller checks after this.
+///
+/// As for [`die_with_us`], the signal is tied to the thread that started us:
+/// Node starts the binary from its main thread, which ends only with Node.
+#[cfg(target_os = "linux")]
+pub(crate) fn signal_when_parent_dies() {
+    // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and changes
+    // only this process's own attribute; it touches no memory of ours. If it
+    // fails, the caller's polling watch is the guard left.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGTERM as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
     }
 }
 

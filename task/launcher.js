@@ -75,6 +75,8 @@ function main() {
   // then a kill), so pass each signal on; the binary stops its children and
   // publishes what finished. The listeners go in before the spawn: a signal
   // arriving in between would otherwise kill node and orphan the binary.
+  // A SIGKILL cannot be passed on; the binary watches for this process's
+  // death itself and stops the same way.
   let child = null;
   let pending = null;
   const forward = function (signal) {

@@ -12,6 +12,8 @@ mod e2e;
 mod harness;
 mod install;
 mod network;
+#[cfg(target_os = "linux")]
+mod orphans;
 mod packaging;
 mod postman_cloud;
 mod scale;
