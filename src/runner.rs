@@ -133,8 +133,16 @@ impl Runner<'_> {
                 ("junit.xml", "postman-junit.xml"),
             ] {
                 if let Ok(text) = std::fs::read_to_string(result.report_dir.join(from)) {
+                    // The JSON report holds secrets JSON-escaped, and
+                    // response bodies as arrays of bytes: it is redacted
+                    // value by value, in decoded form.
+                    let clean = if from.ends_with(".json") {
+                        self.secrets.redact_json(&text)
+                    } else {
+                        self.secrets.redact(&text)
+                    };
                     let _ = std::fs::create_dir_all(&dir);
-                    let _ = std::fs::write(dir.join(to), self.secrets.redact(&text).as_bytes());
+                    let _ = std::fs::write(dir.join(to), clean.as_bytes());
                 }
             }
         }
