@@ -7,7 +7,9 @@
 //! There a secret is seldom written as it was typed: a URL holds it
 //! percent-encoded (`%20` or `+` for a space), XML and HTML hold it escaped,
 //! JSON holds it with backslash escapes, a Basic authorization header holds
-//! it in base64, and a multi-line secret may show up one line at a time.
+//! it in base64, a multi-line secret may show up one line at a time, a URL
+//! parser splits one put unencoded in a query at `&`, and an assertion
+//! message cuts a long one short with `…`.
 //!
 //! So [`Secrets::redact`] looks for every secret in the text as written and
 //! in the text as each of those encodings decodes it, maps what it finds back
@@ -40,8 +42,9 @@ pub struct Secrets {
     values: Vec<String>,
     /// Names of secret variables too short to mask; never their values.
     unmasked: Vec<String>,
-    /// Every secret, each line of a multi-line one, and the base64 cores
-    /// of both, as byte patterns.
+    /// Every secret and each line of a multi-line one.
+    units: Vec<String>,
+    /// The units and their base64 cores, as byte patterns.
     patterns: Vec<Vec<u8>>,
     /// One automaton over all patterns, so a text is searched once per
     /// decoded view however many secrets there are.
@@ -273,15 +276,20 @@ impl Secrets {
     }
 
     fn rebuild(&mut self) {
+        let mut units = Vec::new();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         for value in &self.values {
             // The agent and many tools show a multi-line value one line at a
-            // time, and line endings change on the way (`\r\n`, `\n`).
-            let lines = value
-                .lines()
-                .map(str::trim)
-                .filter(|l| l.chars().count() >= MIN_LEN && *l != value);
-            for unit in std::iter::once(value.as_str()).chain(lines) {
+            // time, and line endings change on the way (`\r\n`, `\n`). A
+            // URL parser splits a value put in a query unencoded at `&` and
+            // `#`, and a report then shows each piece apart.
+            let lines = value.lines().map(str::trim);
+            let pieces = value.lines().flat_map(|l| l.split(['&', '#']));
+            for unit in std::iter::once(value.as_str()).chain(lines).chain(pieces) {
+                if unit.chars().count() < MIN_LEN || units.iter().any(|u| u == unit) {
+                    continue;
+                }
+                units.push(unit.to_owned());
                 patterns.push(unit.as_bytes().to_vec());
                 patterns.extend(base64_cores(unit.as_bytes()));
             }
@@ -295,6 +303,7 @@ impl Secrets {
             .build(&patterns)
             .ok();
         self.patterns = patterns;
+        self.units = units;
     }
 
     /// Calls `found` with every occurrence of every pattern, overlapping
@@ -302,6 +311,7 @@ impl Secrets {
     /// a longer or earlier match would have hidden from a one-match-at-a-time
     /// search.
     fn find(&self, haystack: &[u8], found: &mut impl FnMut(Range<usize>)) {
+        self.find_cut_short(haystack, found);
         match &self.matcher {
             Some(ac) => {
                 for m in ac.find_overlapping_iter(haystack) {
@@ -313,6 +323,58 @@ impl Secrets {
                     for (at, window) in haystack.windows(p.len()).enumerate() {
                         if window == p.as_slice() {
                             found(at..at + p.len());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `found` with every secret cut short, as an assertion message
+    /// shows a long value: chai, which is Postman's `pm.expect`, keeps the
+    /// first forty or so characters and adds `…`. A prefix long enough to
+    /// mask before a `…` is masked with it. The cut may fall inside an
+    /// escape (`%2…`, `\u00…`, `&am…`) or a character, so a few such bytes
+    /// may sit between the prefix and the `…`.
+    fn find_cut_short(&self, haystack: &[u8], found: &mut impl FnMut(Range<usize>)) {
+        /// Longer prefixes than chai shows need no looking for.
+        const LONGEST_SHOWN: usize = 64;
+        /// The longest piece of an escape left before a cut: `&#12851`,
+        /// or half a surrogate pair and a bit (`\ud83d\ude0`).
+        const LONGEST_PIECE: usize = 12;
+        let mut ellipsis = [0; 4];
+        let ellipsis = ELLIPSIS.encode_utf8(&mut ellipsis).as_bytes();
+        let piece_of_escape =
+            |b: u8| b.is_ascii_alphanumeric() || b"%\\&#".contains(&b) || b >= 0x80;
+        for (at, _) in haystack
+            .windows(ellipsis.len())
+            .enumerate()
+            .filter(|(_, w)| *w == ellipsis)
+        {
+            for unit in &self.units {
+                let cuts: Vec<usize> = unit
+                    .char_indices()
+                    .map(|(cut, _)| cut)
+                    .skip(MIN_LEN)
+                    .take(LONGEST_SHOWN)
+                    .collect();
+                'piece: for piece in 0..=LONGEST_PIECE.min(at) {
+                    if piece > 0 {
+                        let first = haystack[at - piece];
+                        if !piece_of_escape(first) {
+                            break;
+                        }
+                        // A piece starts an escape or a character; plain
+                        // letters before the `…` are text, not a cut.
+                        if !(b"%\\&".contains(&first) || first >= 0x80) {
+                            continue;
+                        }
+                    }
+                    let end = at - piece;
+                    for &cut in cuts.iter().rev() {
+                        if haystack[..end].ends_with(&unit.as_bytes()[..cut]) {
+                            found(end - cut..at + ellipsis.len());
+                            break 'piece;
                         }
                     }
                 }
@@ -390,6 +452,9 @@ fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
     }
     merged
 }
+
+/// What chai, and so `pm.expect`, puts where it cuts a long value short.
+const ELLIPSIS: char = '…';
 
 /// Base64 of a secret inside a longer value (`user:secret` in a Basic
 /// header) depends on where the secret starts, modulo 3. For each of the
@@ -792,6 +857,48 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_cut_short_is_masked_up_to_the_cut() {
+        let s = secrets(&["pass word1&<>\"'é and more to come"]);
+        for (text, masked) in [
+            (
+                "expected 'pass word1&<>\"'é and…' to equal 'x'",
+                "expected '***' to equal 'x'",
+            ),
+            (
+                "expected '/echo?token=pass%20word1&%3C%3E%22%27%C3%A9…' to equal",
+                "expected '/echo?token=***' to equal",
+            ),
+            // Cut inside an escape.
+            (
+                "expected 'pass%20word1%2…' to equal",
+                "expected '***' to equal",
+            ),
+            (
+                r#""expected 'pass word1&<>\"'\u00…'""#,
+                r#""expected '***'""#,
+            ),
+            ("<f m=\"'pass word1&am…'\"/>", "<f m=\"'***'\"/>"),
+            (r#""cut 'pass word1\u2026'""#, r#""cut '***'""#),
+        ] {
+            assert_eq!(s.redact(text), masked, "{text}");
+        }
+        // Too short a prefix to mask, and a prefix with no cut.
+        assert_eq!(s.redact("pas… pass word"), "pas… pass word");
+    }
+
+    #[test]
+    fn pieces_a_url_parser_splits_off() {
+        let s = secrets(&["pass word1&<>\"'é#frag", "a&bc"]);
+        let report = r#"{"query":[{"key":"token","value":"pass%20word1"},{"key":"%3C%3E%22%27%C3%A9","value":null}],"hash":"frag"}"#;
+        assert_eq!(
+            s.redact(report),
+            r#"{"query":[{"key":"token","value":"***"},{"key":"***","value":null}],"hash":"***"}"#
+        );
+        // Pieces too short to mask are left.
+        assert_eq!(s.redact("a and bc"), "a and bc");
+    }
+
+    #[test]
     fn overlapping_secrets_are_masked_whole() {
         let s = secrets(&["abcdef", "defghi", "cdXYZ-secret"]);
         assert_eq!(s.redact("..abcdefghi.."), "..***..");
@@ -965,6 +1072,28 @@ mod tests {
         out
     }
 
+    /// The encodings the property tests put text through.
+    const ENCODINGS: usize = 11;
+
+    fn encode_as(encoding: usize, text: &str, rng: &mut Rng) -> String {
+        match encoding {
+            0 => text.to_owned(),
+            1 => percent_encode(text, rng, false, false, true),
+            2 => percent_encode(text, rng, false, true, true),
+            3 => percent_encode(text, rng, true, false, true),
+            4 => {
+                let lower = rng.chance(50);
+                percent_encode(text, rng, false, lower, false)
+            }
+            5 => xml_escape_text(text, "&apos;", false),
+            6 => xml_escape_text(text, "&#39;", false),
+            7 => xml_escape_text(text, "&#x27;", false),
+            8 => xml_escape_text(text, "", true),
+            9 => json_escape(text, false),
+            _ => json_escape(text, true),
+        }
+    }
+
     /// Random secrets full of reserved characters, in random text, through
     /// every encoding: after redaction neither the secret nor its encoded
     /// form is left.
@@ -973,7 +1102,7 @@ mod tests {
         use base64::engine::general_purpose::STANDARD;
         let mut rng = Rng(0x5EC2_E75E_ED00_0010);
         let mut cases = 0;
-        for case in 0..400 {
+        for case in 0..300 {
             let len = 4 + rng.below(37);
             let mut secret = rng.text(ALPHABET, len);
             // Redaction trims a secret; keep the test's copy the same.
@@ -983,29 +1112,12 @@ mod tests {
             }
             let s = secrets(&[&secret]);
             // Every encoding, each time in new random text.
-            for encoding in 0..11 {
+            for encoding in 0..ENCODINGS {
                 let len = rng.below(30);
                 let before = rng.text(ALPHABET, len);
                 let len = rng.below(30);
                 let after = rng.text(ALPHABET, len);
-                let encode = |text: &str, rng: &mut Rng| -> String {
-                    match encoding {
-                        0 => text.to_owned(),
-                        1 => percent_encode(text, rng, false, false, true),
-                        2 => percent_encode(text, rng, false, true, true),
-                        3 => percent_encode(text, rng, true, false, true),
-                        4 => {
-                            let lower = rng.chance(50);
-                            percent_encode(text, rng, false, lower, false)
-                        }
-                        5 => xml_escape_text(text, "&apos;", false),
-                        6 => xml_escape_text(text, "&#39;", false),
-                        7 => xml_escape_text(text, "&#x27;", false),
-                        8 => xml_escape_text(text, "", true),
-                        9 => json_escape(text, false),
-                        _ => json_escape(text, true),
-                    }
-                };
+                let encode = |text: &str, rng: &mut Rng| encode_as(encoding, text, rng);
                 // Each encoding works a character at a time, so the secret's
                 // part of the text is its encoded form.
                 let encoded_secret = encode(&secret, &mut rng);
@@ -1018,6 +1130,36 @@ mod tests {
                 assert!(
                     !out.contains(&secret) && !out.contains(&encoded_secret),
                     "case {case}, encoding {encoding}: {secret:?} as {encoded_secret:?} in {text:?} -> {out:?}"
+                );
+                cases += 1;
+            }
+
+            // Cut short with `…` after at least MIN_LEN characters, as an
+            // assertion message shows a long value, the cut falling inside
+            // the next character's escape half the time.
+            let starts: Vec<usize> = secret.char_indices().map(|(i, _)| i).collect();
+            for encoding in (starts.len() > MIN_LEN)
+                .then_some(0..ENCODINGS)
+                .into_iter()
+                .flatten()
+            {
+                let cut = starts[MIN_LEN + rng.below(starts.len() - MIN_LEN)];
+                let mut shown = encode_as(encoding, &secret[..cut], &mut rng);
+                let next_char = secret[cut..].chars().next().unwrap().to_string();
+                let next = encode_as(encoding, &next_char, &mut rng);
+                if next.len() > 1 && next.is_ascii() && rng.chance(50) {
+                    shown.push_str(&next[..1 + rng.below(next.len() - 1)]);
+                }
+                let len = rng.below(30);
+                let before = rng.text(ALPHABET, len);
+                let text = format!(
+                    "expected '{}{shown}…' to deeply equal 'x'",
+                    encode_as(encoding, &before, &mut rng)
+                );
+                let out = s.redact(&text);
+                assert!(
+                    !out.contains(&format!("{shown}…")) && !out.contains(&secret[..cut]),
+                    "case {case}, encoding {encoding}, cut short: {secret:?} as {shown:?} in {text:?} -> {out:?}"
                 );
                 cases += 1;
             }

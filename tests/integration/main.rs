@@ -14,5 +14,6 @@ mod install;
 mod network;
 mod packaging;
 mod postman_cloud;
+mod redaction;
 mod scale;
 mod support;
