@@ -42,7 +42,8 @@ pub struct Secrets {
     values: Vec<String>,
     /// Names of secret variables too short to mask; never their values.
     unmasked: Vec<String>,
-    /// Every secret and each line of a multi-line one.
+    /// Every secret, each line of a multi-line one, and each piece a URL
+    /// parser splits off at `&` or `#`, when long enough to mask.
     units: Vec<String>,
     /// The units and their base64 cores, as byte patterns.
     patterns: Vec<Vec<u8>>,
@@ -123,19 +124,26 @@ impl Secrets {
             .iter()
             .map(|n| format!("`{n}`"))
             .collect();
-        let (subject, verb) = match names.as_slice() {
+        let (subject, verb, it, secret) = match names.as_slice() {
             [] => return None,
-            [one] => (format!("Secret variable {one}"), "is"),
+            [one] => (
+                format!("Secret variable {one}"),
+                "is",
+                "It is",
+                "a longer secret",
+            ),
             [rest @ .., last] => (
                 format!("Secret variables {} and {last}", rest.join(", ")),
                 "are",
+                "They are",
+                "longer secrets",
             ),
         };
         Some(format!(
             "{subject} {verb} shorter than {MIN_LEN} characters, too short to mask: \
              masking so short a value would garble every report and hide nothing. \
-             It is not removed from the JUnit file, the summary or the copied reports; \
-             use a longer secret."
+             {it} not removed from the JUnit file, the summary or the copied reports; \
+             use {secret}."
         ))
     }
 
@@ -296,8 +304,10 @@ impl Secrets {
         }
         patterns.sort();
         patterns.dedup();
-        // Building fails only past limits no environment variable reaches;
-        // the plain search below covers that case anyway.
+        // A contiguous NFA builds quickly (the set grows with each secret
+        // input) and searches fast enough. Building fails only past limits
+        // no environment variable reaches; the plain search in `find`
+        // covers that case anyway.
         self.matcher = AhoCorasick::builder()
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
@@ -924,7 +934,7 @@ mod tests {
             !warning.contains("12") && !warning.contains('9'),
             "{warning}"
         );
-        insta::assert_snapshot!(warning, @"Secret variables `api.pin` and `Other` are shorter than 4 characters, too short to mask: masking so short a value would garble every report and hide nothing. It is not removed from the JUnit file, the summary or the copied reports; use a longer secret.");
+        insta::assert_snapshot!(warning, @"Secret variables `api.pin` and `Other` are shorter than 4 characters, too short to mask: masking so short a value would garble every report and hide nothing. They are not removed from the JUnit file, the summary or the copied reports; use longer secrets.");
         assert_eq!(s.redact("pin 12"), "pin 12");
         let one = Secrets::from_env(&AgentEnv::from_pairs([("SECRET_X", "abc")]));
         assert_eq!(
