@@ -180,6 +180,9 @@ pub async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         ..Outcome::default()
     };
     let mut secrets = Secrets::from_env(&ctx.env);
+    if let Some(warning) = secrets.unmasked_warning() {
+        ctx.console.warning(&warning);
+    }
     let mut title = raw
         .test_run_title
         .clone()

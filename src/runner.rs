@@ -127,10 +127,12 @@ impl Runner<'_> {
                 crate::resolve::slug(&result.name)
             ));
             if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
+                // The JSON report holds secrets JSON-escaped: it is
+                // redacted value by value, in decoded form.
                 let _ = std::fs::create_dir_all(&dir);
                 let _ = std::fs::write(
                     dir.join("postman-report.json"),
-                    self.secrets.redact(&text).as_bytes(),
+                    self.secrets.redact_json(&text).as_bytes(),
                 );
             }
         }
@@ -198,10 +200,14 @@ impl Runner<'_> {
         let live = self.live;
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
+                // The agent masks secrets in the log only as it knows them;
+                // a URL-encoded or escaped one in the CLI's output is masked
+                // here.
+                let shown = self.secrets.redact(line);
                 if live {
-                    self.console.child_line(stream, line);
+                    self.console.child_line(stream, &shown);
                 } else {
-                    buffered.push((stream, line.to_owned()));
+                    buffered.push((stream, shown.into_owned()));
                 }
                 if upload.line(line) == Seen::ReportWritten {
                     // The run is over; only the upload may still be going.

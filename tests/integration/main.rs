@@ -16,6 +16,7 @@ mod network;
 mod orphans;
 mod packaging;
 mod postman_cloud;
+mod redaction;
 mod scale;
 mod security;
 mod support;
