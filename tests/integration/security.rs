@@ -17,12 +17,18 @@ const COLLECTION_UID: &str = "12345678-0c1d2e3f-0000-4000-8000-00000000a77a";
 /// route, and whose test is named by a field of what came back: the API
 /// under test writes the test name.
 fn echo_collection(name_field: &str, body: &Value, more: Value) -> Value {
+    echo_collection_expecting(name_field, body, more, 200)
+}
+
+/// The same, with a test that expects `status`: a failing one when it is
+/// not 200.
+fn echo_collection_expecting(name_field: &str, body: &Value, more: Value, status: u16) -> Value {
     let mut items = vec![json!({
         "id": "echo",
         "name": "Echo",
         "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": [
             format!("const sent = JSON.parse(pm.response.json().body);"),
-            format!("pm.test('user is ' + sent.{name_field}, () => pm.response.to.have.status(200));"),
+            format!("pm.test('user is ' + sent.{name_field}, () => pm.response.to.have.status({status}));"),
         ]}}],
         "request": {
             "method": "POST",
@@ -330,7 +336,8 @@ fn a_secret_in_the_extra_arguments_is_refused_without_showing_it() {
 fn a_huge_test_name_makes_a_small_summary_and_a_whole_junit() {
     let s = Scenario::new();
     let huge = "x".repeat(1 << 20);
-    let collection = echo_collection("name", &json!({"name": huge}), Value::Null);
+    // A failing test, so the summary lists it by name.
+    let collection = echo_collection_expecting("name", &json!({"name": huge}), Value::Null, 201);
     s.job.write_source(
         "tests/hostile.postman_collection.json",
         &collection.to_string(),
