@@ -12,28 +12,22 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use crate::azure::vso::{self, IssueType, TaskResult};
+pub(crate) use crate::process::Stream;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Inside an Azure Pipelines task: logging commands on stdout.
     Agent,
     /// A person at a terminal (or a CI log that is not Azure's).
     Terminal,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
 type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
 
 /// A cheap handle; clones share the same output streams.
 #[derive(Clone)]
-pub struct Console {
+pub(crate) struct Console {
     mode: Mode,
-    debug: bool,
     out: Sink,
     err: Sink,
     /// Whether stderr is a terminal that can show a live progress bar.
@@ -41,19 +35,17 @@ pub struct Console {
 }
 
 impl Console {
-    pub fn agent(debug: bool) -> Console {
+    pub(crate) fn agent() -> Console {
         Console::with_writers(
             Mode::Agent,
-            debug,
             Box::new(std::io::stdout()),
             Box::new(std::io::stderr()),
         )
     }
 
-    pub fn terminal(debug: bool) -> Console {
+    pub(crate) fn terminal() -> Console {
         let mut c = Console::with_writers(
             Mode::Terminal,
-            debug,
             Box::new(std::io::stdout()),
             Box::new(std::io::stderr()),
         );
@@ -62,26 +54,20 @@ impl Console {
     }
 
     /// A console writing into the given writers, for tests.
-    pub fn with_writers(
+    pub(crate) fn with_writers(
         mode: Mode,
-        debug: bool,
         out: Box<dyn Write + Send>,
         err: Box<dyn Write + Send>,
     ) -> Console {
         Console {
             mode,
-            debug,
             out: Arc::new(Mutex::new(out)),
             err: Arc::new(Mutex::new(err)),
             interactive: false,
         }
     }
 
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    pub fn is_interactive(&self) -> bool {
+    pub(crate) fn is_interactive(&self) -> bool {
         self.interactive
     }
 
@@ -104,7 +90,7 @@ impl Console {
 
     /// A line of our own narration. Text that came from elsewhere (names,
     /// messages) is neutralised, line by line.
-    pub fn info(&self, text: &str) {
+    pub(crate) fn info(&self, text: &str) {
         for line in text.lines() {
             match self.mode {
                 Mode::Agent => self.out(&vso::neutralize(line)),
@@ -113,25 +99,20 @@ impl Console {
         }
     }
 
-    pub fn debug(&self, text: &str) {
-        if !self.debug {
-            return;
-        }
-        match self.mode {
-            Mode::Agent => self.out(&vso::debug(&vso::single_line(text))),
-            Mode::Terminal => self.err_line(&format!("debug: {}", vso::neutralize(text))),
-        }
-    }
-
-    pub fn warning(&self, text: &str) {
+    pub(crate) fn warning(&self, text: &str) {
         self.issue(IssueType::Warning, text, None);
     }
 
-    pub fn error(&self, text: &str) {
+    pub(crate) fn error(&self, text: &str) {
         self.issue(IssueType::Error, text, None);
     }
 
-    pub fn issue(&self, kind: IssueType, text: &str, location: Option<&vso::SourceLocation>) {
+    pub(crate) fn issue(
+        &self,
+        kind: IssueType,
+        text: &str,
+        location: Option<&vso::SourceLocation>,
+    ) {
         match self.mode {
             Mode::Agent => self.out(&vso::log_issue(kind, text, location)),
             Mode::Terminal => {
@@ -151,28 +132,21 @@ impl Console {
         }
     }
 
-    pub fn section(&self, title: &str) {
-        match self.mode {
-            Mode::Agent => self.out(&vso::section(title)),
-            Mode::Terminal => self.err_line(&format!("==> {}", vso::single_line(title))),
-        }
-    }
-
-    pub fn group_start(&self, title: &str) {
+    pub(crate) fn group_start(&self, title: &str) {
         match self.mode {
             Mode::Agent => self.out(&vso::group_start(title)),
             Mode::Terminal => self.err_line(&format!("==> {}", vso::single_line(title))),
         }
     }
 
-    pub fn group_end(&self) {
+    pub(crate) fn group_end(&self) {
         if self.mode == Mode::Agent {
             self.out(vso::group_end());
         }
     }
 
     /// The command line of a tool about to run.
-    pub fn command_line(&self, text: &str) {
+    pub(crate) fn command_line(&self, text: &str) {
         match self.mode {
             Mode::Agent => self.out(&vso::command_line(text)),
             Mode::Terminal => self.err_line(&format!("$ {}", vso::single_line(text))),
@@ -180,7 +154,7 @@ impl Console {
     }
 
     /// A line a child process printed, passed through neutralised.
-    pub fn child_line(&self, stream: Stream, line: &str) {
+    pub(crate) fn child_line(&self, stream: Stream, line: &str) {
         let safe = vso::neutralize(line);
         match stream {
             Stream::Stdout => self.out(&safe),
@@ -188,7 +162,7 @@ impl Console {
         }
     }
 
-    pub fn progress(&self, percent: u8, operation: &str) {
+    pub(crate) fn progress(&self, percent: u8, operation: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::set_progress(percent, &vso::single_line(operation)));
         }
@@ -196,7 +170,7 @@ impl Console {
 
     /// Registers a value with the agent's log masker. On a terminal there
     /// is no masker; we simply never print secrets.
-    pub fn set_secret(&self, value: &str) {
+    pub(crate) fn set_secret(&self, value: &str) {
         if self.mode == Mode::Agent && !value.is_empty() {
             // A multi-line secret is masked line by line, as the agent
             // cannot register one containing a line break.
@@ -206,32 +180,32 @@ impl Console {
         }
     }
 
-    pub fn set_output(&self, name: &str, value: &str) {
+    pub(crate) fn set_output(&self, name: &str, value: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::set_output(name, value));
         }
     }
 
-    pub fn publish_junit(&self, path: &str, title: &str) {
+    pub(crate) fn publish_junit(&self, path: &str, title: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::publish_junit(path, title));
         }
     }
 
     /// Attaches a file to the build's logs.
-    pub fn upload_file(&self, path: &str) {
+    pub(crate) fn upload_file(&self, path: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::upload_file(path));
         }
     }
 
-    pub fn upload_summary(&self, path: &str) {
+    pub(crate) fn upload_summary(&self, path: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::upload_summary(path));
         }
     }
 
-    pub fn complete(&self, result: TaskResult, message: &str) {
+    pub(crate) fn complete(&self, result: TaskResult, message: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::complete(result, &vso::single_line(message)));
         }
@@ -239,7 +213,7 @@ impl Console {
 
     /// Plain text for the person reading, on stdout in both modes (a
     /// terminal's report, a summary).
-    pub fn print(&self, text: &str) {
+    pub(crate) fn print(&self, text: &str) {
         for line in text.lines() {
             self.out(&vso::neutralize(line));
         }
@@ -252,7 +226,7 @@ pub(crate) mod testing {
 
     /// A writer whose contents a test can read back.
     #[derive(Clone, Default)]
-    pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
     impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -265,15 +239,15 @@ pub(crate) mod testing {
     }
 
     impl Captured {
-        pub fn text(&self) -> String {
+        pub(crate) fn text(&self) -> String {
             String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
         }
     }
 
-    pub fn console(mode: Mode) -> (Console, Captured, Captured) {
+    pub(crate) fn console(mode: Mode) -> (Console, Captured, Captured) {
         let (out, err) = (Captured::default(), Captured::default());
         (
-            Console::with_writers(mode, true, Box::new(out.clone()), Box::new(err.clone())),
+            Console::with_writers(mode, Box::new(out.clone()), Box::new(err.clone())),
             out,
             err,
         )

@@ -14,30 +14,30 @@ use crate::azure::agent::AgentEnv;
 
 /// Network settings, read from the environment once.
 #[derive(Clone, Debug, Default)]
-pub struct HttpSettings {
+pub(crate) struct HttpSettings {
     /// `Agent.ProxyUrl`, with its credentials and bypass list.
-    pub proxy: Option<ProxySettings>,
+    pub(crate) proxy: Option<ProxySettings>,
     /// `Agent.CAInfo`: a PEM bundle trusted in addition to the usual roots.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// `Agent.SkipCertValidation`.
-    pub skip_cert_validation: bool,
-    pub connect_timeout: Duration,
-    pub read_timeout: Duration,
+    pub(crate) skip_cert_validation: bool,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) read_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
-pub struct ProxySettings {
-    pub url: String,
-    pub username: Option<String>,
-    pub password: Option<String>,
+pub(crate) struct ProxySettings {
+    pub(crate) url: String,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
     /// `Agent.ProxyBypassList`: URLs matching any of these go direct.
-    pub bypass: Vec<regex::Regex>,
+    pub(crate) bypass: Vec<regex::Regex>,
     /// Entries of the bypass list that are not valid regular expressions.
-    pub invalid_bypass: Vec<String>,
+    pub(crate) invalid_bypass: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum HttpError {
+pub(crate) enum HttpError {
     #[error("the agent's proxy URL `{url}` is not valid: {detail}")]
     Proxy { url: String, detail: String },
     #[error("cannot read the CA bundle `{path}` (Agent.CAInfo): {source}")]
@@ -57,7 +57,7 @@ pub enum HttpError {
 }
 
 impl ProxySettings {
-    pub fn bypasses(&self, url: &str) -> bool {
+    pub(crate) fn bypasses(&self, url: &str) -> bool {
         self.bypass.iter().any(|r| r.is_match(url))
     }
 
@@ -114,14 +114,8 @@ impl ProxySettings {
 }
 
 impl HttpSettings {
-    pub fn from_env(env: &AgentEnv) -> HttpSettings {
-        let seconds = |name: &str, default: u64| {
-            Duration::from_secs(
-                env.get(name)
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(default),
-            )
-        };
+    pub(crate) fn from_env(env: &AgentEnv) -> HttpSettings {
+        let knobs = crate::knobs::Knobs::from_env(env);
         HttpSettings {
             proxy: env.variable("agent.proxyUrl").map(|url| {
                 let (bypass, invalid_bypass) = bypass_list(env.variable("agent.proxyBypassList"));
@@ -137,12 +131,12 @@ impl HttpSettings {
             skip_cert_validation: env
                 .variable("agent.skipCertValidation")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
-            connect_timeout: seconds("POSTMAN_CLI_TASK_CONNECT_TIMEOUT", 30),
-            read_timeout: seconds("POSTMAN_CLI_TASK_READ_TIMEOUT", 60),
+            connect_timeout: knobs.connect_timeout,
+            read_timeout: knobs.read_timeout,
         }
     }
 
-    pub fn client(&self) -> Result<reqwest::Client, HttpError> {
+    pub(crate) fn client(&self) -> Result<reqwest::Client, HttpError> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("postman-cli-task/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(self.connect_timeout)
@@ -186,7 +180,10 @@ impl HttpSettings {
     /// A child's environment with the agent's proxy and CA added, for the
     /// Postman CLI (a Node program: it reads `HTTPS_PROXY`, `NO_PROXY` and
     /// `NODE_EXTRA_CA_CERTS`).
-    pub fn child_env(&self, mut env: BTreeMap<OsString, OsString>) -> BTreeMap<OsString, OsString> {
+    pub(crate) fn child_env(
+        &self,
+        mut env: BTreeMap<OsString, OsString>,
+    ) -> BTreeMap<OsString, OsString> {
         if let Some(proxy) = &self.proxy {
             let url = proxy.url_with_credentials();
             for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {

@@ -15,13 +15,18 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, watch};
 
-use crate::console::Stream;
+/// Which of a tool's output streams a line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
 
 /// How many trailing output lines an exit report keeps.
 const TAIL_LINES: usize = 30;
 
 #[derive(Clone, Debug)]
-pub struct ToolCommand {
+pub(crate) struct ToolCommand {
     program: PathBuf,
     args: Vec<OsString>,
     env: BTreeMap<OsString, OsString>,
@@ -31,32 +36,32 @@ pub struct ToolCommand {
 /// Cancellation, shared by everything a task run starts: set once (the
 /// agent cancelled the job), seen by every waiting tool.
 #[derive(Clone, Debug)]
-pub struct Cancel {
+pub(crate) struct Cancel {
     rx: watch::Receiver<bool>,
 }
 
 /// The side that cancels.
 #[derive(Debug)]
-pub struct Canceller(watch::Sender<bool>);
+pub(crate) struct Canceller(watch::Sender<bool>);
 
 impl Canceller {
-    pub fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         let _ = self.0.send(true);
     }
 }
 
 impl Cancel {
-    pub fn new() -> (Canceller, Cancel) {
+    pub(crate) fn new() -> (Canceller, Cancel) {
         let (tx, rx) = watch::channel(false);
         (Canceller(tx), Cancel { rx })
     }
 
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         *self.rx.borrow()
     }
 
     /// Resolves when cancelled; never, if the canceller is gone first.
-    pub async fn cancelled(&self) {
+    pub(crate) async fn cancelled(&self) {
         let mut rx = self.rx.clone();
         if rx.wait_for(|c| *c).await.is_err() {
             std::future::pending::<()>().await;
@@ -65,14 +70,14 @@ impl Cancel {
 }
 
 #[derive(Debug)]
-pub struct ToolExit {
-    pub end: ExitKind,
+pub(crate) struct ToolExit {
+    pub(crate) end: ExitKind,
     /// The last lines the tool printed, both streams interleaved.
-    pub tail: Vec<String>,
+    pub(crate) tail: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitKind {
+pub(crate) enum ExitKind {
     Code(i32),
     /// Killed by a signal (Unix).
     Signal(i32),
@@ -87,14 +92,14 @@ pub enum ExitKind {
 
 /// What a line tells the runner of a tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LineAction {
+pub(crate) enum LineAction {
     Continue,
     /// The tool's real work is done; it gets this long to exit.
     FinishWithin(Duration),
 }
 
 impl ExitKind {
-    pub fn success(self) -> bool {
+    pub(crate) fn success(self) -> bool {
         self == ExitKind::Code(0)
     }
 }
@@ -116,15 +121,15 @@ impl std::fmt::Display for ExitKind {
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot start {program}: {source}")]
-pub struct ToolError {
-    pub program: String,
+pub(crate) struct ToolError {
+    pub(crate) program: String,
     #[source]
-    pub source: std::io::Error,
+    pub(crate) source: std::io::Error,
 }
 
 impl ToolCommand {
     /// A command with an empty environment; see [`ToolCommand::envs`].
-    pub fn new(program: impl Into<PathBuf>) -> ToolCommand {
+    pub(crate) fn new(program: impl Into<PathBuf>) -> ToolCommand {
         ToolCommand {
             program: program.into(),
             args: Vec::new(),
@@ -133,12 +138,12 @@ impl ToolCommand {
         }
     }
 
-    pub fn arg(&mut self, arg: impl Into<OsString>) -> &mut Self {
+    pub(crate) fn arg(&mut self, arg: impl Into<OsString>) -> &mut Self {
         self.args.push(arg.into());
         self
     }
 
-    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    pub(crate) fn args<I, S>(&mut self, args: I) -> &mut Self
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
@@ -148,31 +153,28 @@ impl ToolCommand {
     }
 
     /// The child's whole environment.
-    pub fn envs(&mut self, env: BTreeMap<OsString, OsString>) -> &mut Self {
+    pub(crate) fn envs(&mut self, env: BTreeMap<OsString, OsString>) -> &mut Self {
         self.env = env;
         self
     }
 
-    pub fn env(&mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> &mut Self {
+    #[cfg(test)]
+    pub(crate) fn env(
+        &mut self,
+        key: impl Into<OsString>,
+        value: impl Into<OsString>,
+    ) -> &mut Self {
         self.env.insert(key.into(), value.into());
         self
     }
 
-    pub fn cwd(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+    pub(crate) fn cwd(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
         self.cwd = Some(dir.into());
         self
     }
 
-    pub fn get_args(&self) -> &[OsString] {
-        &self.args
-    }
-
-    pub fn get_env(&self) -> &BTreeMap<OsString, OsString> {
-        &self.env
-    }
-
     /// The command line for the log, quoted so it can be pasted into a shell.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         std::iter::once(self.program.as_os_str())
             .chain(self.args.iter().map(|a| a.as_os_str()))
             .map(|a| quote(&a.to_string_lossy()))
@@ -182,7 +184,7 @@ impl ToolCommand {
 
     /// Runs to completion, calling `on_line` for every line printed, and
     /// kills the tool if it outlives `limit` or the task is cancelled.
-    pub async fn run(
+    pub(crate) async fn run(
         &self,
         limit: Option<Duration>,
         cancel: &Cancel,
@@ -198,7 +200,7 @@ impl ToolCommand {
     /// [`ToolCommand::run`], where a line can also say the tool's work is
     /// done, after which it gets a short time to exit before it is killed
     /// (a CLI that wrote its reports but hangs on an upload, say).
-    pub async fn run_watching(
+    pub(crate) async fn run_watching(
         &self,
         limit: Option<Duration>,
         cancel: &Cancel,

@@ -37,7 +37,7 @@ pub(crate) const MIN_LEN: usize = 4;
 const MASK: &str = "***";
 
 #[derive(Clone, Default)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     /// Whole values, trimmed.
     values: Vec<String>,
     /// Names of secret variables too short to mask; never their values.
@@ -65,7 +65,7 @@ impl std::fmt::Debug for Secrets {
 impl Secrets {
     /// Secret pipeline variables (`SECRET_*`) and service connection
     /// credentials (`ENDPOINT_AUTH_PARAMETER_*`), as the agent passes them.
-    pub fn from_env(env: &AgentEnv) -> Secrets {
+    pub(crate) fn from_env(env: &AgentEnv) -> Secrets {
         let mut s = Secrets::default();
         // The agent lists the secret variables' own names; the environment
         // only has them upper-cased with `.` turned into `_`.
@@ -95,7 +95,7 @@ impl Secrets {
         s
     }
 
-    pub fn add(&mut self, value: &str) {
+    pub(crate) fn add(&mut self, value: &str) {
         self.extend([value]);
     }
 
@@ -147,13 +147,13 @@ impl Secrets {
         ))
     }
 
-    pub fn contains_secret(&self, text: &str) -> bool {
+    pub(crate) fn contains_secret(&self, text: &str) -> bool {
         self.values.iter().any(|v| text.contains(v.as_str()))
     }
 
     /// The text with every secret masked in every form we know; borrowed
     /// when there is none.
-    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let spans = self.spans(text.as_bytes());
         if spans.is_empty() {
             return Cow::Borrowed(text);

@@ -13,7 +13,7 @@ use std::ffi::{OsStr, OsString};
 /// Prefixes of the variables that carry inputs or secrets. task-lib's
 /// `_loadData` removes exactly these from `process.env` so that tools a task
 /// starts never inherit them; we build every child's environment without them.
-pub const SECRET_BEARING_PREFIXES: &[&str] = &[
+pub(crate) const SECRET_BEARING_PREFIXES: &[&str] = &[
     "INPUT_",
     "ENDPOINT_AUTH_",
     "SECRET_",
@@ -31,16 +31,16 @@ const TASK_LIB_PRIVATE: &[&str] = &[
 /// A snapshot of the process environment, read once, looked up the way the
 /// agent and task-lib name things.
 #[derive(Clone, Debug, Default)]
-pub struct AgentEnv {
+pub(crate) struct AgentEnv {
     vars: BTreeMap<OsString, OsString>,
 }
 
 impl AgentEnv {
-    pub fn from_process() -> AgentEnv {
+    pub(crate) fn from_process() -> AgentEnv {
         AgentEnv::from_pairs(std::env::vars_os())
     }
 
-    pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> AgentEnv
+    pub(crate) fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> AgentEnv
     where
         K: Into<OsString>,
         V: Into<OsString>,
@@ -54,13 +54,13 @@ impl AgentEnv {
     }
 
     /// A raw environment variable, if set and valid UTF-8.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(OsStr::new(name)).and_then(|v| v.to_str())
     }
 
     /// A task input as the agent passes it (`INPUT_<NAME>`), or `None` when
     /// absent or blank.
-    pub fn input(&self, name: &str) -> Option<&str> {
+    pub(crate) fn input(&self, name: &str) -> Option<&str> {
         self.get(&format!("INPUT_{}", env_name(name)))
             .map(str::trim)
             .filter(|v| !v.is_empty())
@@ -68,7 +68,7 @@ impl AgentEnv {
 
     /// A pipeline variable by its pipeline name (`agent.tempDirectory`), or
     /// `None` when absent or blank. Secret variables arrive as `SECRET_*`.
-    pub fn variable(&self, name: &str) -> Option<&str> {
+    pub(crate) fn variable(&self, name: &str) -> Option<&str> {
         let key = env_name(name);
         self.get(&key)
             .or_else(|| self.get(&format!("SECRET_{key}")))
@@ -78,19 +78,15 @@ impl AgentEnv {
     /// One authorization parameter of a service connection, e.g. its
     /// `apitoken`. The id is the connection's GUID exactly as the input holds
     /// it: the agent does not upper-case it, and Linux names are case-sensitive.
-    pub fn endpoint_auth_parameter(&self, id: &str, key: &str) -> Option<&str> {
+    pub(crate) fn endpoint_auth_parameter(&self, id: &str, key: &str) -> Option<&str> {
         self.get(&format!(
             "ENDPOINT_AUTH_PARAMETER_{id}_{}",
             key.to_ascii_uppercase()
         ))
     }
 
-    pub fn endpoint_url(&self, id: &str) -> Option<&str> {
-        self.get(&format!("ENDPOINT_URL_{id}"))
-    }
-
     /// Every variable whose name starts with `prefix`, as UTF-8 pairs.
-    pub fn with_prefix<'a>(
+    pub(crate) fn with_prefix<'a>(
         &'a self,
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
@@ -101,19 +97,13 @@ impl AgentEnv {
     }
 
     /// True when an agent started us: it sets `TF_BUILD` for every task.
-    pub fn in_pipeline(&self) -> bool {
+    pub(crate) fn in_pipeline(&self) -> bool {
         self.get("TF_BUILD").is_some_and(|v| !v.is_empty())
-    }
-
-    /// Whether the pipeline runs with `system.debug`.
-    pub fn debug(&self) -> bool {
-        self.variable("system.debug")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// The environment for a child process: ours without the secret-bearing
     /// variables. Callers add what the child needs on top.
-    pub fn child_env(&self) -> BTreeMap<OsString, OsString> {
+    pub(crate) fn child_env(&self) -> BTreeMap<OsString, OsString> {
         self.vars
             .iter()
             .filter(|(k, _)| !is_secret_bearing(k))
@@ -124,7 +114,7 @@ impl AgentEnv {
 
 /// Whether a variable must be kept from children. Compared upper-cased
 /// because Windows environment names are case-insensitive.
-pub fn is_secret_bearing(name: &OsStr) -> bool {
+pub(crate) fn is_secret_bearing(name: &OsStr) -> bool {
     let upper = name.to_string_lossy().to_ascii_uppercase();
     SECRET_BEARING_PREFIXES.iter().any(|p| upper.starts_with(p))
         || TASK_LIB_PRIVATE.contains(&upper.as_str())
@@ -132,7 +122,7 @@ pub fn is_secret_bearing(name: &OsStr) -> bool {
 
 /// The agent's `VarUtil.ConvertToEnvVariableFormat`: `.` and space become
 /// `_`, then upper case.
-pub fn env_name(name: &str) -> String {
+pub(crate) fn env_name(name: &str) -> String {
     name.replace(['.', ' '], "_").to_ascii_uppercase()
 }
 

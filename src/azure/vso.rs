@@ -12,14 +12,14 @@ use std::fmt::Write as _;
 /// The result a task reports with `task.complete`. The agent parses the
 /// value case-sensitively, so only these three spellings are ever sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TaskResult {
+pub(crate) enum TaskResult {
     Succeeded,
     SucceededWithIssues,
     Failed,
 }
 
 impl TaskResult {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TaskResult::Succeeded => "Succeeded",
             TaskResult::SucceededWithIssues => "SucceededWithIssues",
@@ -30,22 +30,22 @@ impl TaskResult {
 
 /// The two issue types `task.logissue` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IssueType {
+pub(crate) enum IssueType {
     Error,
     Warning,
 }
 
 /// Where an issue points, for inline annotations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SourceLocation {
-    pub path: String,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
+pub(crate) struct SourceLocation {
+    pub(crate) path: String,
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
 }
 
 /// Escapes a property value the way task-lib's `taskcommand.ts` does: `%`
 /// first (as the agent's `%AZP25`), then CR, LF, `]` and `;`.
-pub fn escape_property(value: &str) -> String {
+pub(crate) fn escape_property(value: &str) -> String {
     value
         .replace('%', "%AZP25")
         .replace('\r', "%0D")
@@ -55,7 +55,7 @@ pub fn escape_property(value: &str) -> String {
 }
 
 /// Escapes a command's message: `%`, CR and LF, as task-lib does.
-pub fn escape_data(value: &str) -> String {
+pub(crate) fn escape_data(value: &str) -> String {
     value
         .replace('%', "%AZP25")
         .replace('\r', "%0D")
@@ -64,7 +64,7 @@ pub fn escape_data(value: &str) -> String {
 
 /// Formats one logging command. Properties with empty values are left out
 /// and every property ends with `;`, matching task-lib's output byte for byte.
-pub fn command(area_event: &str, properties: &[(&str, &str)], data: &str) -> String {
+pub(crate) fn command(area_event: &str, properties: &[(&str, &str)], data: &str) -> String {
     let mut line = String::with_capacity(16 + data.len());
     line.push_str("##vso[");
     line.push_str(area_event);
@@ -85,7 +85,7 @@ pub fn command(area_event: &str, properties: &[(&str, &str)], data: &str) -> Str
     line
 }
 
-pub fn complete(result: TaskResult, message: &str) -> String {
+pub(crate) fn complete(result: TaskResult, message: &str) -> String {
     command(
         "task.complete",
         &[("result", result.as_str())],
@@ -93,7 +93,11 @@ pub fn complete(result: TaskResult, message: &str) -> String {
     )
 }
 
-pub fn log_issue(kind: IssueType, message: &str, location: Option<&SourceLocation>) -> String {
+pub(crate) fn log_issue(
+    kind: IssueType,
+    message: &str,
+    location: Option<&SourceLocation>,
+) -> String {
     let kind = match kind {
         IssueType::Error => "error",
         IssueType::Warning => "warning",
@@ -120,7 +124,7 @@ pub fn log_issue(kind: IssueType, message: &str, location: Option<&SourceLocatio
 
 /// `task.setvariable`; names listed in task.json's `outputVariables` become
 /// outputs without `isOutput`, but saying it keeps the line self-explanatory.
-pub fn set_output(name: &str, value: &str) -> String {
+pub(crate) fn set_output(name: &str, value: &str) -> String {
     command(
         "task.setvariable",
         &[("variable", name), ("isOutput", "true")],
@@ -128,11 +132,11 @@ pub fn set_output(name: &str, value: &str) -> String {
     )
 }
 
-pub fn set_secret(value: &str) -> String {
+pub(crate) fn set_secret(value: &str) -> String {
     command("task.setsecret", &[], value)
 }
 
-pub fn set_progress(percent: u8, operation: &str) -> String {
+pub(crate) fn set_progress(percent: u8, operation: &str) -> String {
     command(
         "task.setprogress",
         &[("value", &percent.min(100).to_string())],
@@ -140,21 +144,17 @@ pub fn set_progress(percent: u8, operation: &str) -> String {
     )
 }
 
-pub fn upload_summary(path: &str) -> String {
+pub(crate) fn upload_summary(path: &str) -> String {
     command("task.uploadsummary", &[], path)
 }
 
-pub fn upload_file(path: &str) -> String {
+pub(crate) fn upload_file(path: &str) -> String {
     command("task.uploadfile", &[], path)
-}
-
-pub fn debug(message: &str) -> String {
-    command("task.debug", &[], message)
 }
 
 /// `results.publish` for one JUnit file. The file goes in `resultFiles`, not
 /// in the message, because the agent splits the message on commas.
-pub fn publish_junit(file: &str, run_title: &str) -> String {
+pub(crate) fn publish_junit(file: &str, run_title: &str) -> String {
     command(
         "results.publish",
         &[
@@ -171,21 +171,17 @@ pub fn publish_junit(file: &str, run_title: &str) -> String {
 
 /// Formatting lines the web log viewer renders. The agent does not parse
 /// them, but they start with `##[`, so they live here too.
-pub fn group_start(title: &str) -> String {
+pub(crate) fn group_start(title: &str) -> String {
     format!("##[group]{}", single_line(title))
 }
 
-pub fn group_end() -> &'static str {
+pub(crate) fn group_end() -> &'static str {
     "##[endgroup]"
 }
 
 /// A command line shown as such in the log.
-pub fn command_line(text: &str) -> String {
+pub(crate) fn command_line(text: &str) -> String {
     format!("##[command]{}", single_line(text))
-}
-
-pub fn section(title: &str) -> String {
-    format!("##[section]{}", single_line(title))
 }
 
 /// Rewrites a line from outside our own code so the agent cannot read a
@@ -196,7 +192,7 @@ pub fn section(title: &str) -> String {
 /// The agent looks for `##vso[` with .NET's culture-sensitive
 /// `string.IndexOf`, which skips zero-width characters such as a soft
 /// hyphen; so a marker with such characters between its letters counts too.
-pub fn neutralize(line: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn neutralize(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.contains('#') {
         return std::borrow::Cow::Borrowed(line);
     }
@@ -255,7 +251,7 @@ fn is_ignorable(c: char) -> bool {
 /// Makes text safe to embed in one of our own command lines or formatting
 /// lines: no line breaks (the agent reads line by line, and a CR alone ends a
 /// line for it) and no command markers.
-pub fn single_line(text: &str) -> String {
+pub(crate) fn single_line(text: &str) -> String {
     let flat: String = text
         .chars()
         .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })

@@ -12,42 +12,42 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub const TOOL_NAME: &str = "postman-cli";
+pub(crate) const TOOL_NAME: &str = "postman-cli";
 
 #[derive(Clone, Debug)]
-pub struct ToolCache {
+pub(crate) struct ToolCache {
     /// `<tools dir>/postman-cli`.
     root: PathBuf,
 }
 
 impl ToolCache {
-    pub fn new(tools_dir: &Path) -> ToolCache {
+    pub(crate) fn new(tools_dir: &Path) -> ToolCache {
         ToolCache {
             root: tools_dir.join(TOOL_NAME),
         }
     }
 
-    pub fn version_dir(&self, version: &semver::Version) -> PathBuf {
+    pub(crate) fn version_dir(&self, version: &semver::Version) -> PathBuf {
         self.root.join(version.to_string())
     }
 
-    pub fn arch_dir(&self, version: &semver::Version, arch: &str) -> PathBuf {
+    pub(crate) fn arch_dir(&self, version: &semver::Version, arch: &str) -> PathBuf {
         self.version_dir(version).join(arch)
     }
 
-    pub fn marker(&self, version: &semver::Version, arch: &str) -> PathBuf {
+    pub(crate) fn marker(&self, version: &semver::Version, arch: &str) -> PathBuf {
         self.version_dir(version).join(format!("{arch}.complete"))
     }
 
     /// The install folder of a version, if it finished installing.
-    pub fn find(&self, version: &semver::Version, arch: &str) -> Option<PathBuf> {
+    pub(crate) fn find(&self, version: &semver::Version, arch: &str) -> Option<PathBuf> {
         let dir = self.arch_dir(version, arch);
         (dir.is_dir() && self.marker(version, arch).is_file()).then_some(dir)
     }
 
     /// Takes the install lock of one version, waiting at most `timeout`.
     /// `on_wait` is called once if another process holds it.
-    pub fn lock(
+    pub(crate) fn lock(
         &self,
         version: &semver::Version,
         arch: &str,
@@ -94,7 +94,7 @@ impl ToolCache {
     }
 
     /// Versions with a finished install for `arch`.
-    pub fn versions(&self, arch: &str) -> Vec<semver::Version> {
+    pub(crate) fn versions(&self, arch: &str) -> Vec<semver::Version> {
         let Ok(entries) = std::fs::read_dir(&self.root) else {
             return Vec::new();
         };
@@ -108,7 +108,7 @@ impl ToolCache {
     /// Removes staging folders an install left when it was killed. Only
     /// call with the version's lock held: staging happens under it, so any
     /// folder found then belongs to a process that is gone.
-    pub fn remove_stale_staging(&self, version: &semver::Version) {
+    pub(crate) fn remove_stale_staging(&self, version: &semver::Version) {
         let Ok(entries) = std::fs::read_dir(self.version_dir(version)) else {
             return;
         };
@@ -128,7 +128,7 @@ impl ToolCache {
 
     /// A staging folder for a package whose version is not known yet (a
     /// local archive); on the same file system as every version folder.
-    pub fn staging_dir_at_root(&self) -> std::io::Result<tempfile::TempDir> {
+    pub(crate) fn staging_dir_at_root(&self) -> std::io::Result<tempfile::TempDir> {
         std::fs::create_dir_all(&self.root)?;
         tempfile::Builder::new()
             .prefix(".staging-")
@@ -137,7 +137,10 @@ impl ToolCache {
 
     /// A fresh staging folder beside the install folder, so the final move
     /// is a rename on one file system.
-    pub fn staging_dir(&self, version: &semver::Version) -> std::io::Result<tempfile::TempDir> {
+    pub(crate) fn staging_dir(
+        &self,
+        version: &semver::Version,
+    ) -> std::io::Result<tempfile::TempDir> {
         std::fs::create_dir_all(self.version_dir(version))?;
         tempfile::Builder::new()
             .prefix(".staging-")
@@ -146,7 +149,7 @@ impl ToolCache {
 
     /// Moves a finished staging folder into place and writes the marker.
     /// Called with the install lock held.
-    pub fn commit(
+    pub(crate) fn commit(
         &self,
         staging: tempfile::TempDir,
         version: &semver::Version,
@@ -169,12 +172,12 @@ impl ToolCache {
 
 /// Held while installing; released when dropped (the OS also releases it
 /// when a killed process's file handles close).
-pub struct InstallLock {
+pub(crate) struct InstallLock {
     _file: File,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error("cannot use the tool cache at {path}: {source}")]
     Io {
         path: PathBuf,

@@ -12,18 +12,18 @@ use tokio::sync::mpsc;
 use super::extract::{self, ExtractError};
 use super::integrity::Expected;
 use super::{InstallError, network, send};
-use crate::console::Console;
+use crate::events::{Event, Events};
 
 /// Streams a `.tgz` through the hasher into the unpacker (on a blocking
 /// thread), then compares digests. The staging folder is the caller's to
 /// discard on error.
-pub async fn stream_tgz(
+pub(crate) async fn stream_tgz(
     client: &reqwest::Client,
     url: &str,
     auth: Option<&str>,
     expected: &Expected,
     staging: &Path,
-    console: &Console,
+    events: &dyn Events,
 ) -> Result<u64, InstallError> {
     let resp = get(client, url, auth).await?;
     let (tx, rx) = mpsc::channel::<bytes::Bytes>(32);
@@ -36,7 +36,7 @@ pub async fn stream_tgz(
         url,
         &mut |chunk| hasher.update(chunk),
         Sink::Unpacker(tx),
-        console,
+        events,
     )
     .await;
     // The unpacker is waited for whatever happened: the staging folder is
@@ -69,17 +69,17 @@ pub async fn stream_tgz(
 }
 
 /// A downloaded file and its SHA-256 (lower-case hex).
-pub struct Downloaded {
-    pub file: tempfile::NamedTempFile,
-    pub sha256: String,
+pub(crate) struct Downloaded {
+    pub(crate) file: tempfile::NamedTempFile,
+    pub(crate) sha256: String,
 }
 
 /// Downloads into a temporary file in `dir`, hashing on the way.
-pub async fn to_file(
+pub(crate) async fn to_file(
     client: &reqwest::Client,
     url: &str,
     dir: &Path,
-    console: &Console,
+    events: &dyn Events,
 ) -> Result<Downloaded, InstallError> {
     let cache_error = |source| InstallError::Cache {
         path: dir.to_path_buf(),
@@ -100,7 +100,7 @@ pub async fn to_file(
             file: file.as_file_mut(),
             dir,
         },
-        console,
+        events,
     )
     .await?;
     Ok(Downloaded {
@@ -128,11 +128,11 @@ async fn receive(
     url: &str,
     hash: &mut dyn FnMut(&[u8]),
     mut sink: Sink<'_>,
-    console: &Console,
+    events: &dyn Events,
 ) -> Result<u64, InstallError> {
     let total = resp.content_length();
     let mut received: u64 = 0;
-    let mut progress = Progress::new(console, total);
+    let mut progress = Progress::new(events, total);
     let mut stream_error = None;
     loop {
         match resp.chunk().await {
@@ -170,7 +170,7 @@ async fn receive(
     Ok(received)
 }
 
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
@@ -247,54 +247,25 @@ impl Read for ChannelReader {
     }
 }
 
-/// Download progress: `task.setprogress` in a pipeline (every 10 % of the
-/// download, scaled into the first 30 % of the task), a progress bar on a
-/// terminal.
+/// Download progress, for the conductor to show.
 struct Progress<'a> {
-    console: &'a Console,
+    events: &'a dyn Events,
     total: Option<u64>,
-    last_percent: u8,
-    bar: Option<indicatif::ProgressBar>,
 }
 
 impl<'a> Progress<'a> {
-    fn new(console: &'a Console, total: Option<u64>) -> Progress<'a> {
-        let bar = console.is_interactive().then(|| {
-            let bar = indicatif::ProgressBar::new(total.unwrap_or(0));
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "  {bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        });
-        Progress {
-            console,
-            total,
-            last_percent: 0,
-            bar,
-        }
+    fn new(events: &'a dyn Events, total: Option<u64>) -> Progress<'a> {
+        Progress { events, total }
     }
 
     fn update(&mut self, received: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(received);
-        }
-        if let Some(total) = self.total.filter(|t| *t > 0) {
-            let percent = ((received.saturating_mul(100)) / total).min(100) as u8;
-            if percent >= self.last_percent + 10 {
-                self.last_percent = percent - percent % 10;
-                let overall = u32::from(self.last_percent) * 3 / 10;
-                self.console
-                    .progress(overall as u8, "Downloading the Postman CLI");
-            }
-        }
+        self.events.emit(Event::Download {
+            received,
+            total: self.total,
+        });
     }
 
     fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        self.events.emit(Event::DownloadDone);
     }
 }

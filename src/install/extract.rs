@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-pub enum ExtractError {
+pub(crate) enum ExtractError {
     #[error("it is neither a gzipped tar nor a zip archive")]
     UnknownFormat,
     #[error("it holds no Postman CLI executable (postman, postman-cli, or their .exe)")]
@@ -29,21 +29,25 @@ pub enum ExtractError {
 }
 
 #[derive(Debug, Default)]
-pub struct Extracted {
-    pub files: usize,
-    pub bytes: u64,
+pub(crate) struct Extracted {
+    pub(crate) files: usize,
+    pub(crate) bytes: u64,
 }
 
 /// Unpacks a gzipped tar stream into `dest`, dropping the first path
 /// component (npm's `package/`), then reads the stream to its end so a hash
 /// computed on it covers every byte.
-pub fn unpack_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, ExtractError> {
+pub(crate) fn unpack_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, ExtractError> {
     unpack_tar(reader, dest, 1)
 }
 
 /// Unpacks an archive file of either kind, keeping its paths, and moves the
 /// executable into `bin/<exe_name>`.
-pub fn unpack_archive(path: &Path, dest: &Path, exe_name: &str) -> Result<Extracted, ExtractError> {
+pub(crate) fn unpack_archive(
+    path: &Path,
+    dest: &Path,
+    exe_name: &str,
+) -> Result<Extracted, ExtractError> {
     let mut magic = [0u8; 4];
     let mut file = std::fs::File::open(path).map_err(ExtractError::Corrupt)?;
     let n = file.read(&mut magic).map_err(ExtractError::Corrupt)?;
@@ -210,7 +214,7 @@ fn is_exe_name(path: &Path) -> bool {
 
 /// Moves an unpacked tree so the executable is `bin/<exe_name>`, keeping
 /// the files beside it (its `lib/`) beside it.
-pub fn normalize_layout(dest: &Path, exe_name: &str) -> Result<(), ExtractError> {
+pub(crate) fn normalize_layout(dest: &Path, exe_name: &str) -> Result<(), ExtractError> {
     let write = |path: &Path, source| ExtractError::Write {
         path: path.to_path_buf(),
         source,
@@ -273,7 +277,7 @@ pub fn normalize_layout(dest: &Path, exe_name: &str) -> Result<(), ExtractError>
 }
 
 /// The version an npm package states in its `package.json`, if it has one.
-pub fn package_version(dest: &Path) -> Option<semver::Version> {
+pub(crate) fn package_version(dest: &Path) -> Option<semver::Version> {
     let text = std::fs::read(dest.join("package.json")).ok()?;
     let doc: serde_json::Value = serde_json::from_slice(&text).ok()?;
     semver::Version::parse(doc.get("version")?.as_str()?).ok()
@@ -296,7 +300,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// Builds a .tgz in memory; `links` adds a symlink entry.
-    pub fn tgz(files: &[(&str, &[u8], u32)], link: Option<&str>) -> Vec<u8> {
+    pub(crate) fn tgz(files: &[(&str, &[u8], u32)], link: Option<&str>) -> Vec<u8> {
         let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
             Vec::new(),
             flate2::Compression::fast(),

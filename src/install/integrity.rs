@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 /// The digest a download must have.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Expected {
+pub(crate) enum Expected {
     Sha512(Vec<u8>),
     Sha256(Vec<u8>),
     /// npm's legacy `shasum` is SHA-1, which we do not accept as proof of
@@ -18,7 +18,7 @@ pub enum Expected {
 impl Expected {
     /// Parses an SRI string. Several space-separated hashes may be given;
     /// the strongest one we support wins.
-    pub fn from_sri(sri: &str) -> Expected {
+    pub(crate) fn from_sri(sri: &str) -> Expected {
         let mut best = Expected::None;
         for token in sri.split_whitespace() {
             let token = token.split('?').next().unwrap_or(token);
@@ -38,7 +38,7 @@ impl Expected {
     }
 
     /// `sha512-…` form, for messages.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
         match self {
             Expected::Sha512(b) => format!("sha512-{}", b64(b)),
@@ -47,7 +47,7 @@ impl Expected {
         }
     }
 
-    pub fn hasher(&self) -> Hasher {
+    pub(crate) fn hasher(&self) -> Hasher {
         match self {
             Expected::Sha256(_) => Hasher::Sha256(Sha256::new()),
             _ => Hasher::Sha512(Box::new(Sha512::new())),
@@ -55,20 +55,20 @@ impl Expected {
     }
 }
 
-pub enum Hasher {
+pub(crate) enum Hasher {
     Sha512(Box<Sha512>),
     Sha256(Sha256),
 }
 
 impl Hasher {
-    pub fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Sha512(h) => h.update(data),
             Hasher::Sha256(h) => h.update(data),
         }
     }
 
-    pub fn finish(self) -> Expected {
+    pub(crate) fn finish(self) -> Expected {
         match self {
             Hasher::Sha512(h) => Expected::Sha512(h.finalize().to_vec()),
             Hasher::Sha256(h) => Expected::Sha256(h.finalize().to_vec()),

@@ -13,60 +13,57 @@
 //!    staging folder beside its final place; only then is the folder renamed
 //!    into place and the `.complete` marker written.
 
-pub mod cache;
-pub mod download;
-pub mod extract;
-pub mod integrity;
-pub mod npm;
-pub mod platform;
-pub mod site;
-pub mod version;
+pub(crate) mod cache;
+pub(crate) mod download;
+pub(crate) mod extract;
+pub(crate) mod integrity;
+pub(crate) mod npm;
+pub(crate) mod platform;
+pub(crate) mod site;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::console::Console;
+use crate::azure::agent::AgentEnv;
+use crate::events::{Event, Events};
+use crate::http::HttpSettings;
 use crate::inputs::Secret;
-use crate::plan::{InstallPlan, InstallSource};
+use crate::plan::{InstallPlan, InstallSource, VersionSpec};
 use crate::process::{Cancel, ToolCommand};
 use cache::{LockError, ToolCache};
 use extract::ExtractError;
 use integrity::Expected;
 use platform::Platform;
-use version::VersionSpec;
-
-pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
-pub const DEFAULT_SITE: &str = "https://dl-cli.pstmn.io";
 
 /// What to install, and where.
 #[derive(Clone, Debug)]
-pub struct InstallRequest {
-    pub plan: InstallPlan,
-    pub tools_dir: PathBuf,
-    pub platform: Platform,
-    pub lock_timeout: Duration,
+pub(crate) struct InstallRequest {
+    pub(crate) plan: InstallPlan,
+    pub(crate) tools_dir: PathBuf,
+    pub(crate) platform: Platform,
+    pub(crate) lock_timeout: Duration,
     /// The registry when the plan names none (`npm_config_registry`, or
     /// registry.npmjs.org).
-    pub default_registry: String,
+    pub(crate) default_registry: String,
     /// Postman's download site (`POSTMAN_CLI_DOWNLOAD_URL` overrides it).
-    pub site_url: String,
+    pub(crate) site_url: String,
     /// The environment for running `postman --version` on a binary whose
     /// version is not otherwise known.
-    pub probe_env: BTreeMap<OsString, OsString>,
+    pub(crate) probe_env: BTreeMap<OsString, OsString>,
 }
 
 #[derive(Clone, Debug)]
-pub struct InstalledCli {
-    pub version: semver::Version,
-    pub executable: PathBuf,
+pub(crate) struct InstalledCli {
+    pub(crate) version: semver::Version,
+    pub(crate) executable: PathBuf,
     /// False when this call downloaded or unpacked it.
-    pub from_cache: bool,
+    pub(crate) from_cache: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum InstallError {
+pub(crate) enum InstallError {
     #[error("cannot reach {url}: {detail}")]
     Network { url: String, detail: String },
     #[error("{url} answered {status}{}", status_hint(*status))]
@@ -137,8 +134,6 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{what} holds no Postman CLI executable (postman, postman-cli, or their .exe)")]
-    NoExecutable { what: String },
     #[error("{what}")]
     NotInstalled { what: String },
     #[error("cannot tell the version of {path}: {detail}")]
@@ -200,10 +195,10 @@ impl InstallError {
 
 const ATTEMPTS: u32 = 3;
 
-pub async fn install(
+pub(crate) async fn install(
     req: &InstallRequest,
     client: &reqwest::Client,
-    console: &Console,
+    events: &dyn Events,
 ) -> Result<InstalledCli, InstallError> {
     let cache = ToolCache::new(&req.tools_dir);
     let arch = req.platform.cache_arch();
@@ -215,24 +210,64 @@ pub async fn install(
     }
     match &req.plan.source {
         InstallSource::Npm { registry: None, .. } if !req.platform.on_npm() => {
-            console.info(&format!(
+            events.emit(Event::Note(&format!(
                 "The npm registry has no Postman CLI package for {}; installing from Postman's download site (installSource: postman).",
                 req.platform
-            ));
-            install_site(req, &cache, client, console).await
+            )));
+            install_site(req, &cache, client, events).await
         }
         InstallSource::Npm { registry, token } => {
             let registry = registry
                 .clone()
                 .unwrap_or_else(|| req.default_registry.clone());
-            install_npm(req, &cache, client, console, &registry, token.as_ref()).await
+            install_npm(req, &cache, client, events, &registry, token.as_ref()).await
         }
-        InstallSource::PostmanSite => install_site(req, &cache, client, console).await,
+        InstallSource::PostmanSite => install_site(req, &cache, client, events).await,
         InstallSource::Archive { path } => {
-            install_archive(req, &cache, console, Path::new(path)).await
+            install_archive(req, &cache, events, Path::new(path)).await
         }
         InstallSource::Path { path } => use_installed(req, path.as_deref()).await,
     }
+}
+
+/// Installs (or finds) the Postman CLI as `plan` says, with the network
+/// settings and knobs the environment gives. Shared by the task, `run` and
+/// `install`; `base` is where a relative `cliArchive` or `cliPath` starts.
+pub(crate) async fn install_with(
+    env: &AgentEnv,
+    tools_dir: &std::path::Path,
+    plan: &InstallPlan,
+    events: &dyn Events,
+    base: &std::path::Path,
+) -> Result<InstalledCli, String> {
+    let platform = Platform::current().ok_or_else(|| {
+        format!(
+            "the Postman CLI has no build for this platform ({}-{})",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )
+    })?;
+    let mut plan = plan.clone();
+    match &mut plan.source {
+        InstallSource::Archive { path } => *path = base.join(&*path).display().to_string(),
+        InstallSource::Path { path: Some(path) } => *path = base.join(&*path).display().to_string(),
+        _ => {}
+    }
+    let knobs = crate::knobs::Knobs::from_env(env);
+    let settings = HttpSettings::from_env(env);
+    let request = InstallRequest {
+        plan,
+        tools_dir: tools_dir.to_path_buf(),
+        platform,
+        lock_timeout: knobs.lock_timeout,
+        default_registry: knobs.npm_registry,
+        site_url: knobs.download_site,
+        probe_env: settings.child_env(env.child_env()),
+    };
+    let client = settings.client().map_err(|e| e.to_string())?;
+    install(&request, &client, events)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The newest cached version that fits the request, for when the source
@@ -240,7 +275,7 @@ pub async fn install(
 fn cached_fallback(
     req: &InstallRequest,
     cache: &ToolCache,
-    console: &Console,
+    events: &dyn Events,
     error: &InstallError,
 ) -> Option<InstalledCli> {
     let arch = req.platform.cache_arch();
@@ -250,10 +285,10 @@ fn cached_fallback(
         .filter(|v| req.plan.version.matches(v))
         .max()?;
     let dir = cache.find(&version, arch)?;
-    console.warning(&format!(
+    events.emit(Event::Warning(&format!(
         "{error}. Using Postman CLI {version} from the tool cache instead of resolving `{}`.",
         req.plan.version
-    ));
+    )));
     found(req, version, &dir, true).ok()
 }
 
@@ -261,7 +296,7 @@ async fn install_npm(
     req: &InstallRequest,
     cache: &ToolCache,
     client: &reqwest::Client,
-    console: &Console,
+    events: &dyn Events,
     registry: &str,
     token: Option<&Secret>,
 ) -> Result<InstalledCli, InstallError> {
@@ -269,9 +304,9 @@ async fn install_npm(
     let package = req.platform.npm_package();
     let url = npm::packument_url(registry, &package);
     let auth = npm::Auth::new(registry, token);
-    let packument = match retry(console, || npm::fetch_packument(client, &url, &auth)).await {
+    let packument = match retry(events, || npm::fetch_packument(client, &url, &auth)).await {
         Ok(p) => p,
-        Err(e) if e.unreachable() => return cached_fallback(req, cache, console, &e).ok_or(e),
+        Err(e) if e.unreachable() => return cached_fallback(req, cache, events, &e).ok_or(e),
         Err(e) => return Err(e),
     };
     let (version, dist) = npm::select(&packument, &req.plan.version).map_err(|available| {
@@ -293,15 +328,15 @@ async fn install_npm(
             registry: registry.to_owned(),
         });
     }
-    let _lock = lock(cache, &version, arch, req.lock_timeout, console).await?;
+    let _lock = lock(cache, &version, arch, req.lock_timeout, events).await?;
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
-    console.info(&format!(
+    events.emit(Event::Note(&format!(
         "Downloading Postman CLI {version} ({package}) from {}",
         dist.tarball
-    ));
-    let staging = retry(console, || async {
+    )));
+    let staging = retry(events, || async {
         let staging = staging_dir(cache, &version)?;
         download::stream_tgz(
             client,
@@ -309,7 +344,7 @@ async fn install_npm(
             auth.for_url(&dist.tarball),
             &expected,
             staging.path(),
-            console,
+            events,
         )
         .await?;
         Ok(staging)
@@ -322,17 +357,17 @@ async fn install_site(
     req: &InstallRequest,
     cache: &ToolCache,
     client: &reqwest::Client,
-    console: &Console,
+    events: &dyn Events,
 ) -> Result<InstalledCli, InstallError> {
     let arch = req.platform.cache_arch();
     let version = match &req.plan.version {
         VersionSpec::Exact(v) => v.clone(),
         wanted => {
             let url = site::latest_url(&req.site_url);
-            let latest = match retry(console, || site::fetch_latest(client, &url)).await {
+            let latest = match retry(events, || site::fetch_latest(client, &url)).await {
                 Ok(v) => v,
                 Err(e) if e.unreachable() => {
-                    return cached_fallback(req, cache, console, &e).ok_or(e);
+                    return cached_fallback(req, cache, events, &e).ok_or(e);
                 }
                 Err(e) => return Err(e),
             };
@@ -348,18 +383,20 @@ async fn install_site(
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
-    let _lock = lock(cache, &version, arch, req.lock_timeout, console).await?;
+    let _lock = lock(cache, &version, arch, req.lock_timeout, events).await?;
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
     let url = site::download_url(&req.site_url, &version, req.platform);
-    console.info(&format!("Downloading Postman CLI {version} from {url}"));
+    events.emit(Event::Note(&format!(
+        "Downloading Postman CLI {version} from {url}"
+    )));
     let download_dir = cache.version_dir(&version);
-    let file = retry(console, || {
-        download::to_file(client, &url, &download_dir, console)
+    let file = retry(events, || {
+        download::to_file(client, &url, &download_dir, events)
     })
     .await?;
-    check_sha256(req, console, &url, &file.sha256)?;
+    check_sha256(req, events, &url, &file.sha256)?;
     let staging = staging_dir(cache, &version)?;
     extract::unpack_archive(file.file.path(), staging.path(), req.platform.exe_name()).map_err(
         |source| InstallError::Extract {
@@ -373,7 +410,7 @@ async fn install_site(
 async fn install_archive(
     req: &InstallRequest,
     cache: &ToolCache,
-    console: &Console,
+    events: &dyn Events,
     path: &Path,
 ) -> Result<InstalledCli, InstallError> {
     if !path.is_file() {
@@ -385,7 +422,7 @@ async fn install_archive(
         path: path.to_path_buf(),
         source,
     })?;
-    check_sha256(req, console, &path.display().to_string(), &sha256)?;
+    check_sha256(req, events, &path.display().to_string(), &sha256)?;
     // The version is inside the archive, so it is unpacked first, into a
     // staging folder beside the versions.
     let staging = cache
@@ -413,14 +450,14 @@ async fn install_archive(
         });
     }
     let arch = req.platform.cache_arch();
-    let _lock = lock(cache, &version, arch, req.lock_timeout, console).await?;
+    let _lock = lock(cache, &version, arch, req.lock_timeout, events).await?;
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
-    console.info(&format!(
+    events.emit(Event::Note(&format!(
         "Installing Postman CLI {version} from {}",
         path.display()
-    ));
+    )));
     commit(req, cache, staging, version)
 }
 
@@ -468,7 +505,7 @@ async fn use_installed(
 
 fn check_sha256(
     req: &InstallRequest,
-    console: &Console,
+    events: &dyn Events,
     what: &str,
     actual: &str,
 ) -> Result<(), InstallError> {
@@ -481,9 +518,9 @@ fn check_sha256(
         }),
         Some(_) => Ok(()),
         None => {
-            console.info(&format!(
+            events.emit(Event::Note(&format!(
                 "SHA-256 of {what}: {actual} (set cliSha256 to this to pin it)"
-            ));
+            )));
             Ok(())
         }
     }
@@ -494,7 +531,7 @@ fn check_sha256(
 /// does), its daily update check off (the task chooses the version; the
 /// check would only add a network call and a banner), and the API key, when
 /// there is one, where the CLI reads it and no process listing shows it.
-pub fn cli_env(
+pub(crate) fn cli_env(
     base: &BTreeMap<OsString, OsString>,
     home: &Path,
     api_key: Option<&Secret>,
@@ -537,22 +574,33 @@ async fn lock(
     version: &semver::Version,
     arch: &'static str,
     timeout: Duration,
-    console: &Console,
+    events: &dyn Events,
 ) -> Result<cache::InstallLock, InstallError> {
-    let (cache, version, waiting) = (cache.clone(), version.clone(), console.clone());
-    let lock = tokio::task::spawn_blocking(move || {
+    let (waiting, mut waits) = tokio::sync::oneshot::channel::<()>();
+    let (cache, version) = (cache.clone(), version.clone());
+    let shown = version.clone();
+    let locking = tokio::task::spawn_blocking(move || {
         let lock = cache.lock(&version, arch, timeout, || {
-            waiting.info(&format!(
-                "Waiting for another job that is installing Postman CLI {version} into the same tool cache…"
-            ))
+            let _ = waiting.send(());
         })?;
         // Whoever held the lock before us is gone: any staging folder left
         // is from an install that was killed.
         cache.remove_stale_staging(&version);
         Ok::<_, LockError>(lock)
-    })
-    .await
-    .expect("lock task panicked")?;
+    });
+    tokio::pin!(locking);
+    let mut told = false;
+    let lock = loop {
+        tokio::select! {
+            locked = &mut locking => break locked.expect("lock task panicked")?,
+            Ok(()) = &mut waits, if !told => {
+                told = true;
+                events.emit(Event::Note(&format!(
+                    "Waiting for another job that is installing Postman CLI {shown} into the same tool cache…"
+                )));
+            }
+        }
+    };
     Ok(lock)
 }
 
@@ -607,7 +655,7 @@ fn found(
 
 /// Runs `attempt` up to three times while it fails in a way worth retrying,
 /// waiting 1 s, then 2 s.
-async fn retry<T, F, Fut>(console: &Console, mut attempt: F) -> Result<T, InstallError>
+async fn retry<T, F, Fut>(events: &dyn Events, mut attempt: F) -> Result<T, InstallError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, InstallError>>,
@@ -617,11 +665,11 @@ where
         match attempt().await {
             Err(e) if e.retryable() && n < ATTEMPTS => {
                 let wait = Duration::from_secs(1 << (n - 1));
-                console.warning(&format!(
+                events.emit(Event::Warning(&format!(
                     "{e}; trying again in {} s (attempt {} of {ATTEMPTS})",
                     wait.as_secs(),
                     n + 1
-                ));
+                )));
                 tokio::time::sleep(wait).await;
                 n += 1;
             }

@@ -5,49 +5,49 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::version::VersionSpec;
 use super::{InstallError, get_json};
 use crate::inputs::Secret;
+use crate::plan::VersionSpec;
 
 /// The parts of an abbreviated packument
 /// (`application/vnd.npm.install-v1+json`) we use.
 #[derive(Debug, Deserialize)]
-pub struct Packument {
+pub(crate) struct Packument {
     #[serde(rename = "dist-tags", default)]
-    pub dist_tags: BTreeMap<String, String>,
+    pub(crate) dist_tags: BTreeMap<String, String>,
     #[serde(default)]
-    pub versions: BTreeMap<String, VersionInfo>,
+    pub(crate) versions: BTreeMap<String, VersionInfo>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
-pub struct VersionInfo {
-    pub dist: Dist,
+pub(crate) struct VersionInfo {
+    pub(crate) dist: Dist,
 }
 
 #[derive(Clone, Debug, Deserialize)]
-pub struct Dist {
-    pub tarball: String,
-    pub integrity: Option<String>,
+pub(crate) struct Dist {
+    pub(crate) tarball: String,
+    pub(crate) integrity: Option<String>,
 }
 
 /// A registry token, sent only to the registry's own origin (scheme, host
 /// and port), as npm scopes a token to its registry: a tarball served from
 /// another host (a CDN), another port of the same host, or plain HTTP does
 /// not get it.
-pub struct Auth {
+pub(crate) struct Auth {
     origin: Option<reqwest::Url>,
     header: Option<String>,
 }
 
 impl Auth {
-    pub fn new(registry: &str, token: Option<&Secret>) -> Auth {
+    pub(crate) fn new(registry: &str, token: Option<&Secret>) -> Auth {
         Auth {
             origin: reqwest::Url::parse(registry).ok(),
             header: token.map(|t| format!("Bearer {}", t.expose())),
         }
     }
 
-    pub fn for_url(&self, url: &str) -> Option<&str> {
+    pub(crate) fn for_url(&self, url: &str) -> Option<&str> {
         let url = reqwest::Url::parse(url).ok()?;
         let origin = self.origin.as_ref()?;
         // `origin()` compares scheme, host and port, with default ports
@@ -60,7 +60,7 @@ impl Auth {
 
 /// The URL of a package's document in a registry. A scoped name keeps its
 /// `@` and encodes its `/`, as npm does.
-pub fn packument_url(registry: &str, package: &str) -> String {
+pub(crate) fn packument_url(registry: &str, package: &str) -> String {
     format!(
         "{}/{}",
         registry.trim_end_matches('/'),
@@ -68,7 +68,7 @@ pub fn packument_url(registry: &str, package: &str) -> String {
     )
 }
 
-pub async fn fetch_packument(
+pub(crate) async fn fetch_packument(
     client: &reqwest::Client,
     url: &str,
     auth: &Auth,
@@ -86,7 +86,7 @@ pub async fn fetch_packument(
 /// What to download for a version request, or the versions that exist.
 /// `latest` is the registry's `latest` tag; a range picks the newest
 /// published version in it.
-pub fn select(
+pub(crate) fn select(
     packument: &Packument,
     spec: &VersionSpec,
 ) -> Result<(semver::Version, Dist), Vec<String>> {
@@ -118,7 +118,7 @@ fn published(packument: &Packument) -> Vec<semver::Version> {
 }
 
 /// Published versions, newest first (pre-releases left out).
-pub fn available(packument: &Packument) -> Vec<String> {
+pub(crate) fn available(packument: &Packument) -> Vec<String> {
     let mut versions: Vec<semver::Version> = published(packument)
         .into_iter()
         .filter(|v| v.pre.is_empty())

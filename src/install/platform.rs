@@ -6,28 +6,32 @@
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Os {
+#[expect(
+    clippy::enum_variant_names,
+    reason = "macOS is the platform's own name"
+)]
+pub(crate) enum Os {
     Linux,
     MacOs,
     Windows,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arch {
+pub(crate) enum Arch {
     X64,
     Arm64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Platform {
-    pub os: Os,
-    pub arch: Arch,
+pub(crate) struct Platform {
+    pub(crate) os: Os,
+    pub(crate) arch: Arch,
 }
 
 impl Platform {
     /// The platform this binary was built for, or `None` for one the Postman
     /// CLI has no build for.
-    pub fn current() -> Option<Platform> {
+    pub(crate) fn current() -> Option<Platform> {
         let os = match std::env::consts::OS {
             "linux" => Os::Linux,
             "macos" => Os::MacOs,
@@ -45,7 +49,7 @@ impl Platform {
     /// The npm package that carries the native CLI for this platform. The
     /// `postman-cli` wrapper package only points at these, and their
     /// versions run ahead of it.
-    pub fn npm_package(self) -> String {
+    pub(crate) fn npm_package(self) -> String {
         let os = match self.os {
             Os::Linux => "linux",
             Os::MacOs => "macos",
@@ -56,19 +60,19 @@ impl Platform {
 
     /// Whether the npm registry carries a build for this platform: Postman
     /// publishes no Windows package there.
-    pub fn on_npm(self) -> bool {
+    pub(crate) fn on_npm(self) -> bool {
         self.os != Os::Windows
     }
 
     /// The tool cache's architecture folder, as Node's `os.arch()` names it.
-    pub fn cache_arch(self) -> &'static str {
+    pub(crate) fn cache_arch(self) -> &'static str {
         match self.arch {
             Arch::X64 => "x64",
             Arch::Arm64 => "arm64",
         }
     }
 
-    pub fn exe_name(self) -> &'static str {
+    pub(crate) fn exe_name(self) -> &'static str {
         match self.os {
             Os::Windows => "postman.exe",
             _ => "postman",

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use super::platform::{Arch, Os, Platform};
 use super::{InstallError, bad_answer, get_json};
 
-pub fn latest_url(base: &str) -> String {
+pub(crate) fn latest_url(base: &str) -> String {
     format!("{}/api/version/latest", base.trim_end_matches('/'))
 }
 
-pub fn download_url(base: &str, version: &semver::Version, platform: Platform) -> String {
+pub(crate) fn download_url(base: &str, version: &semver::Version, platform: Platform) -> String {
     format!(
         "{}/download/version/{version}/{}",
         base.trim_end_matches('/'),
@@ -21,7 +21,7 @@ pub fn download_url(base: &str, version: &semver::Version, platform: Platform) -
 }
 
 /// The site's names for its builds.
-pub fn slug(platform: Platform) -> &'static str {
+pub(crate) fn slug(platform: Platform) -> &'static str {
     match (platform.os, platform.arch) {
         (Os::Linux, Arch::X64) => "linux64",
         (Os::Linux, Arch::Arm64) => "linux_arm64",
@@ -36,7 +36,7 @@ struct Latest {
     version: String,
 }
 
-pub async fn fetch_latest(
+pub(crate) async fn fetch_latest(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<semver::Version, InstallError> {

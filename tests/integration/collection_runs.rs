@@ -50,7 +50,7 @@ fn a_passing_collection_succeeds_and_publishes_everything() {
 
     let summary = summary_text(&run);
     assert!(
-        summary.starts_with("### ✅ Postman: 1 collection run, 3 tests passed"),
+        summary.starts_with("### ✅ Postman: 3 tests passed in 1 collection run."),
         "{summary}"
     );
     assert!(

@@ -1,0 +1,348 @@
+//! The conductor: one task run, front to back, shared by the pipeline task
+//! and the `run` command. Each step is a stage; this module only calls them
+//! in order, tells the user what happened, and keeps what they return:
+//!
+//! 1. plan the inputs (pure), then settle them against the file system,
+//!    the agent and the secrets ([`prepare`]);
+//! 2. install the Postman CLI (or find it in the tool cache);
+//! 3. run each collection, `parallel` at a time ([`runs`]), and the lint;
+//! 4. publish: the JUnit files and the summary, the output variables.
+//!
+//! Whatever step a run stops at, the results that exist are published: a
+//! failed install or a broken collection never hides the runs that worked.
+
+mod narrator;
+mod outcome;
+mod paths;
+mod prepare;
+mod runs;
+
+use std::path::PathBuf;
+
+pub(crate) use narrator::Narrator;
+pub(crate) use outcome::{Outcome, Verdict};
+pub(crate) use paths::{pipeline_base_dir, tools_dir};
+
+use crate::azure::agent::AgentEnv;
+use crate::console::Console;
+use crate::http::HttpSettings;
+use crate::inputs::{Naming, RawInputs};
+use crate::install::InstalledCli;
+use crate::knobs::Knobs;
+use crate::plan::{self, InputError, Parallel, Plan};
+use crate::process::Cancel;
+use crate::publish::{self, Publication};
+use crate::report::lint::LintOutcome;
+use crate::run::collection::Runner;
+use crate::secrets::Secrets;
+use prepare::Prepared;
+use runs::Runs;
+
+/// Where things live for this run; the task and the CLI fill it differently.
+pub(crate) struct Context {
+    pub(crate) console: Console,
+    pub(crate) env: AgentEnv,
+    pub(crate) knobs: Knobs,
+    /// Where relative paths start.
+    pub(crate) base_dir: PathBuf,
+    /// Where report folders go when `reportDirectory` is not set.
+    pub(crate) default_reports_dir: PathBuf,
+    /// The tool cache root (`Agent.ToolsDirectory`, or a per-user cache).
+    pub(crate) tools_dir: PathBuf,
+    /// Where the private per-run folders are created (and deleted).
+    pub(crate) scratch_dir: PathBuf,
+    /// Set when the agent cancels the job (or Ctrl+C on a terminal).
+    pub(crate) cancel: Cancel,
+}
+
+pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
+    let naming = raw.naming();
+    let mut out = Outcome {
+        fail_on_test_failure: true,
+        ..Outcome::default()
+    };
+    let mut secrets = Secrets::from_env(&ctx.env);
+    if let Some(warning) = secrets.unmasked_warning() {
+        ctx.console.warning(&warning);
+    }
+    let mut title = raw
+        .test_run_title
+        .clone()
+        .unwrap_or_else(|| "Postman".into());
+    let report_dir = match paths::create_report_dir(ctx, raw.report_directory.as_deref()) {
+        Ok(dir) => dir,
+        Err(e) => {
+            input_error(ctx, naming, &mut out, &e);
+            match paths::create_report_dir(ctx, None) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    input_error(ctx, naming, &mut out, &e);
+                    return out;
+                }
+            }
+        }
+    };
+
+    out.report_dir = Some(report_dir.clone());
+
+    let plan = match plan::build(&raw) {
+        Ok(plan) => {
+            run_plan(ctx, &plan, &mut out, &mut secrets, &mut title).await;
+            Some(plan)
+        }
+        Err(errors) => {
+            for e in &errors {
+                input_error(ctx, naming, &mut out, e);
+            }
+            None
+        }
+    };
+    crate::results::ready(&mut out.runs, &secrets);
+    let headline = out.headline();
+    let published = publish::finish(
+        &ctx.console,
+        Publication {
+            files: publish::Files::in_folder(&report_dir, &title),
+            title: &title,
+            headline: &headline,
+            runs: &out.runs,
+            problems: out
+                .input_errors
+                .iter()
+                .chain(out.install_error.iter())
+                .cloned()
+                .collect(),
+            not_started: out.not_started,
+            cli: out.cli.as_ref(),
+            lint: out.lint.as_ref(),
+            to_tests_tab: plan.as_ref().is_none_or(|p| p.publish_test_results),
+            temp_dir: &ctx.scratch_dir,
+        },
+        &secrets,
+    );
+    out.junit = published.junit;
+    out.summary = published.summary;
+    out
+}
+
+/// Says what is wrong with a setting, and keeps it for the summary.
+fn input_error(ctx: &Context, naming: Naming, out: &mut Outcome, e: &InputError) {
+    let text = e.render(naming);
+    ctx.console.error(&text);
+    out.input_errors.push(text);
+}
+
+/// Steps 1 to 3 for a plan without errors. Whatever step it stops at,
+/// [`execute`] publishes what `out` holds by then.
+async fn run_plan(
+    ctx: &Context,
+    plan: &Plan,
+    out: &mut Outcome,
+    secrets: &mut Secrets,
+    title: &mut String,
+) {
+    out.fail_on_test_failure = plan.fail_on_test_failure;
+    if let Some(p) = &plan.ssl_client_passphrase {
+        ctx.console.set_secret(p.expose());
+        secrets.add(p.expose());
+    }
+    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets) else {
+        return;
+    };
+    *title = prepared.title.clone();
+    let Some(cli) = install(ctx, plan, out).await else {
+        return;
+    };
+    let Some(scratch) = private_folder(ctx, out) else {
+        return;
+    };
+    let network = network(ctx);
+    let child_env = network.child_env(ctx.env.child_env());
+    name_cloud_requests(ctx, &mut prepared, &network).await;
+    let parallel = match plan.parallel {
+        Parallel::Auto => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Parallel::Runs(n) => n,
+    }
+    .clamp(1, prepared.resolved.runs.len().max(1));
+    let narrator = Narrator::new(&ctx.console, parallel == 1);
+    let runner = Runner {
+        cli: &cli,
+        plan,
+        resolved: &prepared.resolved,
+        child_env: &child_env,
+        private_root: scratch.path(),
+        cancel: &ctx.cancel,
+        cloud: &prepared.cloud,
+        secrets,
+    };
+    let ran = Runs {
+        console: &ctx.console,
+        narrator: &narrator,
+        runner: &runner,
+        resolved: &prepared.resolved,
+        report_dir: out
+            .report_dir
+            .as_deref()
+            .unwrap_or(&ctx.default_reports_dir),
+        secrets,
+        parallel,
+        live: parallel == 1,
+        fail_on_upload_error: plan.cloud.fail_on_upload_error,
+    }
+    .all()
+    .await;
+    out.runs = ran.results;
+    out.cancelled |= ran.cancelled;
+    out.not_started = ran.not_started;
+    out.lint = lint(ctx, plan, &prepared, &cli, &child_env, &narrator).await;
+    // The private folder holds the variables files and the CLI's homes.
+    drop(scratch);
+}
+
+/// Installs the Postman CLI, or says why it could not be.
+async fn install(ctx: &Context, plan: &Plan, out: &mut Outcome) -> Option<InstalledCli> {
+    let base = plan.working_directory_path(&ctx.base_dir);
+    let narrator = Narrator::new(&ctx.console, true);
+    let installed = tokio::select! {
+        installed = crate::install::install_with(
+            &ctx.env,
+            &ctx.tools_dir,
+            &plan.install,
+            &narrator,
+            &base,
+        ) => installed,
+        _ = ctx.cancel.cancelled() => {
+            out.cancelled = true;
+            return None;
+        }
+    };
+    match installed {
+        Ok(cli) => {
+            ctx.console.info(&format!(
+                "Postman CLI {} {}: {}",
+                cli.version,
+                if cli.from_cache {
+                    "found in the tool cache"
+                } else {
+                    "installed"
+                },
+                cli.executable.display()
+            ));
+            out.cli = Some(cli.clone());
+            Some(cli)
+        }
+        Err(e) => {
+            let message = format!("The Postman CLI could not be installed: {e}");
+            ctx.console.error(&message);
+            out.install_error = Some(message);
+            None
+        }
+    }
+}
+
+/// The private folder of this task run: the runs' variables files, homes
+/// and reports. Its random name is part of every report path, so the line
+/// the CLI prints when it writes a report is one no collection can print
+/// (see `run::upload`).
+fn private_folder(ctx: &Context, out: &mut Outcome) -> Option<tempfile::TempDir> {
+    match tempfile::Builder::new()
+        .prefix(".postman-cli-task-")
+        .rand_bytes(16)
+        .tempdir_in(&ctx.scratch_dir)
+    {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            let message = format!(
+                "cannot create a private folder in {}: {e}",
+                ctx.scratch_dir.display()
+            );
+            ctx.console.error(&message);
+            out.input_errors.push(message);
+            None
+        }
+    }
+}
+
+/// The agent's network settings, with a word about what they cannot mean.
+fn network(ctx: &Context) -> HttpSettings {
+    let network = HttpSettings::from_env(&ctx.env);
+    if let Some(proxy) = &network.proxy {
+        for bad in &proxy.invalid_bypass {
+            ctx.console.warning(&format!(
+                "Agent.ProxyBypassList entry `{bad}` is not a valid regular expression; it is ignored."
+            ));
+        }
+    }
+    network
+}
+
+/// Collections given by UID: their trees, so requests are named with their
+/// folders, as those of a local file are. Without one a request is named
+/// alone; the run is unaffected.
+async fn name_cloud_requests(ctx: &Context, prepared: &mut Prepared, network: &HttpSettings) {
+    let Some(key) = &prepared.cloud.api_key else {
+        return;
+    };
+    let mut trees = std::collections::HashMap::new();
+    for run in &mut prepared.resolved.runs {
+        let crate::resolve::CollectionSource::Uid(uid) = &run.source else {
+            continue;
+        };
+        if !trees.contains_key(uid) {
+            let tree = match network.client() {
+                Ok(client) => {
+                    crate::run::tree::fetch_collection(
+                        &client,
+                        &ctx.env,
+                        prepared.cloud.region,
+                        uid,
+                        key,
+                    )
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = &tree {
+                ctx.console.warning(&format!(
+                    "The requests of collection `{uid}` are named without their folders: {e}"
+                ));
+            }
+            trees.insert(uid.clone(), tree.ok());
+        }
+        run.collection = trees[uid].clone();
+    }
+}
+
+/// API lint, after the runs, whatever they did (unless cancelled).
+async fn lint(
+    ctx: &Context,
+    plan: &Plan,
+    prepared: &Prepared,
+    cli: &InstalledCli,
+    child_env: &std::collections::BTreeMap<std::ffi::OsString, std::ffi::OsString>,
+    narrator: &Narrator<'_>,
+) -> Option<LintOutcome> {
+    let (Some(target), Some(lint_plan)) = (&prepared.resolved.lint, &plan.lint) else {
+        return None;
+    };
+    if ctx.cancel.is_cancelled() {
+        return None;
+    }
+    ctx.console.progress(95, "Linting the API");
+    let output = crate::run::lint::LintRun {
+        executable: &cli.executable,
+        target,
+        fail_severity: lint_plan.fail_severity,
+        integration_id: plan.cloud.integration_id.as_deref(),
+        env: child_env,
+        api_key: prepared.cloud.api_key.as_ref(),
+        in_azure_pipeline: ctx.env.in_pipeline() && ctx.env.variable("build.buildId").is_some(),
+        cwd: &prepared.resolved.working_dir,
+        limit: plan.cloud.run_limit,
+    }
+    .run(narrator, &ctx.cancel)
+    .await;
+    let lint = crate::report::lint::outcome(target, lint_plan.fail_severity, output);
+    publish::report_lint(&ctx.console, &lint);
+    Some(lint)
+}

@@ -1,0 +1,141 @@
+//! What is wrong with a setting, as data: the setting and the kind of
+//! mistake. [`super::messages`] says it in the user's words.
+
+use crate::inputs::Field;
+
+/// A problem with one setting: what is wrong, and with [`InputError::render`],
+/// where and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InputError {
+    pub(crate) field: Field,
+    pub(crate) kind: InputErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum InputErrorKind {
+    Missing,
+    NotANumber {
+        value: String,
+    },
+    TooSmall {
+        value: String,
+        min: u64,
+    },
+    TooLarge {
+        value: String,
+        max: u64,
+    },
+    NotABoolean {
+        value: String,
+    },
+    NotKeyValue {
+        line: usize,
+        text: String,
+    },
+    UnmatchedQuote,
+    Reserved {
+        arg: String,
+    },
+    SecretArgument {
+        arg: String,
+    },
+    BadVersion {
+        value: String,
+    },
+    BadUrl {
+        value: String,
+    },
+    BadSha256 {
+        value: String,
+    },
+    NotMinutes {
+        value: String,
+    },
+    NotAnId {
+        value: String,
+    },
+    Conflicts {
+        other: Field,
+    },
+    NotParallel {
+        value: String,
+    },
+    NotShard {
+        value: String,
+    },
+    ShardPosition {
+        detail: String,
+    },
+    /// Set, but only used when a boolean input is on.
+    NeedsSwitch {
+        switch: Field,
+    },
+    /// A Postman API key is needed and none was given; says why.
+    KeyNeeded {
+        why: String,
+    },
+    NoKeyInConnection {
+        id: String,
+    },
+    NotOneOf {
+        value: String,
+        allowed: &'static str,
+    },
+    /// Needed because another input has this value.
+    RequiredBy {
+        other: Field,
+        value: String,
+    },
+    /// Set, but only used with another `installSource`.
+    OtherSource {
+        value: String,
+        belongs: &'static str,
+    },
+    KeyInUrl,
+    SecretWithCloudEnvironment {
+        line: usize,
+        key: String,
+    },
+    /// A word of `additionalArguments` holds a secret's value (never shown).
+    SecretInArguments {
+        word: usize,
+    },
+    Requires {
+        other: Field,
+    },
+    NotFound {
+        path: String,
+    },
+    NoMatch {
+        pattern: String,
+        base: String,
+    },
+    NotADirectory {
+        path: String,
+    },
+    Unreadable {
+        path: String,
+        detail: String,
+    },
+    BadJson {
+        path: String,
+        detail: String,
+    },
+    NotACollection {
+        path: String,
+    },
+    NotAnEnvironment {
+        path: String,
+    },
+    UnknownFolder {
+        name: String,
+        collection: String,
+        available: Vec<String>,
+    },
+}
+
+impl InputError {
+    pub(crate) fn new(field: Field, kind: InputErrorKind) -> InputError {
+        InputError { field, kind }
+    }
+}

@@ -1,0 +1,309 @@
+//! The publish stage, and the sinks: what a task run produced, written and
+//! published whatever stopped it. The JUnit files ([`junit`]), the build
+//! summary ([`summary`]), the failure list, the output variables, lint
+//! findings inline, and the report a person reads at a terminal
+//! ([`terminal`]); with every known secret taken out first.
+
+pub(crate) mod headline;
+pub(crate) mod junit;
+pub(crate) mod summary;
+pub(crate) mod terminal;
+
+use std::path::{Path, PathBuf};
+
+use crate::console::Console;
+use crate::install::InstalledCli;
+use crate::report::lint::LintOutcome;
+use crate::report::model::RunResult;
+use crate::run::upload::Upload;
+use crate::secrets::Secrets;
+use crate::text::plural;
+
+/// What a task run has to publish.
+pub(crate) struct Publication<'a> {
+    /// Where the JUnit file and the summary go.
+    pub(crate) files: Files,
+    /// The test run's title.
+    pub(crate) title: &'a str,
+    /// The summary's headline (see [`headline::headline`]).
+    pub(crate) headline: &'a str,
+    /// The runs, made ready by [`crate::results::ready`].
+    pub(crate) runs: &'a [RunResult],
+    /// What stopped collections from running (input errors, the install).
+    pub(crate) problems: Vec<String>,
+    /// Runs that never started because the task was cancelled.
+    pub(crate) not_started: usize,
+    pub(crate) cli: Option<&'a InstalledCli>,
+    pub(crate) lint: Option<&'a LintOutcome>,
+    /// Whether the JUnit goes to the Tests tab (`publishTestResults`).
+    pub(crate) to_tests_tab: bool,
+    /// The job's temporary folder, for a copy of a JUnit file whose path
+    /// the agent cannot read.
+    pub(crate) temp_dir: &'a Path,
+}
+
+/// Where the JUnit file and the summary go; the lint's JUnit and a long
+/// failure list go beside them.
+#[derive(Clone, Debug)]
+pub(crate) struct Files {
+    pub(crate) junit: PathBuf,
+    pub(crate) summary: PathBuf,
+}
+
+impl Files {
+    /// A task run's files, in its report folder; the summary's file name is
+    /// its section title on the build page.
+    pub(crate) fn in_folder(dir: &Path, title: &str) -> Files {
+        Files {
+            junit: dir.join("postman-junit.xml"),
+            summary: dir.join(format!("{}.md", summary_file_stem(title))),
+        }
+    }
+}
+
+/// The files written.
+#[derive(Debug, Default)]
+pub(crate) struct Published {
+    pub(crate) junit: Option<PathBuf>,
+    pub(crate) summary: Option<PathBuf>,
+}
+
+/// Writes and publishes what exists: JUnit when any collection ran, the
+/// summary always, and the output variables.
+pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -> Published {
+    let mut out = Published::default();
+    let dir = p.files.summary.parent().unwrap_or(Path::new("."));
+    let title = p.title;
+    let runs: &[RunResult] = p.runs;
+    let mut problems: Vec<String> = p
+        .problems
+        .iter()
+        .map(|p| secrets.redact(p).into_owned())
+        .collect();
+    if p.not_started > 0 {
+        problems.push(format!(
+            "{} did not start: the task was cancelled",
+            plural(p.not_started, "collection run", "collection runs")
+        ));
+    }
+    let cli_version = p.cli.map(|c| c.version.to_string());
+    let counts = crate::results::totals(runs);
+
+    // The summary lists the first failures; a long list goes in a file of
+    // its own, attached to the build's logs.
+    let full_failures = (counts.failed > summary::MAX_LISTED_FAILURES)
+        .then(|| {
+            let path = dir.join("failures.md");
+            std::fs::write(&path, summary::failure_list(runs)).ok()?;
+            console.upload_file(&path.display().to_string());
+            Some(path)
+        })
+        .flatten();
+
+    // Writes a JUnit file and puts it in the Tests tab, unless the plan
+    // says not to; whether it was written.
+    let write_junit = |report: &quick_junit::Report, path: &Path, title: &str| match junit::write(
+        report, path,
+    ) {
+        Ok(()) => {
+            if p.to_tests_tab {
+                match without_commas(path, p.temp_dir) {
+                        Ok(file) => console.publish_junit(&file.display().to_string(), title),
+                        Err(e) => console.error(&format!(
+                            "The results in {} cannot be published to the Tests tab: the agent splits result file paths at commas, and no folder without one could take a copy ({e}). Set reportDirectory to a path without a comma.",
+                            path.display()
+                        )),
+                    }
+            }
+            true
+        }
+        Err(e) => {
+            console.error(&format!(
+                "cannot write the JUnit file {}: {e}",
+                path.display()
+            ));
+            false
+        }
+    };
+
+    if !runs.is_empty() {
+        let report = junit::build(title, runs, cli_version.as_deref());
+        if write_junit(&report, &p.files.junit, title) {
+            out.junit = Some(p.files.junit.clone());
+        }
+    }
+
+    if let Some(lint) = p.lint {
+        let lint_title = format!("{title} API governance");
+        let path = p.files.junit.with_file_name("postman-lint-junit.xml");
+        write_junit(&junit::build_lint(&lint_title, lint), &path, &lint_title);
+        console.set_output("lintViolations", &lint.total().to_string());
+    }
+
+    let markdown = summary::render(&summary::SummaryInput {
+        title,
+        headline: p.headline,
+        runs,
+        problems: &problems,
+        cli_version: cli_version.as_deref(),
+        lint: p.lint,
+        full_failures: full_failures
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned()),
+    });
+    let path = &p.files.summary;
+    match std::fs::write(path, markdown) {
+        Ok(()) => {
+            console.upload_summary(&path.display().to_string());
+            out.summary = Some(path.clone());
+        }
+        Err(e) => console.error(&format!("cannot write the summary {}: {e}", path.display())),
+    }
+
+    console.set_output("testsTotal", &counts.total.to_string());
+    console.set_output("testsPassed", &counts.passed.to_string());
+    console.set_output("testsFailed", &counts.failed.to_string());
+    console.set_output("reportDirectory", &dir.display().to_string());
+    if let Some(p) = &out.junit {
+        console.set_output("junitFile", &p.display().to_string());
+    }
+    if let Some(p) = &out.summary {
+        console.set_output("summaryFile", &p.display().to_string());
+    }
+    let urls: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| match &r.upload {
+            Upload::Uploaded { url: Some(url) } => Some(url.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !urls.is_empty() {
+        console.set_output("postmanRunUrls", &urls.join(" "));
+    }
+    if let Some(cli) = p.cli {
+        console.set_output("cliVersion", &cli.version.to_string());
+        console.set_output("cliPath", &cli.executable.display().to_string());
+    }
+    out
+}
+
+/// Puts lint findings where people look: inline on a local definition
+/// (errors at or above the fail severity, warnings below), and says what
+/// became of the report to Postman.
+pub(crate) fn report_lint(console: &Console, lint: &LintOutcome) {
+    use crate::azure::vso::{IssueType, SourceLocation};
+    use crate::report::lint::LintReport;
+    use crate::resolve::LintTarget;
+    let parsed = match &lint.result {
+        Err(reason) => {
+            console.error(&format!(
+                "API lint of {} did not run: {reason}",
+                lint.target.display()
+            ));
+            return;
+        }
+        Ok(parsed) => parsed,
+    };
+    if let LintTarget::Definition { path, .. } = &lint.target {
+        for v in &parsed.violations {
+            let kind = if lint.fails(v) {
+                IssueType::Error
+            } else {
+                IssueType::Warning
+            };
+            let location = SourceLocation {
+                path: path.display().to_string(),
+                line: v.line,
+                column: v.column,
+            };
+            console.issue(
+                kind,
+                &format!(
+                    "{} ({} rule, {}): {}",
+                    v.message,
+                    v.kind,
+                    v.severity.as_str(),
+                    v.path
+                ),
+                Some(&location),
+            );
+        }
+    }
+    if let LintReport::Failed(reason) = &parsed.report {
+        console.warning(&format!(
+            "The API lint report was not sent to Postman: {reason}"
+        ));
+    }
+}
+
+/// A path the agent reads as one file. It splits `resultFiles` at commas
+/// (`ResultsCommandExtension.cs`), so a JUnit file whose path has one is
+/// copied into a new folder, in the job's temporary folder or else the
+/// system's, whose path has none.
+fn without_commas(
+    path: &std::path::Path,
+    temp: &std::path::Path,
+) -> std::io::Result<std::path::PathBuf> {
+    if !path.to_string_lossy().contains(',') {
+        return Ok(path.to_path_buf());
+    }
+    let name = path.file_name().map_or_else(
+        || "postman-junit.xml".into(),
+        |n| n.to_string_lossy().replace(',', "-"),
+    );
+    let std_temp = std::env::temp_dir();
+    let folder = [temp, std_temp.as_path()]
+        .into_iter()
+        .find(|dir| !dir.to_string_lossy().contains(','))
+        .ok_or_else(|| std::io::Error::other("every temporary folder has a comma in its path"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("postman-cli-task-results-")
+        .tempdir_in(folder)?
+        .keep();
+    let copy = dir.join(name);
+    std::fs::copy(path, &copy)?;
+    Ok(copy)
+}
+
+/// Copies the CLI's own JSON report of a run next to ours, without
+/// secrets, into a folder named after the run.
+pub(crate) fn copy_run_report(result: &RunResult, root: &Path, secrets: &Secrets) {
+    if result.report_dir.as_os_str().is_empty() {
+        return;
+    }
+    let dir = root.join("runs").join(format!(
+        "{:02}-{}",
+        result.index,
+        crate::text::slug(&result.name)
+    ));
+    if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
+        // The JSON report holds secrets JSON-escaped: it is redacted value
+        // by value, in decoded form.
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(
+            dir.join("postman-report.json"),
+            secrets.redact_json(&text).as_bytes(),
+        );
+    }
+}
+
+/// The summary's file name is its section title on the build page.
+fn summary_file_stem(title: &str) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.()".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim().trim_matches('.');
+    if stem.is_empty() {
+        "Postman".into()
+    } else {
+        stem.into()
+    }
+}

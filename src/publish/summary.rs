@@ -1,0 +1,439 @@
+//! The markdown build summary: one table row per collection run, then the
+//! failures (request › test › message), then anything that stopped a run.
+//!
+//! Everything that comes from a collection or a server is escaped, so a
+//! request name cannot break the table or inject HTML into the build page.
+
+use std::fmt::Write as _;
+
+use crate::report::lint::LintOutcome;
+use crate::report::model::{Failure, FailureKind, RunEnd, RunResult, Status, TestCase};
+use crate::run::upload::Upload;
+
+/// How many failures the summary lists before it only counts the rest; the
+/// Tests tab has all of them.
+pub(crate) const MAX_LISTED_FAILURES: usize = 50;
+
+pub(crate) struct SummaryInput<'a> {
+    pub(crate) title: &'a str,
+    /// How the task run went, in one line (see [`super::headline`]).
+    pub(crate) headline: &'a str,
+    pub(crate) runs: &'a [RunResult],
+    /// Rendered errors that stopped collections from running.
+    pub(crate) problems: &'a [String],
+    pub(crate) cli_version: Option<&'a str>,
+    pub(crate) lint: Option<&'a LintOutcome>,
+    /// The file with every failure, when there are too many to list here.
+    pub(crate) full_failures: Option<String>,
+}
+
+pub(crate) fn render(input: &SummaryInput<'_>) -> String {
+    let mut md = String::new();
+    let failed_runs = input.runs.iter().filter(|r| r.failed()).count();
+    let ok = failed_runs == 0 && input.problems.is_empty();
+    let _ = writeln!(
+        md,
+        "### {} {}: {}",
+        if ok { "✅" } else { "❌" },
+        name(input.title),
+        escape(input.headline)
+    );
+    md.push('\n');
+
+    let reported = input.runs.iter().any(|r| r.upload != Upload::NotExpected);
+    if !input.runs.is_empty() {
+        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Errors | Duration |");
+        md.push_str(if reported { " Postman |\n" } else { "\n" });
+        md.push_str("|---|---|---|---:|---:|---:|---:|---:|");
+        md.push_str(if reported { "---|\n" } else { "\n" });
+        for run in input.runs {
+            let a = run.assertion_counts();
+            let errors = run
+                .cases
+                .iter()
+                .filter(|c| {
+                    c.failure()
+                        .is_some_and(|f| f.kind != FailureKind::Assertion)
+                })
+                .count()
+                + usize::from(run.end != RunEnd::Completed);
+            let _ = write!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                if run.failed() { "❌" } else { "✅" },
+                name(&run.name),
+                run.environment
+                    .as_deref()
+                    .map(escape)
+                    .unwrap_or_else(|| "—".into()),
+                run.requests,
+                a.passed,
+                a.failed,
+                errors,
+                run.duration_ms
+                    .map(|ms| crate::text::duration(std::time::Duration::from_millis(ms)))
+                    .unwrap_or_else(|| "—".into()),
+            );
+            if reported {
+                let cell = match &run.upload {
+                    Upload::Uploaded { url: Some(url) } => format!("[View run]({})", link(url)),
+                    Upload::Uploaded { url: None } => "reported".to_owned(),
+                    Upload::Failed { .. } => "⚠️ not reported".to_owned(),
+                    Upload::NotExpected => "—".to_owned(),
+                };
+                let _ = write!(md, " {cell} |");
+            }
+            md.push('\n');
+        }
+        md.push('\n');
+    }
+
+    let failing: Vec<&RunResult> = input.runs.iter().filter(|r| r.failed()).collect();
+    if !failing.is_empty() {
+        md.push_str("#### Failures\n\n");
+        let mut listed = 0;
+        let mut unlisted = 0;
+        for run in failing {
+            let _ = writeln!(md, "**{}**\n", name(&run.name));
+            match &run.end {
+                RunEnd::Failed(reason) => {
+                    let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+                }
+                RunEnd::Aborted => {
+                    let _ = writeln!(md, "- the run was cut short: the task was cancelled");
+                }
+                RunEnd::Completed => {}
+            }
+            for case in &run.cases {
+                let Status::Failed(f) = &case.status else {
+                    continue;
+                };
+                if listed >= MAX_LISTED_FAILURES {
+                    unlisted += 1;
+                    continue;
+                }
+                listed += 1;
+                let _ = writeln!(md, "{}", failure_line(run, case, f));
+            }
+            md.push('\n');
+        }
+        if unlisted > 0 {
+            let _ = write!(
+                md,
+                "…and {unlisted} more failures, not listed here; the Tests tab has all {}",
+                listed + unlisted
+            );
+            match &input.full_failures {
+                Some(file) => {
+                    let _ = writeln!(
+                        md,
+                        ", and `{}` (attached to the build's logs) lists them.\n",
+                        escape(file)
+                    );
+                }
+                None => md.push_str(".\n\n"),
+            }
+        }
+    }
+
+    let upload_failures: Vec<(&str, &str)> = input
+        .runs
+        .iter()
+        .filter_map(|r| match &r.upload {
+            Upload::Failed { reason } => Some((r.name.as_str(), reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !upload_failures.is_empty() {
+        md.push_str("#### Not reported to Postman\n\n");
+        for (run, reason) in upload_failures {
+            let _ = writeln!(md, "- {}: {}", name(run), escape(reason));
+        }
+        md.push('\n');
+    }
+
+    if let Some(lint) = input.lint {
+        lint_section(&mut md, lint);
+    }
+
+    if !input.problems.is_empty() {
+        md.push_str("#### Not run\n\n");
+        for p in input.problems {
+            let _ = writeln!(md, "- {}", escape(p));
+        }
+        md.push('\n');
+    }
+
+    let _ = writeln!(
+        md,
+        "<sub>Postman CLI {} · postman-cli-task {}</sub>",
+        input
+            .cli_version
+            .map(escape)
+            .unwrap_or_else(|| "not installed".into()),
+        env!("CARGO_PKG_VERSION")
+    );
+    md
+}
+
+/// Every failure of every run, one per line: the attachment for when the
+/// summary cannot list them all.
+pub(crate) fn failure_list(runs: &[RunResult]) -> String {
+    let mut text = String::from("# Postman test failures\n\n");
+    for run in runs {
+        let failed: Vec<_> = run
+            .cases
+            .iter()
+            .filter_map(|c| c.failure().map(|f| (c, f)))
+            .collect();
+        if failed.is_empty() {
+            continue;
+        }
+        let _ = writeln!(text, "## {} ({} failures)\n", name(&run.name), failed.len());
+        for (case, f) in failed {
+            let _ = writeln!(text, "{}", failure_line(run, case, f));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// One failure, as the summary and the failure list show it:
+/// `- request › test › message`.
+fn failure_line(run: &RunResult, case: &TestCase, failure: &Failure) -> String {
+    format!(
+        "- {} › {}",
+        name(&run.case_title(case)),
+        escape(&failure.message)
+    )
+}
+
+fn lint_section(md: &mut String, lint: &LintOutcome) {
+    use crate::plan::Severity;
+    use crate::report::lint::LintReport;
+    let parsed = match &lint.result {
+        Err(reason) => {
+            let _ = writeln!(
+                md,
+                "#### ❌ API governance: {}\n\nThe lint did not run: {}\n",
+                name(&lint.name()),
+                escape(reason)
+            );
+            return;
+        }
+        Ok(p) => p,
+    };
+    let icon = if lint.failing() > 0 { "❌" } else { "✅" };
+    let _ = writeln!(md, "#### {icon} API governance: {}\n", name(&lint.name()));
+    if parsed.violations.is_empty() {
+        md.push_str("No issues found.\n\n");
+    } else {
+        let count = |s: Severity| parsed.violations.iter().filter(|v| v.severity == s).count();
+        let _ = writeln!(
+            md,
+            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} and above |\n",
+            count(Severity::Error),
+            count(Severity::Warn),
+            count(Severity::Info),
+            count(Severity::Hint),
+            lint.fail_severity.as_str()
+        );
+        let mut sorted: Vec<_> = parsed.violations.iter().collect();
+        sorted.sort_by_key(|v| (std::cmp::Reverse(v.severity), v.line));
+        for v in sorted.iter().take(MAX_LISTED_FAILURES) {
+            let at = match (v.line, v.column) {
+                (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+                (Some(l), None) => format!(" (line {l})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                md,
+                "- **{}** {} › {} › `{}`{at}",
+                v.severity.as_str(),
+                escape(&v.kind),
+                escape(&v.message),
+                v.path.replace('`', "'"),
+            );
+        }
+        if sorted.len() > MAX_LISTED_FAILURES {
+            let _ = writeln!(
+                md,
+                "- …and {} more; the Tests tab has them all.",
+                sorted.len() - MAX_LISTED_FAILURES
+            );
+        }
+        md.push('\n');
+    }
+    match &parsed.report {
+        LintReport::Sent { url: Some(url) } => {
+            let _ = writeln!(
+                md,
+                "Report sent to Postman: [view the build's findings]({})\n",
+                link(url)
+            );
+        }
+        LintReport::Sent { url: None } => md.push_str("Report sent to Postman.\n\n"),
+        LintReport::Failed(reason) => {
+            let _ = writeln!(
+                md,
+                "⚠️ The report was not sent to Postman: {}\n",
+                escape(reason)
+            );
+        }
+        LintReport::NotExpected => {}
+    }
+}
+
+/// A URL for a markdown link: only http(s), with the characters that would
+/// end the link escaped.
+fn link(url: &str) -> String {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return "about:blank".into();
+    }
+    url.replace('(', "%28")
+        .replace(')', "%29")
+        .replace(' ', "%20")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+}
+
+/// How much of one name (a collection, a request, a test) the summary
+/// shows; the JUnit has the whole of it. Names come from collections and
+/// servers, and a megabyte of one must not make a summary of megabytes.
+const MAX_NAME_CHARS: usize = 200;
+/// The same for a message or reason, which may quote several lines.
+const MAX_TEXT_CHARS: usize = 2000;
+
+/// A name for the summary: escaped, and cut short when it is long.
+fn name(text: &str) -> String {
+    escape_at_most(text, MAX_NAME_CHARS)
+}
+
+/// Escapes text for a markdown table cell or list item: markdown's
+/// punctuation gets a backslash, HTML's angle brackets become entities, and
+/// line breaks become spaces. Long text is cut short, with an ellipsis.
+pub(crate) fn escape(text: &str) -> String {
+    escape_at_most(text, MAX_TEXT_CHARS)
+}
+
+fn escape_at_most(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    for (i, c) in text.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::junit::tests::sample_runs;
+
+    fn headline_of(runs: &[RunResult], input_errors: usize) -> String {
+        crate::publish::headline::headline(&crate::publish::headline::Tally {
+            runs,
+            input_errors,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn summary_of_passing_and_failing_runs() {
+        let runs = sample_runs();
+        let problems = vec![
+            "input `collection`: file `missing.json` does not exist. Check the path.".to_owned(),
+        ];
+        insta::assert_snapshot!(render(&SummaryInput {
+            title: "Postman",
+            headline: &headline_of(&runs, problems.len()),
+            runs: &runs,
+            problems: &problems,
+            cli_version: Some("1.62.0"),
+            lint: Some(&crate::publish::junit::tests::sample_lint()),
+            full_failures: None,
+        }));
+    }
+
+    #[test]
+    fn summary_of_a_clean_run() {
+        let mut runs = sample_runs();
+        runs.truncate(1);
+        runs[0].cases.retain(|c| c.failure().is_none());
+        runs[0].iterations = 1;
+        insta::assert_snapshot!(render(&SummaryInput {
+            title: "Postman",
+            headline: &headline_of(&runs, 0),
+            runs: &runs,
+            problems: &[],
+            cli_version: Some("1.62.0"),
+            lint: None,
+            full_failures: None,
+        }));
+    }
+
+    #[test]
+    fn long_failure_lists_point_to_the_attachment() {
+        let mut runs = sample_runs();
+        runs.truncate(1);
+        let failing = runs[0].cases[1].clone();
+        runs[0].cases = (0..120).map(|_| failing.clone()).collect();
+        let md = render(&SummaryInput {
+            title: "Postman",
+            headline: &headline_of(&runs, 0),
+            runs: &runs,
+            problems: &[],
+            cli_version: None,
+            lint: None,
+            full_failures: Some("failures.md".into()),
+        });
+        assert_eq!(
+            md.matches("expected 500 to equal 200").count(),
+            MAX_LISTED_FAILURES
+        );
+        assert!(md.contains("…and 70 more failures, not listed here; the Tests tab has all 120, and `failures.md` (attached to the build's logs) lists them."), "{md}");
+        assert_eq!(failure_list(&runs).matches("expected 500").count(), 120);
+    }
+
+    #[test]
+    fn hostile_names_stay_inside_their_cell() {
+        assert_eq!(escape("a|b\n<script>*x*"), "a\\|b &lt;script&gt;\\*x\\*");
+    }
+
+    #[test]
+    fn huge_names_are_cut_short_here_and_kept_whole_in_the_junit() {
+        let mut runs = sample_runs();
+        runs.truncate(1);
+        let huge = "n".repeat(1_000_000);
+        runs[0].cases[1].name = huge.clone();
+        runs[0].name = huge.clone();
+        let md = render(&SummaryInput {
+            title: "Postman",
+            headline: &headline_of(&runs, 0),
+            runs: &runs,
+            problems: &[],
+            cli_version: None,
+            lint: None,
+            full_failures: None,
+        });
+        assert!(md.len() < 10_000, "{} bytes", md.len());
+        assert!(md.contains(&format!("{}…", "n".repeat(MAX_NAME_CHARS))));
+        let junit = crate::publish::junit::build("Postman", &runs, None)
+            .to_string()
+            .unwrap();
+        assert!(junit.contains(&huge), "the JUnit keeps the whole name");
+    }
+}

@@ -1,0 +1,395 @@
+//! Reads what `postman api lint` and `postman spec lint` print into
+//! findings. `api lint` prints a table, so it is read strictly: the findings
+//! read must add up to the CLI's own "✖ N problems" line, or the lint counts
+//! as failed.
+
+use crate::plan::Severity;
+use crate::resolve::LintTarget;
+use crate::run::lint::LintOutput;
+use crate::text::strip_ansi;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Violation {
+    /// `Governance` or `Security`.
+    pub(crate) kind: String,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    /// Where in the definition, as a dotted path (`paths./orders.get`).
+    pub(crate) path: String,
+    /// 1-based.
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
+}
+
+/// What became of the lint report to Postman (API ID mode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LintReport {
+    NotExpected,
+    Sent { url: Option<String> },
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParsedLint {
+    /// The API's name, when the CLI printed one.
+    pub(crate) name: Option<String>,
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) report: LintReport,
+}
+
+/// The outcome of linting, for the sinks.
+#[derive(Clone, Debug)]
+pub(crate) struct LintOutcome {
+    pub(crate) target: LintTarget,
+    /// The findings, or why the lint did not run.
+    pub(crate) result: Result<ParsedLint, String>,
+    pub(crate) fail_severity: Severity,
+}
+
+impl LintOutcome {
+    /// Whether a finding fails the lint: it is at or above the fail
+    /// severity.
+    pub(crate) fn fails(&self, v: &Violation) -> bool {
+        v.severity >= self.fail_severity
+    }
+
+    /// How many findings fail the lint.
+    pub(crate) fn failing(&self) -> usize {
+        self.result
+            .as_ref()
+            .map(|p| p.violations.iter().filter(|v| self.fails(v)).count())
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn total(&self) -> usize {
+        self.result
+            .as_ref()
+            .map(|p| p.violations.len())
+            .unwrap_or(0)
+    }
+
+    /// The suite's name: the API's name as the CLI printed it, or the target.
+    pub(crate) fn name(&self) -> String {
+        match (
+            &self.target,
+            self.result.as_ref().ok().and_then(|p| p.name.clone()),
+        ) {
+            (LintTarget::Api(_), Some(name)) => name,
+            (target, _) => target.display(),
+        }
+    }
+}
+
+/// What a lint run amounts to: its findings, or why it did not run.
+pub(crate) fn outcome(
+    target: &LintTarget,
+    fail_severity: Severity,
+    output: LintOutput,
+) -> LintOutcome {
+    let result = match output.exit {
+        Err(reason) => Err(reason),
+        Ok(_) if output.structured => parse_spec_lint_json(&output.text),
+        Ok(_) => parse_api_lint(&output.text),
+    };
+    LintOutcome {
+        target: target.clone(),
+        result,
+        fail_severity,
+    }
+}
+
+/// Reads `postman api lint` output. `Err` means the lint did not run (or its
+/// output could not be read); the text says why.
+pub(crate) fn parse_api_lint(output: &str) -> Result<ParsedLint, String> {
+    let mut name = None;
+    let mut kind = String::from("Governance");
+    let mut violations = Vec::new();
+    let mut expected: Option<usize> = None;
+    let mut report = LintReport::NotExpected;
+    let mut row: Vec<String> = Vec::new();
+    let mut header_seen = false;
+
+    let flush = |row: &mut Vec<String>,
+                 header_seen: &mut bool,
+                 kind: &str,
+                 out: &mut Vec<Violation>|
+     -> Result<(), String> {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            row.clear();
+            return Ok(());
+        }
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        row.clear();
+        if !*header_seen {
+            *header_seen = true;
+            if cells
+                .first()
+                .is_some_and(|c| c.eq_ignore_ascii_case("Range"))
+            {
+                return Ok(());
+            }
+        }
+        let [range, severity, message, path] = cells.as_slice() else {
+            return Err(format!(
+                "a row of the lint table has {} columns, not 4: {cells:?}",
+                cells.len()
+            ));
+        };
+        let severity = Severity::parse(severity)
+            .ok_or_else(|| format!("unknown severity `{severity}` in the lint table"))?;
+        let mut position = range.split(':').map(|n| n.trim().parse::<u32>().ok());
+        out.push(Violation {
+            kind: kind.to_owned(),
+            severity,
+            message: message.clone(),
+            path: path.clone(),
+            line: position.next().flatten(),
+            column: position.next().flatten(),
+        });
+        Ok(())
+    };
+
+    for raw in output.lines() {
+        let line = strip_ansi(raw);
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("Name:") {
+            // The CLI prints the name first, as it is: a name with a line
+            // break in it could fake the lines after, so the first wins.
+            if name.is_none() {
+                name = Some(rest.trim().to_owned()).filter(|n| !n.is_empty());
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("Validation Type:") {
+            kind = rest.trim().to_owned();
+        } else if trimmed.starts_with('┌') {
+            header_seen = false;
+            row.clear();
+        } else if trimmed.starts_with('├') || trimmed.starts_with('└') {
+            flush(&mut row, &mut header_seen, &kind, &mut violations)?;
+        } else if trimmed.starts_with('│') {
+            let cells: Vec<&str> = trimmed.trim_matches('│').split('│').collect();
+            if row.is_empty() {
+                row = vec![String::new(); cells.len()];
+            }
+            for (i, cell) in cells.iter().enumerate() {
+                if let Some(slot) = row.get_mut(i) {
+                    slot.push(' ');
+                    slot.push_str(cell.trim());
+                }
+            }
+        } else if trimmed == "No issues found." {
+            expected = Some(0);
+            // What the definition or the API's name put before the real
+            // count can look like a report line; only what the CLI prints
+            // after its last count line is its own.
+            report = LintReport::NotExpected;
+        } else if let Some(rest) = trimmed.strip_prefix('✖') {
+            expected = rest.split_whitespace().next().and_then(|n| n.parse().ok());
+            report = LintReport::NotExpected;
+        } else if trimmed == "Report sent." {
+            report = LintReport::Sent { url: None };
+        } else if let Some(idx) = trimmed.find("build information here ") {
+            let url = trimmed[idx + "build information here ".len()..]
+                .trim()
+                .to_owned();
+            report = LintReport::Sent {
+                url: Some(url).filter(|u| u.starts_with("http")),
+            };
+        } else if trimmed.contains("Couldn't send the report") {
+            report = LintReport::Failed(trimmed.to_owned());
+        }
+    }
+    match expected {
+        None => Err(failure_text(output)),
+        Some(n) if n != violations.len() => Err(format!(
+            "the Postman CLI reported {n} problems but its table shows {}; the lint output could not be read reliably",
+            violations.len()
+        )),
+        Some(_) => Ok(ParsedLint {
+            name,
+            violations,
+            report,
+        }),
+    }
+}
+
+/// Reads `postman spec lint -o json` output: `{"violations": [...]}`.
+pub(crate) fn parse_spec_lint_json(output: &str) -> Result<ParsedLint, String> {
+    let start = output.find('{').ok_or_else(|| failure_text(output))?;
+    let mut de =
+        serde_json::Deserializer::from_str(&output[start..]).into_iter::<serde_json::Value>();
+    let doc = de
+        .next()
+        .and_then(Result::ok)
+        .ok_or_else(|| failure_text(output))?;
+    let list = doc
+        .get("violations")
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| "the Postman CLI's JSON lint output has no `violations` list".to_owned())?;
+    let text = |v: &serde_json::Value, k: &str| {
+        v.get(k).map(|x| {
+            x.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| x.to_string())
+        })
+    };
+    let violations = list
+        .iter()
+        .map(|v| {
+            Ok(Violation {
+                kind: text(v, "issue type").unwrap_or_else(|| "Governance".into()),
+                severity: text(v, "severity")
+                    .as_deref()
+                    .and_then(Severity::parse)
+                    .ok_or("a violation without a known severity")?,
+                message: text(v, "issue").unwrap_or_default(),
+                path: text(v, "path").unwrap_or_default(),
+                line: text(v, "line number").and_then(|l| l.trim().parse().ok()),
+                column: None,
+            })
+        })
+        .collect::<Result<Vec<_>, &str>>()?;
+    if output.contains("Governance rules were not applied") {
+        return Err(failure_text(output));
+    }
+    Ok(ParsedLint {
+        name: None,
+        violations,
+        report: LintReport::NotExpected,
+    })
+}
+
+/// The CLI's own words for why linting failed: its `Error:` lines, else
+/// its last line of output.
+fn failure_text(output: &str) -> String {
+    let lines: Vec<String> = output
+        .lines()
+        .map(|l| strip_ansi(l).trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let errors: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("Error:") || l.contains("Governance rules were not applied"))
+        .collect();
+    if !errors.is_empty() {
+        return errors
+            .iter()
+            .map(|l| l.trim_start_matches("Error:").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    match lines.last() {
+        Some(last) => format!("the Postman CLI printed no lint results; its last line was: {last}"),
+        None => "the Postman CLI printed nothing".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `postman api lint` 1.62 prints, captured from a real run.
+    const TABLES: &str = "\u{1b}[2K\u{1b}[1G
+API DETAILS
+Name: api.yaml 
+Type: OpenAPI 3.0
+Language: yaml
+
+Validation Type: Governance
+┌────────────────────┬────────────────────┬──────────────────────────────────────────────────┬──────────────────────────────────────────────────┐
+│ Range              │ Severity           │ Description                                      │ Path                                             │
+├────────────────────┼────────────────────┼──────────────────────────────────────────────────┼──────────────────────────────────────────────────┤
+│ 2:6                │ WARN               │ API info should have a contact                   │ info                                             │
+├────────────────────┼────────────────────┼──────────────────────────────────────────────────┼──────────────────────────────────────────────────┤
+│ 9:9                │ ERROR              │ Operations must have a summary, and this message │ paths./orders.get                                │
+│                    │                    │ is long enough to wrap onto a second line        │                                                  │
+└────────────────────┴────────────────────┴──────────────────────────────────────────────────┴──────────────────────────────────────────────────┘
+
+Validation Type: Security
+┌────────────────────┬────────────────────┬──────────────────────────────────────────────────┬──────────────────────────────────────────────────┐
+│ Range              │ Severity           │ Description                                      │ Path                                             │
+├────────────────────┼────────────────────┼──────────────────────────────────────────────────┼──────────────────────────────────────────────────┤
+│ 6:10               │ ERROR              │ Servers must use https                           │ servers.0.url                                    │
+└────────────────────┴────────────────────┴──────────────────────────────────────────────────┴──────────────────────────────────────────────────┘
+
+✖ 3 problems (2 errors, 1 warnings, 0 infos, 0 hints)
+";
+
+    #[test]
+    fn reads_the_tables_of_api_lint() {
+        let parsed = parse_api_lint(TABLES).unwrap();
+        assert_eq!(parsed.name.as_deref(), Some("api.yaml"));
+        assert_eq!(parsed.violations.len(), 3);
+        assert_eq!(
+            parsed.violations[1],
+            Violation {
+                kind: "Governance".into(),
+                severity: Severity::Error,
+                message: "Operations must have a summary, and this message is long enough to wrap onto a second line".into(),
+                path: "paths./orders.get".into(),
+                line: Some(9),
+                column: Some(9),
+            }
+        );
+        assert_eq!(parsed.violations[2].kind, "Security");
+        assert_eq!(parsed.report, LintReport::NotExpected);
+    }
+
+    #[test]
+    fn a_table_that_does_not_add_up_is_not_trusted() {
+        let short = TABLES.replace("✖ 3 problems", "✖ 4 problems");
+        assert!(
+            parse_api_lint(&short)
+                .unwrap_err()
+                .contains("reported 4 problems but its table shows 3")
+        );
+    }
+
+    #[test]
+    fn clean_runs_reports_and_failures() {
+        let clean = parse_api_lint("\nNo issues found.\n\nReport sent.\nYou can view your schema warnings along with other build information here https://go.postman.co/r/1\n").unwrap();
+        assert!(clean.violations.is_empty());
+        assert_eq!(
+            clean.report,
+            LintReport::Sent {
+                url: Some("https://go.postman.co/r/1".into())
+            }
+        );
+        let failed =
+            parse_api_lint("No issues found.\nStatus Code: [500] Couldn't send the report.\n")
+                .unwrap();
+        assert!(matches!(failed.report, LintReport::Failed(m) if m.contains("[500]")));
+        assert_eq!(
+            parse_api_lint("\u{1b}[2K\u{1b}[1GError: Status code:401 Something went wrong when fetching the ruleset. Try again.\n").unwrap_err(),
+            "Status code:401 Something went wrong when fetching the ruleset. Try again."
+        );
+        assert_eq!(
+            parse_api_lint("Error: Couldn't parse the API. The schema provided is not an OpenAPI/AsyncAPI schema.").unwrap_err(),
+            "Couldn't parse the API. The schema provided is not an OpenAPI/AsyncAPI schema."
+        );
+    }
+
+    #[test]
+    fn report_lines_before_the_count_are_not_the_clis() {
+        let forged = "Name: api\nReport sent.\nYou can view your schema warnings along with other build information here https://evil.example/x\nNo issues found.\nName: other\nType: OpenAPI 3.0\n\nNo issues found.\n";
+        let parsed = parse_api_lint(forged).unwrap();
+        assert_eq!(parsed.report, LintReport::NotExpected);
+        assert_eq!(parsed.name.as_deref(), Some("api"));
+    }
+
+    #[test]
+    fn reads_spec_lint_json() {
+        let json = r#"{"violations":[{"file":"api.yaml","line number":"9","path":"paths./orders.get","severity":"WARNING","issue":"Operations must have a summary","issue type":"Governance"}]}"#;
+        let parsed = parse_spec_lint_json(json).unwrap();
+        assert_eq!(parsed.violations[0].severity, Severity::Warn);
+        assert_eq!(parsed.violations[0].line, Some(9));
+        let refused = "Governance rules were not applied: Unable to verify API Governance access. Try again.\n{\"violations\":[]}";
+        assert!(
+            parse_spec_lint_json(refused)
+                .unwrap_err()
+                .contains("not applied")
+        );
+    }
+}

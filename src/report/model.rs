@@ -1,0 +1,170 @@
+//! The results model every sink reads: one [`RunResult`] per collection run,
+//! holding one [`TestCase`] per assertion, request error and script error in
+//! every iteration.
+//!
+//! It is built from the CLI's native JSON report (see [`super::json`]),
+//! not from the CLI's JUnit, which drops script and request errors and
+//! forgets failures from earlier iterations.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    Passed,
+    Skipped,
+    Failed(Failure),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) kind: FailureKind,
+    /// One line: the assertion or error message.
+    pub(crate) message: String,
+    /// More context: request, response, stack.
+    pub(crate) detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    Assertion,
+    RequestError,
+    ScriptError,
+}
+
+impl FailureKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Assertion => "AssertionError",
+            FailureKind::RequestError => "RequestError",
+            FailureKind::ScriptError => "ScriptError",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TestCase {
+    /// `Folder / Request`, or empty for a run-level case.
+    pub(crate) request: String,
+    /// The assertion's name, or what failed (`request`, `test script`).
+    pub(crate) name: String,
+    /// 1-based.
+    pub(crate) iteration: u32,
+    pub(crate) status: Status,
+    /// Response time of the request the case belongs to.
+    pub(crate) time_ms: Option<u64>,
+}
+
+impl TestCase {
+    pub(crate) fn failure(&self) -> Option<&Failure> {
+        match &self.status {
+            Status::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// An assertion (`pm.test`), as opposed to a request or script error.
+    pub(crate) fn is_assertion(&self) -> bool {
+        self.failure()
+            .is_none_or(|f| f.kind == FailureKind::Assertion)
+    }
+}
+
+/// How a run ended, as far as running it goes (test failures aside).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RunEnd {
+    /// The CLI finished and wrote its report.
+    Completed,
+    /// The run started but did not complete; the reason says why.
+    Failed(String),
+    /// The task was cancelled while this run was going.
+    Aborted,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RunResult {
+    pub(crate) index: usize,
+    /// Suite name: the collection's name, unique among the runs.
+    pub(crate) name: String,
+    /// The collection as the user gave it (path or UID).
+    pub(crate) collection: String,
+    pub(crate) environment: Option<String>,
+    pub(crate) started_ms: Option<i64>,
+    pub(crate) duration_ms: Option<u64>,
+    pub(crate) iterations: u32,
+    pub(crate) requests: u64,
+    pub(crate) cases: Vec<TestCase>,
+    pub(crate) end: RunEnd,
+    pub(crate) report_dir: PathBuf,
+    /// What became of the report to Postman.
+    pub(crate) upload: crate::run::upload::Upload,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub(crate) total: usize,
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) skipped: usize,
+}
+
+impl Counts {
+    pub(crate) fn of<'a>(cases: impl IntoIterator<Item = &'a TestCase>) -> Counts {
+        let mut c = Counts::default();
+        for case in cases {
+            c.total += 1;
+            match case.status {
+                Status::Passed => c.passed += 1,
+                Status::Skipped => c.skipped += 1,
+                Status::Failed(_) => c.failed += 1,
+            }
+        }
+        c
+    }
+
+    pub(crate) fn plus(self, other: Counts) -> Counts {
+        Counts {
+            total: self.total + other.total,
+            passed: self.passed + other.passed,
+            failed: self.failed + other.failed,
+            skipped: self.skipped + other.skipped,
+        }
+    }
+}
+
+impl RunResult {
+    /// The run's tests as published: every case, and, for a run that did not
+    /// complete, the failing `collection run` case the JUnit adds for it.
+    /// The output variables and the summary count from here, so they agree
+    /// with what the Tests tab shows.
+    pub(crate) fn counts(&self) -> Counts {
+        let mut counts = Counts::of(&self.cases);
+        if self.end != RunEnd::Completed {
+            counts.total += 1;
+            counts.failed += 1;
+        }
+        counts
+    }
+
+    /// Assertions only, as the summary's "assertions" column counts them.
+    pub(crate) fn assertion_counts(&self) -> Counts {
+        Counts::of(self.cases.iter().filter(|c| c.is_assertion()))
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        self.end != RunEnd::Completed || self.counts().failed > 0
+    }
+
+    /// The display name of a case, unique within its run: the iteration is
+    /// only mentioned when the run had more than one.
+    pub(crate) fn case_title(&self, case: &TestCase) -> String {
+        let mut title = if case.request.is_empty() {
+            case.name.clone()
+        } else {
+            format!("{} › {}", case.request, case.name)
+        };
+        if self.iterations > 1 {
+            title.push_str(&format!(" (iteration {})", case.iteration));
+        }
+        title
+    }
+}

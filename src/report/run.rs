@@ -1,0 +1,146 @@
+//! One collection run, read: how the CLI ended and what its JSON report
+//! says become a [`RunResult`], with the warnings worth telling.
+
+use std::time::Duration;
+
+use super::json::{ReportSummary, read_report};
+use crate::process::{ExitKind, ToolExit};
+use crate::report::model::{RunEnd, RunResult};
+use crate::resolve::{CollectionSource, RunTarget};
+use crate::run::collection::RunOutput;
+use crate::run::upload::Upload;
+
+/// The time limits a run was given, to say which one stopped it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// `timeoutMinutes`.
+    pub(crate) run: Option<Duration>,
+}
+
+/// A run's result, and the warnings it raises.
+pub(crate) fn run_result(
+    target: &RunTarget,
+    environment: Option<String>,
+    output: RunOutput,
+    limits: Limits,
+) -> (RunResult, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut result = RunResult {
+        index: target.index,
+        name: target.name.clone(),
+        collection: target.display.clone(),
+        environment,
+        started_ms: None,
+        duration_ms: None,
+        iterations: 0,
+        requests: 0,
+        cases: Vec::new(),
+        end: RunEnd::Completed,
+        report_dir: output.dir,
+        upload: output.upload,
+    };
+    let exit = match output.exit {
+        Ok(exit) => exit,
+        Err(reason) => {
+            result.end = RunEnd::Failed(reason);
+            return (result, warnings);
+        }
+    };
+    if exit.end == ExitKind::Cancelled {
+        result.end = RunEnd::Aborted;
+        return (result, warnings);
+    }
+    let Some(report) = output.report else {
+        result.end = RunEnd::Failed(match (exit.end, limits.run) {
+            (ExitKind::TimedOut, Some(limit)) => format!(
+                "the run did not finish within {} (timeoutMinutes) and was stopped before writing its report. {}",
+                crate::text::limit(limit),
+                tail(&exit)
+            ),
+            _ => format!(
+                "the Postman CLI {} without writing its report, so the collection did not run. {}",
+                exit.end,
+                tail(&exit)
+            ),
+        });
+        return (result, warnings);
+    };
+    if let (ExitKind::TimedOut, Some(limit)) = (exit.end, limits.run) {
+        warnings.push(format!(
+            "The Postman CLI was stopped after {} (timeoutMinutes) while running `{}`; the results it had written are kept.",
+            crate::text::limit(limit),
+            target.name
+        ));
+    }
+    let mut paths = target
+        .collection
+        .as_ref()
+        .map(|c| c.request_paths())
+        .unwrap_or_default();
+    match read_report(report, &mut paths) {
+        Err(e) => result.end = RunEnd::Failed(e.to_string()),
+        Ok(summary) => {
+            // A collection given by UID is named after what the CLI
+            // fetched, not its UID.
+            if let (CollectionSource::Uid(_) | CollectionSource::Url(_), Some(name)) =
+                (&target.source, &summary.collection_name)
+            {
+                result.name = target.name.replacen(&target.display, name, 1);
+            }
+            fill(&mut result, summary);
+            if result.end != RunEnd::Completed
+                || matches!(exit.end, ExitKind::Stalled | ExitKind::TimedOut)
+            {
+                // Said already (the run error, the upload, the time limit).
+            } else if matches!(exit.end, ExitKind::Code(1))
+                && result.counts().failed == 0
+                && !matches!(result.upload, Upload::Failed { .. })
+            {
+                // The report is complete, so the results stand; the exit
+                // code came from something after the run.
+                warnings.push(format!(
+                    "The Postman CLI exited with code 1 after running `{}`, although every test passed. {}",
+                    target.name,
+                    tail(&exit)
+                ));
+            } else if !matches!(exit.end, ExitKind::Code(0 | 1)) {
+                warnings.push(format!(
+                    "The Postman CLI {} after writing its report for `{}`. {}",
+                    exit.end,
+                    target.name,
+                    tail(&exit)
+                ));
+            }
+        }
+    }
+    (result, warnings)
+}
+
+/// Puts what a report says into a result: its cases and counts, and a run
+/// that stopped on a fatal error, or sent no request, as one that did not
+/// complete. Shared by task runs and `convert`.
+pub(crate) fn fill(result: &mut RunResult, summary: ReportSummary) {
+    result.started_ms = summary.started_ms;
+    result.duration_ms = summary.duration_ms;
+    result.iterations = summary.iterations;
+    result.requests = summary.requests;
+    result.cases = summary.cases;
+    if let Some(error) = summary.run_error {
+        result.end = RunEnd::Failed(format!("the run stopped: {error}"));
+    } else if result.requests == 0 {
+        result.end = RunEnd::Failed(
+            "the run sent no requests. Check that the collection has requests, that the folder \
+             setting selects some, and that the iteration count and data file are not empty"
+                .to_owned(),
+        );
+    }
+}
+
+/// The CLI's last words, for a message that says why a run failed.
+fn tail(exit: &ToolExit) -> String {
+    if exit.tail.is_empty() {
+        "It printed nothing.".to_owned()
+    } else {
+        format!("Its last output:\n{}", exit.tail.join("\n"))
+    }
+}

@@ -1,0 +1,151 @@
+//! Talking to Postman's cloud: which API key the runs use (a service
+//! connection or a secret), why they need one, and the settings that tie
+//! runs to an integration, with warnings for settings that would silently
+//! do nothing.
+
+use std::time::Duration;
+
+use crate::azure::agent::AgentEnv;
+use crate::inputs::{Field, Secret};
+use crate::knobs::Knobs;
+use crate::plan::{CloudPlan, InputError, InputErrorKind, Plan, Region};
+use crate::resolve::{self, Resource};
+
+/// How the runs talk to Postman's cloud.
+#[derive(Clone, Debug)]
+pub(crate) struct CloudContext {
+    /// The Postman API key, given to the CLI as `POSTMAN_API_KEY` only.
+    pub(crate) api_key: Option<Secret>,
+    /// `--integration-id`: the integration ID, with this build's ID.
+    pub(crate) integration: Option<String>,
+    pub(crate) region: Region,
+    /// `timeoutMinutes`.
+    pub(crate) run_limit: Option<Duration>,
+    /// How long the CLI may take to exit once its reports are written (it
+    /// is uploading then, and its upload has no timeout of its own).
+    pub(crate) upload_grace: Duration,
+}
+
+/// The Postman API key: from the service connection, or given directly.
+pub(crate) fn postman_key(cloud: &CloudPlan, env: &AgentEnv) -> Result<Option<Secret>, InputError> {
+    if let Some(key) = &cloud.api_key {
+        return Ok(Some(key.clone()));
+    }
+    let Some(id) = &cloud.connection else {
+        return Ok(None);
+    };
+    // The agent names the variables after the endpoint's GUID in its own
+    // (lower-case) spelling, whatever the input's.
+    let id = id.trim();
+    let key = env
+        .endpoint_auth_parameter(&id.to_ascii_lowercase(), "apitoken")
+        .or_else(|| env.endpoint_auth_parameter(id, "apitoken"))
+        .filter(|k| !k.trim().is_empty());
+    match key {
+        Some(k) => Ok(Some(Secret::new(k.trim()))),
+        None => Err(InputError::new(
+            Field::PostmanConnection,
+            InputErrorKind::NoKeyInConnection { id: id.to_owned() },
+        )),
+    }
+}
+
+/// Why the runs need a Postman API key, if they do.
+pub(crate) fn key_needed(plan: &Plan, resolved: &resolve::Resolved) -> Option<String> {
+    if let Some(run) = resolved
+        .runs
+        .iter()
+        .find(|r| matches!(r.source, resolve::CollectionSource::Uid(_)))
+    {
+        return Some(format!(
+            "collection `{}` is a Postman UID, which the Postman CLI fetches with a key",
+            run.display
+        ));
+    }
+    if let Some(env) = resolved
+        .environments
+        .iter()
+        .find(|e| matches!(e.resource, Resource::Uid(_)))
+    {
+        return Some(format!(
+            "environment `{}` is a Postman UID, which the Postman CLI fetches with a key",
+            env.display
+        ));
+    }
+    if plan.cloud.integration_id.is_some() {
+        return Some("integrationId asks for the runs to be reported to Postman".into());
+    }
+    if plan.lint.is_some() {
+        return Some("apiLint needs one to fetch your team's governance and security rules".into());
+    }
+    None
+}
+
+/// The cloud settings the runs use, with warnings for settings that would
+/// silently do nothing.
+pub(crate) fn cloud_context(
+    env: &AgentEnv,
+    knobs: &Knobs,
+    plan: &Plan,
+    resolved: &resolve::Resolved,
+    api_key: Option<Secret>,
+) -> (CloudContext, Vec<String>) {
+    let mut warnings = Vec::new();
+    if let Some(key) = &api_key
+        && !looks_like_postman_key(key.expose())
+    {
+        warnings.push("The Postman API key does not look like one (PMAK-…); the Postman CLI will not report runs with it. Check the service connection or the apiKey variable.".to_owned());
+    }
+    let rc = resolved.working_dir.join(".postmanrc");
+    if rc.is_file() {
+        warnings.push(format!(
+            "{} is read by the Postman CLI and can change its options and credentials for every run in this folder; remove it, or run from another workingDirectory.",
+            rc.display()
+        ));
+    }
+    let integration =
+        plan.cloud
+            .integration_id
+            .as_ref()
+            .map(|id| match env.variable("build.buildId") {
+                Some(build) if !id.ends_with(&format!("-{build}")) => format!("{id}-{build}"),
+                _ => id.clone(),
+            });
+    if integration.is_some() {
+        if plan.cloud.region == Region::Eu {
+            warnings.push("Postman's CI integrations exist only in the US region, so with region `eu` the runs are not tied to the integration.".to_owned());
+        }
+        if api_key.is_some() {
+            for run in &resolved.runs {
+                let local_without_uid = matches!(run.source, resolve::CollectionSource::File(_))
+                    && run.collection.as_ref().is_some_and(|c| c.uid.is_none());
+                if local_without_uid {
+                    warnings.push(format!(
+                        "`{}` will not be reported to Postman: the Postman CLI uploads a local collection only when it carries its collection UID (info._uid). Run it by UID instead (collection: <owner>-<collection id>, as Postman's generated CI configuration does).",
+                        run.display
+                    ));
+                }
+            }
+        }
+    }
+    let context = CloudContext {
+        api_key,
+        integration,
+        region: plan.cloud.region,
+        run_limit: plan.cloud.run_limit,
+        upload_grace: knobs.upload_grace,
+    };
+    (context, warnings)
+}
+
+/// `PMAK-` + 24 hex + `-` + 34 hex, or 32 hex: what the CLI accepts.
+fn looks_like_postman_key(key: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
+    match key
+        .strip_prefix("PMAK-")
+        .and_then(|rest| rest.split_once('-'))
+    {
+        Some((a, b)) => hex(a, 24) && hex(b, 34),
+        None => hex(key, 32),
+    }
+}

@@ -1,0 +1,317 @@
+//! Just enough of a Postman collection file to check it before a run and
+//! to name its requests afterwards: its name, its UID, and the tree of
+//! folders and requests.
+//!
+//! The CLI's JSON report names a request but not the folders around it, so
+//! the item tree is what turns an item ID back into `Folder / Request`.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Collection {
+    pub(crate) name: Option<String>,
+    /// `info._uid`: a local file carrying it is uploaded by the CLI.
+    pub(crate) uid: Option<String>,
+    pub(crate) items: Vec<Item>,
+    /// Collection format v1 (a `requests` list); its tree is not checked.
+    pub(crate) legacy: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Item {
+    pub(crate) id: Option<String>,
+    pub(crate) name: String,
+    pub(crate) children: Vec<Item>,
+    pub(crate) is_folder: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CollectionError {
+    /// Not JSON; the detail carries serde's line and column.
+    BadJson(String),
+    /// JSON, but not shaped like a collection.
+    NotACollection,
+}
+
+#[derive(Deserialize)]
+struct Doc {
+    info: Option<Info>,
+    item: Option<Vec<RawItem>>,
+    requests: Option<IgnoredAny>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Info {
+    name: Option<String>,
+    #[serde(rename = "_uid")]
+    uid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawItem {
+    id: Option<String>,
+    name: Option<String>,
+    item: Option<Vec<RawItem>>,
+}
+
+impl From<RawItem> for Item {
+    fn from(raw: RawItem) -> Item {
+        let is_folder = raw.item.is_some();
+        Item {
+            id: raw.id,
+            name: raw.name.unwrap_or_default(),
+            children: raw
+                .item
+                .unwrap_or_default()
+                .into_iter()
+                .map(Item::from)
+                .collect(),
+            is_folder,
+        }
+    }
+}
+
+impl Collection {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Collection, CollectionError> {
+        let bytes = crate::text::strip_bom(bytes);
+        let doc: Doc = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => CollectionError::NotACollection,
+            _ => CollectionError::BadJson(e.to_string()),
+        })?;
+        match doc {
+            Doc {
+                info: Some(info),
+                item: Some(items),
+                ..
+            } => Ok(Collection {
+                name: info.name,
+                uid: info.uid,
+                items: items.into_iter().map(Item::from).collect(),
+                legacy: false,
+            }),
+            Doc {
+                requests: Some(_),
+                name,
+                ..
+            } => Ok(Collection {
+                name,
+                legacy: true,
+                ..Collection::default()
+            }),
+            _ => Err(CollectionError::NotACollection),
+        }
+    }
+
+    /// Whether `-i <selector>` finds something: an item's name or ID, or a
+    /// `Folder/Request` path, as the CLI accepts them.
+    pub(crate) fn has_item(&self, selector: &str) -> bool {
+        if self.legacy {
+            return true;
+        }
+        // The CLI accepts a UID (`<owner>-<uuid>`) and compares the uuid.
+        let id = strip_owner(selector);
+        let mut found = false;
+        walk(&self.items, &mut Vec::new(), &mut |item, path| {
+            found |= item.name == selector
+                || item.id.as_deref().is_some_and(|i| i == selector || i == id)
+                || path.join("/") == selector;
+        });
+        found
+    }
+
+    /// Names of the top-level items, for "did you mean" hints.
+    pub(crate) fn top_level_names(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.name.clone()).collect()
+    }
+
+    /// How the requests of this collection are named in results:
+    /// `Folder / Sub folder / Request`.
+    pub(crate) fn request_paths(&self) -> RequestPaths {
+        let mut paths = RequestPaths::default();
+        walk(&self.items, &mut Vec::new(), &mut |item, path| {
+            if item.is_folder {
+                return;
+            }
+            let joined = path.join(" / ");
+            match &item.id {
+                Some(id) => {
+                    paths.by_id.insert(id.clone(), joined);
+                }
+                None => paths.without_id.push((item.name.clone(), joined)),
+            }
+        });
+        paths
+    }
+}
+
+/// Names a report's requests by their place in the collection.
+///
+/// The CLI's report names a request and gives its item ID, but not the
+/// folders around it, so the collection's tree supplies those. A request
+/// saved without an ID is given a random one when the CLI loads the file;
+/// the report then carries an ID the file does not have. Such IDs are tied
+/// to the file's ID-less requests by name, in the order the run meets them,
+/// which is the tree's order: the first unknown ID named `List` is the first
+/// ID-less request named `List`, and it keeps that path in later iterations.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RequestPaths {
+    by_id: HashMap<String, String>,
+    /// ID-less requests not yet tied to a run-time ID, in tree order.
+    without_id: Vec<(String, String)>,
+}
+
+impl RequestPaths {
+    /// The path of the request the report calls `id` and `name`, if the
+    /// collection knows it.
+    pub(crate) fn path_for(&mut self, id: Option<&str>, name: Option<&str>) -> Option<String> {
+        if let Some(path) = id.and_then(|id| self.by_id.get(id)) {
+            return Some(path.clone());
+        }
+        let name = name?;
+        let at = self.without_id.iter().position(|(n, _)| n == name)?;
+        let (_, path) = self.without_id.remove(at);
+        if let Some(id) = id {
+            self.by_id.insert(id.to_owned(), path.clone());
+        }
+        Some(path)
+    }
+}
+
+fn walk<'a>(items: &'a [Item], path: &mut Vec<&'a str>, f: &mut impl FnMut(&'a Item, &[&'a str])) {
+    for item in items {
+        path.push(&item.name);
+        f(item, path);
+        walk(&item.children, path, f);
+        path.pop();
+    }
+}
+
+fn strip_owner(selector: &str) -> &str {
+    match selector.split_once('-') {
+        Some((owner, rest)) if is_uid(selector) && !owner.is_empty() => rest,
+        _ => selector,
+    }
+}
+
+/// A Postman UID: `<owner id>-<uuid>`, the form the CLI fetches from the
+/// cloud.
+pub(crate) fn is_uid(text: &str) -> bool {
+    let Some((owner, uuid)) = text.split_once('-') else {
+        return false;
+    };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    !owner.is_empty()
+        && owner.chars().all(|c| c.is_ascii_alphanumeric())
+        && groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TREE: &str = r#"{"info":{"name":"Shop","_uid":"123-abc"},"item":[
+        {"id":"r1","name":"Health","request":{}},
+        {"id":"f1","name":"Orders","item":[
+            {"id":"r2","name":"List","request":{}},
+            {"id":"f2","name":"Admin","item":[{"id":"r3","name":"Delete","request":{}}]}]}]}"#;
+
+    #[test]
+    fn reads_names_uid_and_paths() {
+        let c = Collection::parse(TREE.as_bytes()).unwrap();
+        assert_eq!(c.name.as_deref(), Some("Shop"));
+        assert_eq!(c.uid.as_deref(), Some("123-abc"));
+        let mut paths = c.request_paths();
+        assert_eq!(paths.path_for(Some("r1"), None).unwrap(), "Health");
+        assert_eq!(
+            paths.path_for(Some("r3"), Some("x")).unwrap(),
+            "Orders / Admin / Delete"
+        );
+        assert_eq!(paths.path_for(Some("f1"), None), None, "a folder");
+    }
+
+    #[test]
+    fn requests_without_ids_are_tied_to_run_time_ids_in_tree_order() {
+        let c = Collection::parse(
+            br#"{"info":{"name":"S"},"item":[
+                {"name":"A","item":[{"name":"List","request":{}}]},
+                {"name":"B","item":[{"name":"List","request":{}},{"name":"Get","request":{}}]}]}"#,
+        )
+        .unwrap();
+        let mut paths = c.request_paths();
+        // First iteration: the run meets them in tree order.
+        assert_eq!(
+            paths.path_for(Some("u1"), Some("List")).unwrap(),
+            "A / List"
+        );
+        assert_eq!(
+            paths.path_for(Some("u2"), Some("List")).unwrap(),
+            "B / List"
+        );
+        assert_eq!(paths.path_for(Some("u3"), Some("Get")).unwrap(), "B / Get");
+        // Later iterations reuse the IDs.
+        assert_eq!(
+            paths.path_for(Some("u2"), Some("List")).unwrap(),
+            "B / List"
+        );
+        assert_eq!(
+            paths.path_for(Some("u1"), Some("List")).unwrap(),
+            "A / List"
+        );
+        assert_eq!(paths.path_for(Some("u9"), Some("Other")), None);
+    }
+
+    #[test]
+    fn finds_items_like_the_cli() {
+        let c = Collection::parse(TREE.as_bytes()).unwrap();
+        for ok in [
+            "Orders",
+            "Delete",
+            "f2",
+            "Orders/Admin",
+            "Orders/Admin/Delete",
+        ] {
+            assert!(c.has_item(ok), "{ok}");
+        }
+        for missing in ["orders", "Admin/Delete/x", "Nope"] {
+            assert!(!c.has_item(missing), "{missing}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_collection() {
+        assert!(matches!(
+            Collection::parse(b"{\"info\": {"),
+            Err(CollectionError::BadJson(d)) if d.contains("line 1")
+        ));
+        assert_eq!(
+            Collection::parse(br#"{"values": []}"#).unwrap_err(),
+            CollectionError::NotACollection
+        );
+        assert_eq!(
+            Collection::parse(b"[1, 2]").unwrap_err(),
+            CollectionError::NotACollection
+        );
+        assert!(
+            Collection::parse(br#"{"name":"old","requests":[]}"#)
+                .unwrap()
+                .legacy
+        );
+        assert!(Collection::parse(b"\xEF\xBB\xBF{\"info\":{},\"item\":[]}").is_ok());
+    }
+
+    #[test]
+    fn recognises_uids() {
+        assert!(is_uid("12345678-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab"));
+        assert!(!is_uid("tests/api.json"));
+        assert!(!is_uid("12345678-0d2f58a4"));
+        assert!(!is_uid("-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab"));
+    }
+}

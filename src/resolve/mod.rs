@@ -1,0 +1,661 @@
+//! The second half of input checking, the half that needs the file system:
+//! expand collection patterns, make sure every file exists and is what it
+//! should be, and decide the runs.
+//!
+//! Every collection runs against every environment (or once, with none):
+//! each pair is one [`RunTarget`] with a stable name. A problem with one
+//! collection (malformed, or missing a requested folder) stops only that
+//! collection; a problem with a shared setting (an environment, the working
+//! directory) stops everything, because no run could mean what the user
+//! asked for.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+pub(crate) mod cloud;
+pub(crate) mod collection;
+pub(crate) mod shard;
+
+pub(crate) use cloud::CloudContext;
+
+use crate::inputs::Field;
+use crate::plan::{InputError, InputErrorKind, Plan};
+use crate::text::strip_bom;
+use collection::{Collection, CollectionError, is_uid};
+
+/// One collection run to make: a collection, with one environment or none.
+#[derive(Clone, Debug)]
+pub(crate) struct RunTarget {
+    /// 1-based position, used in report folder names so they sort as run.
+    pub(crate) index: usize,
+    pub(crate) source: CollectionSource,
+    /// The collection as the user gave it (or as its pattern matched).
+    pub(crate) display: String,
+    /// The run's name: the collection's name, unique among the collections,
+    /// followed by the environment's name when there are several. Stable,
+    /// so suites and report folders compare across builds.
+    pub(crate) name: String,
+    /// The parsed file, for request paths.
+    pub(crate) collection: Option<Collection>,
+    /// Index into [`Resolved::environments`].
+    pub(crate) environment: Option<usize>,
+}
+
+/// An environment every collection runs against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct EnvironmentTarget {
+    pub(crate) resource: Resource,
+    /// As the user gave it.
+    pub(crate) display: String,
+    /// The environment's own name (or its file name, or UID).
+    pub(crate) name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CollectionSource {
+    File(PathBuf),
+    Uid(String),
+    Url(String),
+}
+
+impl CollectionSource {
+    /// The argument given to `postman collection run`.
+    pub(crate) fn arg(&self) -> String {
+        match self {
+            CollectionSource::File(p) => p.display().to_string(),
+            CollectionSource::Uid(s) | CollectionSource::Url(s) => s.clone(),
+        }
+    }
+}
+
+/// A file or a cloud resource given by UID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Resource {
+    File(PathBuf),
+    Uid(String),
+}
+
+impl Resource {
+    pub(crate) fn arg(&self) -> String {
+        match self {
+            Resource::File(p) => p.display().to_string(),
+            Resource::Uid(s) => s.clone(),
+        }
+    }
+}
+
+/// What to lint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LintTarget {
+    /// A Postman API, by ID.
+    Api(String),
+    /// A local OpenAPI or AsyncAPI file.
+    Definition { path: PathBuf, display: String },
+}
+
+impl LintTarget {
+    pub(crate) fn display(&self) -> String {
+        match self {
+            LintTarget::Api(id) => format!("API {id}"),
+            LintTarget::Definition { display, .. } => display.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Resolved {
+    pub(crate) working_dir: PathBuf,
+    pub(crate) runs: Vec<RunTarget>,
+    /// How many runs there are in all, before a shard takes its share.
+    pub(crate) all_runs: usize,
+    pub(crate) environments: Vec<EnvironmentTarget>,
+    /// Problems that stop single collections; the other collections run.
+    pub(crate) skipped: Vec<InputError>,
+    /// What `apiLint` lints.
+    pub(crate) lint: Option<LintTarget>,
+    pub(crate) globals: Option<PathBuf>,
+    pub(crate) iteration_data: Option<PathBuf>,
+    pub(crate) ssl_client_cert: Option<PathBuf>,
+    pub(crate) ssl_client_key: Option<PathBuf>,
+    pub(crate) ssl_extra_ca_certs: Option<PathBuf>,
+}
+
+/// Checks the plan against the file system. `base` is where relative paths
+/// start when no working directory is set: `System.DefaultWorkingDirectory`
+/// in a pipeline, the current directory on a laptop.
+///
+/// Returns the runs and the problems that stop everything; problems of a
+/// single collection are in [`Resolved::skipped`].
+pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
+    let mut fatal = Vec::new();
+
+    let working_dir = match &plan.working_directory {
+        None => base.to_path_buf(),
+        Some(dir) => {
+            let path = base.join(dir);
+            if !path.is_dir() {
+                fatal.push(InputError::new(
+                    Field::WorkingDirectory,
+                    if path.exists() {
+                        InputErrorKind::NotADirectory { path: dir.clone() }
+                    } else {
+                        InputErrorKind::NotFound { path: dir.clone() }
+                    },
+                ));
+            }
+            path
+        }
+    };
+
+    let environments: Vec<EnvironmentTarget> = plan
+        .environments
+        .iter()
+        .filter_map(|value| environment(&working_dir, value, &mut fatal))
+        .collect();
+    let globals = plan.globals.as_ref().and_then(|value| {
+        let path = working_dir.join(value);
+        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|_| path)
+    });
+    let iteration_data = plan.iteration_data.as_ref().and_then(|value| {
+        let path = working_dir.join(value);
+        check_data_file(&path, value, &mut fatal).then_some(path)
+    });
+    let mut plain_file = |field: Field, value: &Option<String>| {
+        value.as_ref().and_then(|v| {
+            let path = working_dir.join(v);
+            if path.is_file() {
+                Some(path)
+            } else {
+                fatal.push(InputError::new(
+                    field,
+                    InputErrorKind::NotFound { path: v.clone() },
+                ));
+                None
+            }
+        })
+    };
+    let ssl_client_cert = plain_file(Field::SslClientCert, &plan.ssl_client_cert);
+    let ssl_client_key = plain_file(Field::SslClientKey, &plan.ssl_client_key);
+    let ssl_extra_ca_certs = plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
+
+    let lint = plan
+        .lint
+        .as_ref()
+        .and_then(|l| match (&l.api_id, &l.definition) {
+            (Some(id), _) => Some(LintTarget::Api(id.clone())),
+            (None, Some(file)) => {
+                let path = working_dir.join(file);
+                if path.is_file() {
+                    Some(LintTarget::Definition {
+                        path,
+                        display: file.clone(),
+                    })
+                } else {
+                    fatal.push(InputError::new(
+                        Field::ApiDefinition,
+                        InputErrorKind::NotFound { path: file.clone() },
+                    ));
+                    None
+                }
+            }
+            (None, None) => None,
+        });
+    let mut skipped = Vec::new();
+    let collections = collection_targets(plan, &working_dir, &mut fatal, &mut skipped);
+    let runs = matrix(collections, &environments);
+
+    (
+        Resolved {
+            working_dir,
+            all_runs: runs.len(),
+            runs,
+            environments,
+            skipped,
+            lint,
+            globals,
+            iteration_data,
+            ssl_client_cert,
+            ssl_client_key,
+            ssl_extra_ca_certs,
+        },
+        fatal,
+    )
+}
+
+fn environment(
+    base: &Path,
+    value: &str,
+    errors: &mut Vec<InputError>,
+) -> Option<EnvironmentTarget> {
+    let path = base.join(value);
+    if !path.exists() && is_uid(value) {
+        return Some(EnvironmentTarget {
+            resource: Resource::Uid(value.to_owned()),
+            display: value.to_owned(),
+            name: value.to_owned(),
+        });
+    }
+    let doc = read_variables_file(&path, value, Field::Environment, errors)?;
+    let name = doc
+        .get("name")
+        .and_then(|n| n.as_str())
+        .filter(|n| !n.trim().is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file.trim_end_matches(".json")
+                .trim_end_matches(".postman_environment")
+                .to_owned()
+        });
+    Some(EnvironmentTarget {
+        resource: Resource::File(path),
+        display: value.to_owned(),
+        name,
+    })
+}
+
+/// An environment or globals file: readable JSON with a `values` list.
+/// Returns the document, or says what is wrong with it.
+fn read_variables_file(
+    path: &Path,
+    shown: &str,
+    field: Field,
+    errors: &mut Vec<InputError>,
+) -> Option<serde_json::Value> {
+    let kind = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            InputErrorKind::NotFound { path: shown.into() }
+        }
+        Err(e) => InputErrorKind::Unreadable {
+            path: shown.into(),
+            detail: e.to_string(),
+        },
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
+            Err(e) => InputErrorKind::BadJson {
+                path: shown.into(),
+                detail: e.to_string(),
+            },
+            Ok(v) if v.get("values").is_some_and(|v| v.is_array()) => return Some(v),
+            Ok(_) => InputErrorKind::NotAnEnvironment { path: shown.into() },
+        },
+    };
+    errors.push(InputError::new(field, kind));
+    None
+}
+
+/// Iteration data: must exist; a `.json` file must also parse.
+fn check_data_file(path: &Path, shown: &str, errors: &mut Vec<InputError>) -> bool {
+    let kind = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            InputErrorKind::NotFound { path: shown.into() }
+        }
+        Err(e) => InputErrorKind::Unreadable {
+            path: shown.into(),
+            detail: e.to_string(),
+        },
+        Ok(bytes) => {
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            match serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
+                Err(e) if is_json => InputErrorKind::BadJson {
+                    path: shown.into(),
+                    detail: e.to_string(),
+                },
+                _ => return true,
+            }
+        }
+    };
+    errors.push(InputError::new(Field::IterationData, kind));
+    false
+}
+
+fn is_pattern(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
+/// A collection that passed its checks, before environments multiply it.
+struct CollectionTarget {
+    source: CollectionSource,
+    display: String,
+    name: String,
+    collection: Option<Collection>,
+}
+
+fn collection_targets(
+    plan: &Plan,
+    base: &Path,
+    fatal: &mut Vec<InputError>,
+    skipped: &mut Vec<InputError>,
+) -> Vec<CollectionTarget> {
+    let mut seen = HashSet::new();
+    let mut found = Vec::new();
+    for line in &plan.collections {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            found.push((CollectionSource::Url(line.clone()), line.clone()));
+            continue;
+        }
+        if is_pattern(line) {
+            // An absolute pattern (`$(System.DefaultWorkingDirectory)/…`
+            // expanded by the agent) stands on its own; a relative one
+            // starts at the working directory.
+            let full = if Path::new(line).is_absolute() {
+                line.clone()
+            } else {
+                format!(
+                    "{}/{}",
+                    glob::Pattern::escape(&base.to_string_lossy()),
+                    line
+                )
+            };
+            let matches: Vec<PathBuf> = match glob::glob(&full) {
+                Ok(paths) => paths
+                    .filter_map(Result::ok)
+                    .filter(|p| p.is_file())
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            if matches.is_empty() {
+                fatal.push(InputError::new(
+                    Field::Collection,
+                    InputErrorKind::NoMatch {
+                        pattern: line.clone(),
+                        base: base.display().to_string(),
+                    },
+                ));
+            }
+            for path in matches {
+                let shown = path
+                    .strip_prefix(base)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                found.push((CollectionSource::File(path), shown));
+            }
+            continue;
+        }
+        let path = base.join(line);
+        if !path.exists() && is_uid(line) {
+            found.push((CollectionSource::Uid(line.clone()), line.clone()));
+        } else {
+            found.push((CollectionSource::File(path), line.clone()));
+        }
+    }
+
+    let mut targets = Vec::new();
+    for (source, display) in found {
+        let key = match &source {
+            CollectionSource::File(p) => std::fs::canonicalize(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string(),
+            other => other.arg(),
+        };
+        if !seen.insert(key) {
+            continue;
+        }
+        let mut target = CollectionTarget {
+            name: display.clone(),
+            source,
+            display,
+            collection: None,
+        };
+        let mut problems = Vec::new();
+        if let CollectionSource::File(path) = target.source.clone() {
+            load_collection(&path, &mut target, &mut problems);
+        }
+        if let Some(collection) = &target.collection {
+            for folder in &plan.folders {
+                if !collection.has_item(folder) {
+                    problems.push(InputError::new(
+                        Field::Folder,
+                        InputErrorKind::UnknownFolder {
+                            name: folder.clone(),
+                            collection: target.display.clone(),
+                            available: collection.top_level_names(),
+                        },
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            targets.push(target);
+        } else {
+            skipped.extend(problems);
+        }
+    }
+    make_names_unique(&mut targets);
+    targets
+}
+
+/// Every collection with every environment, collections first, in the
+/// order given.
+fn matrix(
+    collections: Vec<CollectionTarget>,
+    environments: &[EnvironmentTarget],
+) -> Vec<RunTarget> {
+    let envs: Vec<Option<usize>> = if environments.is_empty() {
+        vec![None]
+    } else {
+        (0..environments.len()).map(Some).collect()
+    };
+    let mut runs = Vec::new();
+    for c in &collections {
+        for env in &envs {
+            let name = match env {
+                Some(i) if environments.len() > 1 => {
+                    format!("{} · {}", c.name, environments[*i].name)
+                }
+                _ => c.name.clone(),
+            };
+            runs.push(RunTarget {
+                index: runs.len() + 1,
+                source: c.source.clone(),
+                display: c.display.clone(),
+                name,
+                collection: c.collection.clone(),
+                environment: *env,
+            });
+        }
+    }
+    runs
+}
+
+fn load_collection(path: &Path, target: &mut CollectionTarget, problems: &mut Vec<InputError>) {
+    let shown = target.display.clone();
+    let kind = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            InputErrorKind::NotFound { path: shown }
+        }
+        Err(e) => InputErrorKind::Unreadable {
+            path: shown,
+            detail: e.to_string(),
+        },
+        Ok(bytes) => match Collection::parse(&bytes) {
+            Ok(collection) => {
+                if let Some(name) = collection.name.as_ref().filter(|n| !n.trim().is_empty()) {
+                    target.name = name.trim().to_owned();
+                }
+                target.collection = Some(collection);
+                return;
+            }
+            Err(CollectionError::BadJson(detail)) => InputErrorKind::BadJson {
+                path: shown,
+                detail,
+            },
+            Err(CollectionError::NotACollection) => InputErrorKind::NotACollection { path: shown },
+        },
+    };
+    problems.push(InputError::new(Field::Collection, kind));
+}
+
+/// Two files may carry the same collection name; the Tests tab and the
+/// summary must still tell them apart.
+fn make_names_unique(runs: &mut [CollectionTarget]) {
+    crate::text::disambiguate(runs, |r| &mut r.name, |r| r.display.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::{Naming, RawInputs};
+
+    const COLLECTION: &str =
+        r#"{"info":{"name":"Shop API"},"item":[{"id":"1","name":"Smoke","item":[]}]}"#;
+
+    fn plan(f: impl FnOnce(&mut RawInputs)) -> Plan {
+        let mut raw = RawInputs {
+            naming: Some(Naming::Task),
+            ..Default::default()
+        };
+        f(&mut raw);
+        crate::plan::build(&raw).unwrap()
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn globs_expand_sorted_and_deduplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "api/b.postman_collection.json", COLLECTION);
+        write(
+            dir.path(),
+            "api/a.postman_collection.json",
+            &COLLECTION.replace("Shop API", "Other"),
+        );
+        let p = plan(|r| {
+            r.collection = vec![
+                "api/*.postman_collection.json".into(),
+                "api/a.postman_collection.json".into(),
+            ]
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        let names: Vec<_> = resolved
+            .runs
+            .iter()
+            .map(|r| (r.index, r.name.as_str()))
+            .collect();
+        assert_eq!(names, [(1, "Other"), (2, "Shop API")]);
+    }
+
+    #[test]
+    fn absolute_patterns_are_not_put_under_the_working_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "api/a.postman_collection.json", COLLECTION);
+        let other = tempfile::tempdir().unwrap();
+        let pattern = format!("{}/api/*.postman_collection.json", dir.path().display());
+        let p = plan(|r| r.collection = vec![pattern.clone()]);
+        let (resolved, fatal) = resolve(&p, other.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        assert_eq!(resolved.runs.len(), 1);
+        assert_eq!(resolved.runs[0].name, "Shop API");
+    }
+
+    #[test]
+    fn same_names_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.json", COLLECTION);
+        write(dir.path(), "b.json", COLLECTION);
+        let p = plan(|r| r.collection = vec!["a.json".into(), "b.json".into()]);
+        let (resolved, _) = resolve(&p, dir.path());
+        let names: Vec<_> = resolved.runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Shop API (a.json)", "Shop API (b.json)"]);
+    }
+
+    #[test]
+    fn problems_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "bad.json", "{\"info\": ");
+        write(dir.path(), "ok.json", COLLECTION);
+        write(dir.path(), "env.json", "not json");
+        let p = plan(|r| {
+            r.collection = vec![
+                "missing.json".into(),
+                "none/*.json".into(),
+                "bad.json".into(),
+                "ok.json".into(),
+            ];
+            r.folder = vec!["Smoke".into(), "Regression".into()];
+            r.environment = vec!["env.json".into()];
+            r.globals = Some("globals.json".into());
+            r.iteration_data = Some("rows.csv".into());
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        let lines: Vec<String> = fatal
+            .iter()
+            .chain(&resolved.skipped)
+            .map(|e| e.render(Naming::Task))
+            .collect();
+        let text = lines
+            .join("\n")
+            .replace(&dir.path().display().to_string(), "[DIR]");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn uids_need_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let uid = "12345678-0d2f58a4-3c6a-4f0e-9d1b-1234567890ab";
+        let p = plan(|r| {
+            r.collection = vec![uid.into()];
+            r.environment = vec![uid.into()];
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty());
+        assert_eq!(resolved.runs[0].source, CollectionSource::Uid(uid.into()));
+        assert_eq!(resolved.environments[0].resource, Resource::Uid(uid.into()));
+    }
+
+    #[test]
+    fn every_collection_runs_against_every_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.json", COLLECTION);
+        write(
+            dir.path(),
+            "b.json",
+            &COLLECTION.replace("Shop API", "Billing"),
+        );
+        write(
+            dir.path(),
+            "staging.json",
+            r#"{"name":"Staging","values":[]}"#,
+        );
+        write(
+            dir.path(),
+            "prod.postman_environment.json",
+            r#"{"values":[]}"#,
+        );
+        let p = plan(|r| {
+            r.collection = vec!["a.json".into(), "b.json".into()];
+            r.environment = vec![
+                "staging.json".into(),
+                "prod.postman_environment.json".into(),
+            ];
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        let names: Vec<_> = resolved
+            .runs
+            .iter()
+            .map(|r| (r.index, r.name.as_str(), r.environment))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (1, "Shop API · Staging", Some(0)),
+                (2, "Shop API · prod", Some(1)),
+                (3, "Billing · Staging", Some(0)),
+                (4, "Billing · prod", Some(1)),
+            ]
+        );
+    }
+}

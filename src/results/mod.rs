@@ -1,0 +1,50 @@
+//! The results stage: the runs of a task run, read one by one in
+//! [`crate::report`], made into the task's results, ready for every sink:
+//! each named apart from the others, and with no known secret left in
+//! them. Counting them is here too, so every sink counts alike.
+
+use crate::report::model::{Counts, RunEnd, RunResult, Status};
+use crate::secrets::Secrets;
+
+/// Makes the runs ready to publish: unique names, secrets masked.
+pub(crate) fn ready(runs: &mut [RunResult], secrets: &Secrets) {
+    make_names_unique(runs);
+    for run in runs.iter_mut() {
+        redact(run, secrets);
+    }
+}
+
+/// The tests of all runs, as published.
+pub(crate) fn totals(runs: &[RunResult]) -> Counts {
+    runs.iter()
+        .fold(Counts::default(), |acc, r| acc.plus(r.counts()))
+}
+
+/// Runs named after what the CLI fetched (collections given by UID) may
+/// share a name; the Tests tab needs them apart.
+fn make_names_unique(runs: &mut [RunResult]) {
+    crate::text::disambiguate(runs, |r| &mut r.name, |r| r.collection.clone());
+}
+
+/// Masks every known secret in what a sink will show of a run. The sinks
+/// escape afterwards (XML, markdown), so the secrets are found in their
+/// plain form here.
+fn redact(run: &mut RunResult, secrets: &Secrets) {
+    let r = |s: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = secrets.redact(s) {
+            *s = clean;
+        }
+    };
+    r(&mut run.name);
+    for case in &mut run.cases {
+        r(&mut case.request);
+        r(&mut case.name);
+        if let Status::Failed(f) = &mut case.status {
+            r(&mut f.message);
+            r(&mut f.detail);
+        }
+    }
+    if let RunEnd::Failed(reason) = &mut run.end {
+        r(reason);
+    }
+}

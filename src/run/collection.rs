@@ -1,0 +1,470 @@
+//! Runs one collection with the Postman CLI and returns what happened: how
+//! the CLI ended, whether it reported the run to Postman, and its JSON
+//! report, for [`crate::report`] to read.
+//!
+//! Each run gets a private folder (mode 0700, deleted at the end of the
+//! task) holding the CLI's home, its reports, and the variables files that
+//! carry `envVars` and `globalVars`: values there may be secrets, and a
+//! command line is visible to every user of the machine. The CLI's own home
+//! keeps a stored login or a stray profile from changing what it does.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use super::upload::{Seen, UploadWatch};
+use crate::events::{Event, Events, Job};
+use crate::install::InstalledCli;
+use crate::plan::{KeyValue, Plan, Region};
+use crate::process::{Cancel, ExitKind, LineAction, ToolCommand, ToolExit};
+use crate::resolve::{CloudContext, CollectionSource, Resolved, Resource, RunTarget};
+use crate::run::upload::Upload;
+use crate::secrets::Secrets;
+
+/// Everything the runs of one task share.
+pub(crate) struct Runner<'a> {
+    pub(crate) cli: &'a InstalledCli,
+    pub(crate) plan: &'a Plan,
+    pub(crate) resolved: &'a Resolved,
+    /// The environment every child starts from, secret-bearing variables
+    /// already removed.
+    pub(crate) child_env: &'a BTreeMap<OsString, OsString>,
+    /// Where run folders go; deleted by the caller when the task ends.
+    pub(crate) private_root: &'a Path,
+    pub(crate) cancel: &'a Cancel,
+    pub(crate) cloud: &'a CloudContext,
+    /// Masks secrets in the CLI's output before anyone sees it.
+    pub(crate) secrets: &'a Secrets,
+}
+
+/// Files one run writes or reads, all inside its private folder.
+#[derive(Clone, Debug)]
+pub(crate) struct RunFiles {
+    pub(crate) dir: PathBuf,
+    pub(crate) home: PathBuf,
+    pub(crate) report_json: PathBuf,
+    /// The environment with `envVars` merged in, when there are any.
+    pub(crate) environment: Option<PathBuf>,
+    /// The globals with `globalVars` merged in, when there are any.
+    pub(crate) globals: Option<PathBuf>,
+}
+
+impl RunFiles {
+    pub(crate) fn new(dir: PathBuf) -> RunFiles {
+        RunFiles {
+            home: dir.join("home"),
+            report_json: dir.join("report.json"),
+            environment: None,
+            globals: None,
+            dir,
+        }
+    }
+}
+
+/// What one collection run left behind.
+#[derive(Debug)]
+pub(crate) struct RunOutput {
+    /// The run's private folder: its reports, until the task ends.
+    pub(crate) dir: PathBuf,
+    /// How the CLI ended, or why it could not be started.
+    pub(crate) exit: Result<ToolExit, String>,
+    /// What became of the report to Postman.
+    pub(crate) upload: Upload,
+    /// The CLI's JSON report, opened, when it wrote one.
+    pub(crate) report: Option<std::fs::File>,
+}
+
+impl Runner<'_> {
+    /// Runs one collection; `None` when the task was cancelled before it
+    /// started.
+    pub(crate) async fn run(
+        &self,
+        target: &RunTarget,
+        of: usize,
+        events: &dyn Events,
+    ) -> Option<RunOutput> {
+        if self.cancel.is_cancelled() {
+            return None;
+        }
+        let dir = self.private_root.join(format!("run-{:02}", target.index));
+        let mut files = RunFiles::new(dir);
+        if let Err(e) = self.prepare(target, &mut files) {
+            return Some(RunOutput {
+                exit: Err(format!(
+                    "cannot prepare the run's folder {}: {e}",
+                    files.dir.display()
+                )),
+                dir: PathBuf::new(),
+                upload: Upload::NotExpected,
+                report: None,
+            });
+        }
+
+        let mut cmd = ToolCommand::new(&self.cli.executable);
+        cmd.args(collection_run_args(
+            self.plan,
+            self.resolved,
+            target,
+            &files,
+        ));
+        if let Some(id) = &self.cloud.integration {
+            cmd.args(["--integration-id", id.as_str()]);
+        }
+        cmd.envs(self.env_for(&files));
+        cmd.cwd(&self.resolved.working_dir);
+
+        let job = Job::Run {
+            index: target.index,
+            of,
+            name: &target.name,
+        };
+        events.emit(Event::ToolStarted {
+            job,
+            command: &cmd.display(),
+        });
+        let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
+        let exit = cmd
+            .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
+                // The agent masks secrets in the log only as it knows them;
+                // a URL-encoded or escaped one in the CLI's output is masked
+                // here.
+                let shown = self.secrets.redact(line);
+                events.emit(Event::ToolOutput {
+                    job,
+                    stream,
+                    line: &shown,
+                });
+                if upload.line(line) == Seen::ReportWritten {
+                    // The run is over; only the upload may still be going.
+                    return LineAction::FinishWithin(self.cloud.upload_grace);
+                }
+                LineAction::Continue
+            })
+            .await;
+        events.emit(Event::ToolFinished { job });
+        let upload = match &exit {
+            Ok(exit) if exit.end != ExitKind::Cancelled => {
+                let stalled_after =
+                    (exit.end == ExitKind::Stalled).then_some(self.cloud.upload_grace.as_secs());
+                upload.finish(exit, stalled_after)
+            }
+            _ => Upload::NotExpected,
+        };
+        Some(RunOutput {
+            report: std::fs::File::open(&files.report_json).ok(),
+            dir: files.dir,
+            exit: exit.map_err(|e| e.to_string()),
+            upload,
+        })
+    }
+
+    /// Whether the CLI will try to report this run: it needs a key, and a
+    /// collection it knows by UID (given so, or carried in the file).
+    fn upload_expected(&self, target: &RunTarget) -> bool {
+        self.cloud.api_key.is_some()
+            && match &target.source {
+                CollectionSource::Uid(_) | CollectionSource::Url(_) => true,
+                CollectionSource::File(_) => {
+                    target.collection.as_ref().is_some_and(|c| c.uid.is_some())
+                }
+            }
+    }
+
+    /// Creates the run folder and the variables files.
+    fn prepare(&self, target: &RunTarget, files: &mut RunFiles) -> std::io::Result<()> {
+        create_private_dir(&files.dir)?;
+        create_private_dir(&files.home)?;
+        // The CLI's home profile: `run.*` options merge into the command's
+        // options (keeping the passphrase off the command line), and the
+        // default profile's region picks Postman's EU hosts. No key is ever
+        // stored here; it comes from the environment.
+        let mut rc = serde_json::Map::new();
+        if let Some(passphrase) = &self.plan.ssl_client_passphrase {
+            rc.insert(
+                "run".into(),
+                serde_json::json!({"sslClientPassphrase": passphrase.expose()}),
+            );
+        }
+        if self.cloud.region == Region::Eu {
+            rc.insert(
+                "login".into(),
+                serde_json::json!({"_profiles": [{"alias": "default", "region": "eu"}]}),
+            );
+        }
+        if !rc.is_empty() {
+            let dir = files.home.join(".postman");
+            create_private_dir(&dir)?;
+            write_private(
+                &dir.join("postmanrc"),
+                serde_json::Value::Object(rc).to_string().as_bytes(),
+            )?;
+        }
+        let environment = target
+            .environment
+            .map(|i| &self.resolved.environments[i].resource);
+        if !self.plan.env_vars.is_empty() && !matches!(environment, Some(Resource::Uid(_))) {
+            let base = match environment {
+                Some(Resource::File(p)) => Some(p.as_path()),
+                _ => None,
+            };
+            let path = files.dir.join("environment.json");
+            write_variables(base, &self.plan.env_vars, "postman-cli-task envVars", &path)?;
+            files.environment = Some(path);
+        }
+        if !self.plan.global_vars.is_empty() {
+            let path = files.dir.join("globals.json");
+            write_variables(
+                self.resolved.globals.as_deref(),
+                &self.plan.global_vars,
+                "postman-cli-task globalVars",
+                &path,
+            )?;
+            files.globals = Some(path);
+        }
+        Ok(())
+    }
+
+    fn env_for(&self, files: &RunFiles) -> BTreeMap<OsString, OsString> {
+        crate::install::cli_env(self.child_env, &files.home, self.cloud.api_key.as_ref())
+    }
+}
+
+/// The `postman collection run` arguments for one run. Pure, so the exact
+/// command line is easy to check.
+pub(crate) fn collection_run_args(
+    plan: &Plan,
+    resolved: &Resolved,
+    target: &RunTarget,
+    files: &RunFiles,
+) -> Vec<String> {
+    let mut args = vec![
+        "collection".to_owned(),
+        "run".to_owned(),
+        target.source.arg(),
+    ];
+    let path = |p: &Path| p.display().to_string();
+    let environment = target
+        .environment
+        .map(|i| &resolved.environments[i].resource);
+    match (&files.environment, environment) {
+        (Some(merged), _) => args.extend(["-e".into(), path(merged)]),
+        (None, Some(env)) => args.extend(["-e".into(), env.arg()]),
+        (None, None) => {}
+    }
+    match (&files.globals, &resolved.globals) {
+        (Some(merged), _) => args.extend(["-g".into(), path(merged)]),
+        (None, Some(g)) => args.extend(["-g".into(), path(g)]),
+        (None, None) => {}
+    }
+    if let Some(data) = &resolved.iteration_data {
+        args.extend(["-d".into(), path(data)]);
+    }
+    if let Some(n) = plan.iteration_count {
+        args.extend(["-n".into(), n.to_string()]);
+    }
+    for folder in &plan.folders {
+        args.extend(["-i".into(), folder.clone()]);
+    }
+    if files.environment.is_none() {
+        // Only an environment given by UID lands here; its variables are
+        // checked for secrets before the run.
+        for kv in &plan.env_vars {
+            args.extend(["--env-var".into(), kv.to_arg()]);
+        }
+    }
+    if plan.bail {
+        args.push("--bail".into());
+    }
+    let mut number = |flag: &str, value: Option<u64>| {
+        if let Some(v) = value {
+            args.extend([flag.to_owned(), v.to_string()]);
+        }
+    };
+    number("--timeout", plan.timeout_ms);
+    number("--timeout-request", plan.timeout_request_ms);
+    number("--timeout-script", plan.timeout_script_ms);
+    number("--delay-request", plan.delay_request_ms);
+    if plan.insecure {
+        args.push("--insecure".into());
+    }
+    if plan.ignore_redirects {
+        args.push("--ignore-redirects".into());
+    }
+    args.extend(["--working-dir".into(), path(&resolved.working_dir)]);
+    if let Some(p) = &resolved.ssl_client_cert {
+        args.extend(["--ssl-client-cert".into(), path(p)]);
+    }
+    if let Some(p) = &resolved.ssl_client_key {
+        args.extend(["--ssl-client-key".into(), path(p)]);
+    }
+    if let Some(p) = &resolved.ssl_extra_ca_certs {
+        args.extend(["--ssl-extra-ca-certs".into(), path(p)]);
+    }
+    args.extend([
+        // The JSON report is the one source of results. The CLI's JUnit
+        // reporter is not asked for: it adds nothing the JSON lacks, and it
+        // crashes (losing the run) on a control character in a test name.
+        "--reporters".into(),
+        "cli,json".into(),
+        // The console's failure list comes after the report is written and
+        // repeats test names, which a collection controls; without it, every
+        // line after "Report created … Saved to: <this run's path>" is the
+        // CLI's own (see `UploadWatch`). The failures are in the results.
+        "--reporter-cli-no-failures".into(),
+        "--reporter-json-export".into(),
+        path(&files.report_json),
+        // Bodies and headers can be large and can hold credentials; the
+        // task reads only names, statuses and timings.
+        "--reporter-json-omitAllHeadersAndBody".into(),
+    ]);
+    args.extend(plan.extra_args.iter().cloned());
+    args
+}
+
+/// Writes an environment or globals file: the given one (if any) with
+/// `vars` set on top, as `--env-var`/`--global-var` would set them.
+fn write_variables(
+    base: Option<&Path>,
+    vars: &[KeyValue],
+    name: &str,
+    dest: &Path,
+) -> std::io::Result<()> {
+    let mut doc = match base {
+        Some(p) => {
+            let bytes = std::fs::read(p)?;
+            let bytes = crate::text::strip_bom(&bytes);
+            serde_json::from_slice(bytes).map_err(std::io::Error::other)?
+        }
+        None => serde_json::json!({"name": name, "values": []}),
+    };
+    let values = doc
+        .get_mut("values")
+        .and_then(|v| v.as_array_mut())
+        .ok_or_else(|| std::io::Error::other("the file has no `values` list"))?;
+    for kv in vars {
+        // A file may hold a key twice, and the CLI uses the last; every
+        // entry gets the value, so whichever it reads is the one given.
+        let mut found = false;
+        for entry in values
+            .iter_mut()
+            .filter(|v| v.get("key").and_then(|k| k.as_str()) == Some(kv.key.as_str()))
+        {
+            entry["value"] = kv.value.clone().into();
+            entry["enabled"] = true.into();
+            found = true;
+        }
+        if !found {
+            values.push(serde_json::json!({
+                "key": kv.key, "value": kv.value, "type": "default", "enabled": true
+            }));
+        }
+    }
+    write_private(
+        dest,
+        serde_json::to_string(&doc)
+            .map_err(std::io::Error::other)?
+            .as_bytes(),
+    )
+}
+
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    std::io::Write::write_all(&mut options.open(path)?, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::{ExtraArgs, Naming, RawInputs};
+
+    #[test]
+    fn command_line_for_a_full_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("c.json"),
+            r#"{"info":{"name":"C"},"item":[{"name":"Smoke","item":[]}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("env.json"),
+            r#"{"values":[{"key":"a","value":"1"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(root.join("rows.csv"), "a\n1\n").unwrap();
+        let raw = RawInputs {
+            naming: Some(Naming::Task),
+            collection: vec!["c.json".into()],
+            environment: vec!["env.json".into()],
+            iteration_data: Some("rows.csv".into()),
+            iteration_count: Some("2".into()),
+            folder: vec!["Smoke".into()],
+            env_vars: vec!["token=$ecret".into()],
+            bail: Some("true".into()),
+            timeout_request: Some("5000".into()),
+            insecure: Some("true".into()),
+            additional_arguments: ExtraArgs::Quoted("--verbose".into()),
+            ..Default::default()
+        };
+        let plan = crate::plan::build(&raw).unwrap();
+        let (resolved, fatal) = crate::resolve::resolve(&plan, root);
+        assert!(fatal.is_empty());
+        let mut files = RunFiles::new(root.join("run-01"));
+        files.environment = Some(root.join("run-01/environment.json"));
+        let args = collection_run_args(&plan, &resolved, &resolved.runs[0], &files).join(" ");
+        let args = args.replace(&root.display().to_string(), "[DIR]");
+        assert!(!args.contains("$ecret"), "{args}");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --verbose");
+    }
+
+    #[test]
+    fn variables_merge_over_the_given_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("env.json");
+        std::fs::write(&base, r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false},{"key":"b","value":"2"},{"key":"a","value":"last"}]}"#).unwrap();
+        let out = dir.path().join("merged.json");
+        let vars = [
+            KeyValue {
+                key: "a".into(),
+                value: "x".into(),
+            },
+            KeyValue {
+                key: "c".into(),
+                value: "y=z".into(),
+            },
+        ];
+        write_variables(Some(&base), &vars, "n", &out).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({"name":"staging","values":[
+                {"key":"a","value":"x","enabled":true},{"key":"b","value":"2"},
+                {"key":"a","value":"x","enabled":true},
+                {"key":"c","value":"y=z","type":"default","enabled":true}]})
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! API governance and security lint: runs the Postman CLI's linter on a
+//! local definition or a Postman API. [`crate::report::lint`] reads what it
+//! printed.
+//!
+//! Which command: `postman api lint` where the CLI has it. It applies both
+//! governance and security rules, gives each finding's line *and* column,
+//! and, for an API ID in a pipeline, sends the report to Postman. CLIs
+//! without `api lint` get `postman spec lint -o json` (structured,
+//! governance only).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::events::{Event, Events, Job};
+use crate::inputs::Secret;
+use crate::plan::Severity;
+use crate::process::{Cancel, ExitKind, ToolCommand};
+use crate::resolve::LintTarget;
+
+/// What a lint run printed, for [`crate::report::lint`] to read.
+pub(crate) struct LintOutput {
+    /// `spec lint -o json` (structured) rather than `api lint` (a table).
+    pub(crate) structured: bool,
+    pub(crate) text: String,
+    /// How the CLI ended, or why it could not run or finish.
+    pub(crate) exit: Result<(), String>,
+}
+
+/// Everything a lint run needs from the task.
+pub(crate) struct LintRun<'a> {
+    pub(crate) executable: &'a Path,
+    pub(crate) target: &'a LintTarget,
+    pub(crate) fail_severity: Severity,
+    /// The bare integration ID: the lint report carries the build itself.
+    pub(crate) integration_id: Option<&'a str>,
+    /// The child environment, with the proxy settings in it.
+    pub(crate) env: &'a BTreeMap<OsString, OsString>,
+    pub(crate) api_key: Option<&'a Secret>,
+    /// Whether the Azure variables the report needs are present.
+    pub(crate) in_azure_pipeline: bool,
+    pub(crate) cwd: &'a Path,
+    pub(crate) limit: Option<Duration>,
+}
+
+impl LintRun<'_> {
+    pub(crate) async fn run(self, events: &dyn Events, cancel: &Cancel) -> LintOutput {
+        let failed = |reason: String| LintOutput {
+            structured: false,
+            text: String::new(),
+            exit: Err(reason),
+        };
+        let home = match tempfile::tempdir() {
+            Ok(h) => h,
+            Err(e) => return failed(format!("cannot create a home for the Postman CLI: {e}")),
+        };
+        let mut env = crate::install::cli_env(self.env, home.path(), self.api_key);
+        if matches!(self.target, LintTarget::Api(_)) && !self.in_azure_pipeline {
+            // Seeing CI but no Azure build, the CLI tries to report for an
+            // unknown provider and crashes after linting; outside a
+            // pipeline there is nothing to report to anyway.
+            env.insert("CI".into(), "false".into());
+        }
+        let structured = !self.has_api_lint(&env).await;
+        let target_arg = match self.target {
+            LintTarget::Api(id) => id.clone(),
+            LintTarget::Definition { path, .. } => path.display().to_string(),
+        };
+        let mut cmd = ToolCommand::new(self.executable);
+        if structured {
+            let severity = match self.fail_severity {
+                Severity::Warn => "warning",
+                other => other.api_lint_arg(),
+            };
+            cmd.args([
+                "spec",
+                "lint",
+                &target_arg,
+                "--output",
+                "json",
+                "--fail-severity",
+                severity,
+            ]);
+        } else {
+            cmd.args([
+                "api",
+                "lint",
+                &target_arg,
+                "--fail-severity",
+                self.fail_severity.api_lint_arg(),
+            ]);
+            if let (LintTarget::Api(_), Some(id)) = (self.target, self.integration_id) {
+                cmd.args(["--integration-id", id]);
+            }
+        }
+        cmd.envs(env).cwd(self.cwd);
+        let job = Job::Lint {
+            target: &self.target.display(),
+        };
+        events.emit(Event::ToolStarted {
+            job,
+            command: &cmd.display(),
+        });
+        let mut text = String::new();
+        let exit = cmd
+            .run(self.limit, cancel, |stream, line| {
+                events.emit(Event::ToolOutput { job, stream, line });
+                text.push_str(line);
+                text.push('\n');
+            })
+            .await;
+        events.emit(Event::ToolFinished { job });
+        let exit = match exit {
+            Err(e) => Err(e.to_string()),
+            Ok(exit) if matches!(exit.end, ExitKind::TimedOut | ExitKind::Cancelled) => {
+                Err(format!("the Postman CLI {}", exit.end))
+            }
+            Ok(_) => Ok(()),
+        };
+        LintOutput {
+            structured,
+            text,
+            exit,
+        }
+    }
+
+    /// Whether this CLI has `api lint` (older and current ones do; the
+    /// newest may only have `spec lint`).
+    async fn has_api_lint(&self, env: &BTreeMap<OsString, OsString>) -> bool {
+        let mut cmd = ToolCommand::new(self.executable);
+        cmd.args(["api", "lint", "--help"]).envs(env.clone());
+        let mut text = String::new();
+        match cmd
+            .run(Some(Duration::from_secs(60)), &Cancel::new().1, |_, l| {
+                text.push_str(l)
+            })
+            .await
+        {
+            Ok(exit) => exit.end.success() && text.contains("--fail-severity"),
+            Err(_) => false,
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The step's process: `node <taskdir>/launcher.js`, started as the agent
+//! starts it, its output collected line by line.
+
+use std::fs;
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::job::{AgentJob, STREAM_GRACE};
+use super::run::TaskRun;
+use crate::support::vso::Stream;
+
+impl AgentJob {
+    /// Runs the step to completion.
+    pub fn run(&self) -> TaskRun {
+        self.spawn().wait()
+    }
+
+    /// Starts the step and returns at once, for cancellation tests.
+    pub fn spawn(&self) -> RunningTask {
+        let task_dir = self.install_task();
+        let mut child = Command::new("node")
+            .arg(task_dir.join("launcher.js"))
+            .current_dir(self.sources_dir())
+            .env_clear()
+            .envs(self.environment())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start node (is it on PATH?)");
+        // The agent redirects stdin and closes it at once, so prompts see EOF.
+        drop(child.stdin.take());
+        let output = Arc::new(SharedOutput::default());
+        let readers = vec![
+            read_stream(
+                child.stdout.take().expect("stdout is piped"),
+                Stream::Stdout,
+                &output,
+            ),
+            read_stream(
+                child.stderr.take().expect("stderr is piped"),
+                Stream::Stderr,
+                &output,
+            ),
+        ];
+        RunningTask {
+            child: Some(child),
+            output,
+            readers,
+        }
+    }
+}
+
+/// Output collected while the process runs, so a test can wait for a line.
+#[derive(Default)]
+pub(crate) struct SharedOutput {
+    pub(crate) state: Mutex<OutputState>,
+    pub(crate) changed: Condvar,
+}
+
+#[derive(Default)]
+pub(crate) struct OutputState {
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+    pub(crate) closed: usize,
+}
+
+pub(crate) fn read_stream(
+    mut pipe: impl Read + Send + 'static,
+    stream: Stream,
+    output: &Arc<SharedOutput>,
+) -> JoinHandle<()> {
+    let output = Arc::clone(output);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = match pipe.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => 0,
+            };
+            let mut state = output.state.lock().expect("output lock");
+            match (n, stream) {
+                (0, _) => state.closed += 1,
+                (_, Stream::Stdout) => state.stdout.extend_from_slice(&buf[..n]),
+                (_, Stream::Stderr) => state.stderr.extend_from_slice(&buf[..n]),
+            }
+            output.changed.notify_all();
+            if n == 0 {
+                return;
+            }
+        }
+    })
+}
+
+/// A step still running; see [`AgentJob::spawn`].
+pub struct RunningTask {
+    pub(crate) child: Option<Child>,
+    pub(crate) output: Arc<SharedOutput>,
+    pub(crate) readers: Vec<JoinHandle<()>>,
+}
+
+impl RunningTask {
+    /// The node process's id: the only process the agent signals.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends a signal by name (`INT`, `TERM`, `KILL`) to the node process,
+    /// as the agent does on cancellation.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args(["-s", signal, &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {signal} {} failed", self.pid());
+    }
+
+    /// Blocks until stdout or stderr contains `needle`. Returns false when
+    /// both streams closed without it.
+    pub fn wait_for_output(&self, needle: &str) -> bool {
+        let mut state = self.output.state.lock().expect("output lock");
+        loop {
+            let seen = |bytes: &[u8]| String::from_utf8_lossy(bytes).contains(needle);
+            if seen(&state.stdout) || seen(&state.stderr) {
+                return true;
+            }
+            if state.closed == 2 {
+                return false;
+            }
+            state = self.output.changed.wait(state).expect("output lock");
+        }
+    }
+
+    /// Blocks until node's main thread waits in its event loop, which it
+    /// reaches only after the launcher's synchronous start-up (finding the
+    /// binary, spawning it, registering signal listeners). Cancellation tests
+    /// call it before [`RunningTask::signal`]. Linux only: it reads
+    /// `/proc/<pid>/wchan`, and returns at once where that cannot be read.
+    pub fn wait_for_event_loop(&self) {
+        let wchan = format!("/proc/{}/wchan", self.pid());
+        while let Ok(waiting_in) = fs::read_to_string(&wchan) {
+            if waiting_in.contains("epoll") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Waits for the process to exit and its output streams to close. Like
+    /// the agent (`ProcessInvoker.ProcessExitedHandler`), it gives streams
+    /// that something else still holds open 5 seconds after the exit, then
+    /// stops reading and sets [`TaskRun::streams_left_open`].
+    pub fn wait(mut self) -> TaskRun {
+        let status = self
+            .child
+            .take()
+            .expect("running")
+            .wait()
+            .expect("wait for node");
+        let state = self.output.state.lock().expect("output lock");
+        let (state, _) = self
+            .output
+            .changed
+            .wait_timeout_while(state, STREAM_GRACE, |s| s.closed < 2)
+            .expect("output lock");
+        let mut run = TaskRun::from_output(status.code(), &state.stdout, &state.stderr);
+        run.streams_left_open = state.closed < 2;
+        drop(state);
+        if !run.streams_left_open {
+            for reader in self.readers.drain(..) {
+                reader.join().expect("output reader");
+            }
+        }
+        run
+    }
+}
+
+impl Drop for RunningTask {
+    fn drop(&mut self) {
+        // A test that panicked before wait() should not leave node behind.
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
