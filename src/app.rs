@@ -473,6 +473,7 @@ async fn install_cli(ctx: &Context, plan: &Plan) -> Result<InstalledCli, String>
         &plan.install,
         &ctx.console,
         &plan.working_directory_path(&ctx.base_dir),
+        None,
     )
     .await
     .map_err(|e| format!("The Postman CLI could not be installed: {e}"))
@@ -487,8 +488,10 @@ pub async fn install_with(
     plan: &InstallPlan,
     console: &Console,
     base: &std::path::Path,
+    // Another agent's platform (`install --platform`); this machine's if `None`.
+    platform: Option<Platform>,
 ) -> Result<InstalledCli, String> {
-    let platform = Platform::current().ok_or_else(|| {
+    let platform = platform.or_else(Platform::current).ok_or_else(|| {
         format!(
             "the Postman CLI has no build for this platform ({}-{})",
             std::env::consts::OS,

@@ -173,7 +173,8 @@ struct InstallFlags {
         value_name = "VERSION"
     )]
     cli_version: Option<String>,
-    /// npm (default), postman (the download site), archive, or path.
+    /// auto (default: npm, or the download site when npm has no package for
+    /// this platform), npm, postman (the download site), archive, or path.
     #[arg(
         long = "install-source",
         visible_alias = "source",
@@ -192,6 +193,10 @@ struct InstallFlags {
     /// The expected SHA-256 of a download-site archive or a local archive.
     #[arg(long = "cli-sha256", visible_alias = "sha256", value_name = "HEX")]
     cli_sha256: Option<String>,
+    /// How long a version must have been on the registry before `latest`
+    /// or a range takes it: 3d (default), 48h, or 0 for off.
+    #[arg(long = "cli-minimum-release-age", value_name = "AGE")]
+    cli_minimum_release_age: Option<String>,
 }
 
 impl InstallFlags {
@@ -206,6 +211,7 @@ impl InstallFlags {
         raw.cli_archive = self.cli_archive;
         raw.cli_path = self.cli_path;
         raw.cli_sha256 = self.cli_sha256;
+        raw.cli_minimum_release_age = self.cli_minimum_release_age;
     }
 }
 
@@ -213,6 +219,19 @@ impl InstallFlags {
 struct InstallArgs {
     #[command(flatten)]
     install: InstallFlags,
+    /// Prepare the CLI for another agent (`linux-x64`, `linux-arm64`,
+    /// `macos-x64`, `macos-arm64`, `windows-x64`): it is downloaded,
+    /// verified and unpacked into the tool cache, never run. Point
+    /// AGENT_TOOLSDIRECTORY at a folder for that agent.
+    #[arg(long, value_name = "OS-ARCH", value_parser = parse_platform)]
+    platform: Option<crate::install::platform::Platform>,
+}
+
+fn parse_platform(text: &str) -> Result<crate::install::platform::Platform, String> {
+    crate::install::platform::Platform::parse(text).ok_or_else(|| {
+        "expected <os>-<arch>: linux-x64, linux-arm64, macos-x64, macos-arm64 or windows-x64"
+            .to_owned()
+    })
 }
 
 impl RunArgs {
@@ -421,10 +440,17 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
         crate::install::platform::Platform::current(),
     ) {
         (_, None) => "no build for this platform".to_owned(),
-        (InstallSource::Npm { registry: None, .. }, Some(p)) if !p.on_npm() => {
-            "Postman's download site; npm has no build for this platform".to_owned()
-        }
-        (InstallSource::Npm { .. }, Some(p)) => p.npm_package(),
+        (InstallSource::Npm { .. }, Some(p)) => match (p.build().npm, plan.install.source_given) {
+            (Some(npm), false) => format!(
+                "{}, or Postman's download site if npm has none",
+                npm.package
+            ),
+            (Some(npm), true) => npm.package.to_owned(),
+            (None, false) if p.build().site.is_some() => {
+                "Postman's download site; npm has no build for this platform".to_owned()
+            }
+            (None, _) => "no npm build for this platform".to_owned(),
+        },
         (InstallSource::PostmanSite, Some(_)) => "Postman's download site".to_owned(),
         (InstallSource::Archive { path }, _) => format!("archive {path}"),
         (InstallSource::Path { path }, _) => {
@@ -510,6 +536,8 @@ fn convert(args: ConvertArgs) -> i32 {
         runs: &runs,
         problems: &[],
         cli_version: None,
+        cli_origin: None,
+        cli_integrity: None,
         lint: None,
         full_failures: None,
     });
@@ -552,9 +580,23 @@ async fn install_only(args: InstallArgs) -> i32 {
         }
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match app::install_with(&env, &app::tools_dir(&env), &plan.install, &console, &cwd).await {
+    match app::install_with(
+        &env,
+        &app::tools_dir(&env),
+        &plan.install,
+        &console,
+        &cwd,
+        args.platform,
+    )
+    .await
+    {
         Ok(cli) => {
-            console.info(&format!("Postman CLI {}", cli.version));
+            let from = match (&cli.origin, &cli.integrity) {
+                (Some(o), Some(i)) => format!(" from {} ({i})", o.location),
+                (Some(o), None) => format!(" from {}", o.location),
+                _ => String::new(),
+            };
+            console.info(&format!("Postman CLI {}{from}", cli.version));
             console.print(&cli.executable.display().to_string());
             exit_code::SUCCESS
         }

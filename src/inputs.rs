@@ -58,6 +58,7 @@ pub enum Field {
     CliArchive,
     CliPath,
     CliSha256,
+    CliMinimumReleaseAge,
 }
 
 impl Field {
@@ -106,6 +107,7 @@ impl Field {
         Field::CliArchive,
         Field::CliPath,
         Field::CliSha256,
+        Field::CliMinimumReleaseAge,
     ];
 
     /// The task input name, as declared in task.json.
@@ -155,6 +157,7 @@ impl Field {
             Field::CliArchive => "cliArchive",
             Field::CliPath => "cliPath",
             Field::CliSha256 => "cliSha256",
+            Field::CliMinimumReleaseAge => "cliMinimumReleaseAge",
         }
     }
 
@@ -204,6 +207,7 @@ impl Field {
             Field::CliArchive => "--cli-archive",
             Field::CliPath => "--cli-path",
             Field::CliSha256 => "--cli-sha256",
+            Field::CliMinimumReleaseAge => "--cli-minimum-release-age",
             Field::PublishTestResults | Field::FailOnTestFailure | Field::PostmanConnection => {
                 return None;
             }
@@ -290,6 +294,7 @@ pub struct RawInputs {
     pub cli_archive: Option<String>,
     pub cli_path: Option<String>,
     pub cli_sha256: Option<String>,
+    pub cli_minimum_release_age: Option<String>,
 }
 
 impl RawInputs {
@@ -345,6 +350,7 @@ impl RawInputs {
             cli_archive: one(Field::CliArchive),
             cli_path: one(Field::CliPath),
             cli_sha256: one(Field::CliSha256),
+            cli_minimum_release_age: one(Field::CliMinimumReleaseAge),
         }
     }
 

@@ -141,11 +141,24 @@ pub enum InstallSource {
 #[derive(Clone, Debug)]
 pub struct InstallPlan {
     pub source: InstallSource,
+    /// Whether `installSource` was chosen (`npm`, …) rather than left to
+    /// its default (`auto`): only the default may turn from npm to the
+    /// download site when the registry has no package for the platform.
+    pub source_given: bool,
     pub version: VersionSpec,
     /// Expected SHA-256 (lower-case hex) of a download-site archive or a
     /// local archive.
     pub sha256: Option<String>,
+    /// `cliMinimumReleaseAge`: how long a version must have been public
+    /// before `latest` or a range may resolve to it; zero turns it off.
+    pub min_release_age: std::time::Duration,
 }
+
+/// The default `cliMinimumReleaseAge`. Three days outlast npm's 72-hour
+/// window in which a publisher may still unpublish, and the time the
+/// November 2025 worm's releases stayed up; Renovate's
+/// `security:minimumReleaseAgeNpm` preset waits as long.
+pub const DEFAULT_MIN_RELEASE_AGE: &str = "3d";
 
 /// A problem with one setting: what is wrong, and with [`InputError::render`],
 /// where and how to fix it.
@@ -186,6 +199,9 @@ pub enum InputErrorKind {
         value: String,
     },
     BadSha256 {
+        value: String,
+    },
+    NotAnAge {
         value: String,
     },
     NotMinutes {
@@ -330,6 +346,10 @@ impl InputError {
             BadSha256 { value } => (
                 format!("`{value}` is not a SHA-256 digest"),
                 "Give the 64 hexadecimal characters of the file's SHA-256, e.g. from `sha256sum`.".into(),
+            ),
+            NotAnAge { value } => (
+                format!("`{value}` is not a duration"),
+                "Give a duration with a unit, such as 3d, 48h or 90m, or 0 to take new versions at once.".into(),
             ),
             NotMinutes { value } => (
                 format!("`{value}` is not a number of minutes"),
@@ -813,9 +833,23 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
         }
         hex
     });
-    let name = raw.install_source.as_deref().unwrap_or("npm");
+    let min_release_age = {
+        let text = raw
+            .cli_minimum_release_age
+            .as_deref()
+            .unwrap_or(DEFAULT_MIN_RELEASE_AGE);
+        crate::install::guard::parse_age(text).unwrap_or_else(|| {
+            err(
+                Field::CliMinimumReleaseAge,
+                InputErrorKind::NotAnAge { value: text.into() },
+            );
+            std::time::Duration::ZERO
+        })
+    };
+    let name = raw.install_source.as_deref().unwrap_or("auto");
+    let source_given = !name.eq_ignore_ascii_case("auto");
     let source = match name.to_ascii_lowercase().as_str() {
-        "npm" => InstallSource::Npm {
+        "npm" | "auto" => InstallSource::Npm {
             registry,
             token: raw.npm_registry_token.clone().map(Secret::new),
         },
@@ -843,7 +877,7 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
                 Field::InstallSource,
                 InputErrorKind::NotOneOf {
                     value: name.into(),
-                    allowed: "npm, postman, archive, path",
+                    allowed: "auto, npm, postman, archive, path",
                 },
             );
             InstallSource::Npm {
@@ -895,8 +929,10 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
     );
     InstallPlan {
         source,
+        source_given,
         version,
         sha256,
+        min_release_age,
     }
 }
 

@@ -94,6 +94,8 @@ pub(crate) fn finish(
         runs: &out.runs,
         problems: &problems,
         cli_version: cli_version.as_deref(),
+        cli_origin: out.cli.as_ref().and_then(|c| c.origin.as_ref()),
+        cli_integrity: out.cli.as_ref().and_then(|c| c.integrity.as_deref()),
         lint: out.lint.as_ref(),
         full_failures: full_failures
             .as_ref()

@@ -20,6 +20,9 @@ pub struct SummaryInput<'a> {
     /// Rendered errors that stopped collections from running.
     pub problems: &'a [String],
     pub cli_version: Option<&'a str>,
+    /// Where the CLI came from, and its integrity string.
+    pub cli_origin: Option<&'a crate::install::Origin>,
+    pub cli_integrity: Option<&'a str>,
     pub lint: Option<&'a crate::lint::LintOutcome>,
     /// The file with every failure, when there are too many to list here.
     pub full_failures: Option<String>,
@@ -169,9 +172,24 @@ pub fn render(input: &SummaryInput<'_>) -> String {
         md.push('\n');
     }
 
+    // One short line: the version that ran, where it came from (linked when
+    // it is a URL), and the digest it was verified against.
+    let mut from = String::new();
+    if let Some(origin) = input.cli_origin {
+        let label = escape(&origin.label());
+        let _ = match origin.kind {
+            crate::install::OriginKind::Registry | crate::install::OriginKind::Site => {
+                write!(from, " from [{label}]({})", link(&origin.location))
+            }
+            _ => write!(from, " from {label}"),
+        };
+    }
+    if let Some(integrity) = input.cli_integrity {
+        let _ = write!(from, " · `{}`", integrity.replace('`', ""));
+    }
     let _ = writeln!(
         md,
-        "<sub>Postman CLI {} · postman-cli-task {}</sub>",
+        "<sub>Postman CLI {}{from} · postman-cli-task {}</sub>",
         input
             .cli_version
             .map(escape)
@@ -369,6 +387,8 @@ mod tests {
             runs: &runs,
             problems: &problems,
             cli_version: Some("1.62.0"),
+            cli_origin: None,
+            cli_integrity: None,
             lint: Some(&crate::sinks::junit::tests::sample_lint()),
             full_failures: None,
         }));
@@ -380,11 +400,21 @@ mod tests {
         runs.truncate(1);
         runs[0].cases.retain(|c| c.failure().is_none());
         runs[0].iterations = 1;
+        let origin = crate::install::Origin {
+            kind: crate::install::OriginKind::Registry,
+            location:
+                "https://registry.npmjs.org/@postman/pm-bin-linux-x64/-/pm-bin-linux-x64-1.62.0.tgz"
+                    .into(),
+        };
         insta::assert_snapshot!(render(&SummaryInput {
             title: "Postman",
             runs: &runs,
             problems: &[],
             cli_version: Some("1.62.0"),
+            cli_origin: Some(&origin),
+            cli_integrity: Some(
+                "sha512-m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw=="
+            ),
             lint: None,
             full_failures: None,
         }));
@@ -401,6 +431,8 @@ mod tests {
             runs: &runs,
             problems: &[],
             cli_version: None,
+            cli_origin: None,
+            cli_integrity: None,
             lint: None,
             full_failures: Some("failures.md".into()),
         });
