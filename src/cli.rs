@@ -457,7 +457,18 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
             path.clone().unwrap_or_else(|| "postman on PATH".into())
         }
     };
-    console.print(&format!("Postman CLI: {} ({source})", plan.install.version));
+    let held_back = match plan.install.version {
+        crate::plan::VersionSpec::Exact(_) => String::new(),
+        _ if plan.install.min_release_age.is_zero() => String::new(),
+        _ => format!(
+            ", published at least {} ago",
+            crate::install::guard::show_age(plan.install.min_release_age)
+        ),
+    };
+    console.print(&format!(
+        "Postman CLI: {}{held_back} ({source})",
+        plan.install.version
+    ));
     for e in &resolved.skipped {
         console.error(&e.render(Naming::Cli));
         code = exit_code::INPUT_ERROR;
