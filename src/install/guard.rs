@@ -97,9 +97,9 @@ pub(crate) fn show_age(age: Duration) -> String {
     let s = age.as_secs();
     if s == 0 {
         "0".into()
-    } else if s % 86_400 == 0 {
+    } else if s.is_multiple_of(86_400) {
         format!("{}d", s / 86_400)
-    } else if s % 3_600 == 0 {
+    } else if s.is_multiple_of(3_600) {
         format!("{}h", s / 3_600)
     } else if s >= 3_600 {
         format!("{:.1}h", s as f64 / 3_600.0)
