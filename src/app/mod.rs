@@ -210,6 +210,7 @@ async fn install(ctx: &Context, plan: &Plan, out: &mut Outcome) -> Option<Instal
             &plan.install,
             &narrator,
             &base,
+            None,
         ) => installed,
         _ = ctx.cancel.cancelled() => {
             out.cancelled = true;

@@ -166,7 +166,8 @@ pub(super) struct InstallFlags {
         value_name = "VERSION"
     )]
     pub(super) cli_version: Option<String>,
-    /// npm (default), postman (the download site), archive, or path.
+    /// auto (default: npm, or the download site when npm has no package for
+    /// this platform), npm, postman (the download site), archive, or path.
     #[arg(
         long = "install-source",
         visible_alias = "source",
@@ -185,6 +186,10 @@ pub(super) struct InstallFlags {
     /// The expected SHA-256 of a download-site archive or a local archive.
     #[arg(long = "cli-sha256", visible_alias = "sha256", value_name = "HEX")]
     cli_sha256: Option<String>,
+    /// How long a version must have been on the registry before `latest`
+    /// or a range takes it: 3d (default), 48h, or 0 for off.
+    #[arg(long = "cli-minimum-release-age", value_name = "AGE")]
+    cli_minimum_release_age: Option<String>,
 }
 
 impl InstallFlags {
@@ -199,6 +204,7 @@ impl InstallFlags {
         raw.cli_archive = self.cli_archive;
         raw.cli_path = self.cli_path;
         raw.cli_sha256 = self.cli_sha256;
+        raw.cli_minimum_release_age = self.cli_minimum_release_age;
     }
 }
 
@@ -206,6 +212,19 @@ impl InstallFlags {
 pub(super) struct InstallArgs {
     #[command(flatten)]
     pub(super) install: InstallFlags,
+    /// Prepare the CLI for another agent (`linux-x64`, `linux-arm64`,
+    /// `macos-x64`, `macos-arm64`, `windows-x64`): it is downloaded,
+    /// verified and unpacked into the tool cache, never run. Point
+    /// AGENT_TOOLSDIRECTORY at a folder for that agent.
+    #[arg(long, value_name = "OS-ARCH", value_parser = parse_platform)]
+    pub(super) platform: Option<crate::install::platform::Platform>,
+}
+
+fn parse_platform(text: &str) -> Result<crate::install::platform::Platform, String> {
+    crate::install::platform::Platform::parse(text).ok_or_else(|| {
+        "expected <os>-<arch>: linux-x64, linux-arm64, macos-x64, macos-arm64 or windows-x64"
+            .to_owned()
+    })
 }
 
 impl RunArgs {

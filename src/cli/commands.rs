@@ -75,23 +75,13 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
         console.error(&e.render(Naming::Cli));
         code = exit_code::INPUT_ERROR;
     }
-    use crate::plan::InstallSource;
-    let source = match (
-        &plan.install.source,
-        crate::install::platform::Platform::current(),
-    ) {
-        (_, None) => "no build for this platform".to_owned(),
-        (InstallSource::Npm { registry: None, .. }, Some(p)) if !p.on_npm() => {
-            "Postman's download site; npm has no build for this platform".to_owned()
-        }
-        (InstallSource::Npm { .. }, Some(p)) => p.npm_package(),
-        (InstallSource::PostmanSite, Some(_)) => "Postman's download site".to_owned(),
-        (InstallSource::Archive { path }, _) => format!("archive {path}"),
-        (InstallSource::Path { path }, _) => {
-            path.clone().unwrap_or_else(|| "postman on PATH".into())
-        }
-    };
-    console.print(&format!("Postman CLI: {} ({source})", plan.install.version));
+    console.print(&format!(
+        "Postman CLI: {}",
+        crate::install::source_description(
+            &plan.install,
+            crate::install::platform::Platform::current()
+        )
+    ));
     for e in &resolved.skipped {
         console.error(&e.render(Naming::Cli));
         code = exit_code::INPUT_ERROR;
@@ -235,11 +225,17 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
         &plan.install,
         &app::Narrator::new(&console, true),
         &cwd,
+        args.platform,
     )
     .await
     {
         Ok(cli) => {
-            console.info(&format!("Postman CLI {}", cli.version));
+            let from = match (&cli.origin, &cli.integrity) {
+                (Some(o), Some(i)) => format!(" from {} ({i})", o.location),
+                (Some(o), None) => format!(" from {}", o.location),
+                _ => String::new(),
+            };
+            console.info(&format!("Postman CLI {}{from}", cli.version));
             console.print(&cli.executable.display().to_string());
             exit_code::SUCCESS
         }

@@ -58,6 +58,7 @@ pub(crate) enum Field {
     CliArchive,
     CliPath,
     CliSha256,
+    CliMinimumReleaseAge,
 }
 
 impl Field {
@@ -107,6 +108,7 @@ impl Field {
         Field::CliArchive,
         Field::CliPath,
         Field::CliSha256,
+        Field::CliMinimumReleaseAge,
     ];
 
     /// The task input name, as declared in task.json.
@@ -156,6 +158,7 @@ impl Field {
             Field::CliArchive => "cliArchive",
             Field::CliPath => "cliPath",
             Field::CliSha256 => "cliSha256",
+            Field::CliMinimumReleaseAge => "cliMinimumReleaseAge",
         }
     }
 
@@ -205,6 +208,7 @@ impl Field {
             Field::CliArchive => "--cli-archive",
             Field::CliPath => "--cli-path",
             Field::CliSha256 => "--cli-sha256",
+            Field::CliMinimumReleaseAge => "--cli-minimum-release-age",
             Field::PublishTestResults | Field::FailOnTestFailure | Field::PostmanConnection => {
                 return None;
             }
@@ -291,6 +295,7 @@ pub(crate) struct RawInputs {
     pub(crate) cli_archive: Option<String>,
     pub(crate) cli_path: Option<String>,
     pub(crate) cli_sha256: Option<String>,
+    pub(crate) cli_minimum_release_age: Option<String>,
 }
 
 impl RawInputs {
@@ -346,6 +351,7 @@ impl RawInputs {
             cli_archive: one(Field::CliArchive),
             cli_path: one(Field::CliPath),
             cli_sha256: one(Field::CliSha256),
+            cli_minimum_release_age: one(Field::CliMinimumReleaseAge),
         }
     }
 

@@ -278,9 +278,29 @@ pub(crate) fn normalize_layout(dest: &Path, exe_name: &str) -> Result<(), Extrac
 
 /// The version an npm package states in its `package.json`, if it has one.
 pub(crate) fn package_version(dest: &Path) -> Option<semver::Version> {
+    semver::Version::parse(package_field(dest, "version")?.as_str()).ok()
+}
+
+/// The name an npm package states in its `package.json`, if it has one.
+pub(crate) fn package_name(dest: &Path) -> Option<String> {
+    package_field(dest, "name")
+}
+
+fn package_field(dest: &Path, field: &str) -> Option<String> {
     let text = std::fs::read(dest.join("package.json")).ok()?;
     let doc: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    semver::Version::parse(doc.get("version")?.as_str()?).ok()
+    Some(doc.get(field)?.as_str()?.to_owned())
+}
+
+/// What an archive file is, by its first bytes.
+pub(crate) fn sniff_format(path: &Path) -> Option<super::platform::ArchiveFormat> {
+    let mut magic = [0u8; 4];
+    let n = std::fs::File::open(path).ok()?.read(&mut magic).ok()?;
+    match &magic[..n] {
+        [0x1f, 0x8b, ..] => Some(super::platform::ArchiveFormat::TarGz),
+        [b'P', b'K', 3, 4] => Some(super::platform::ArchiveFormat::Zip),
+        _ => None,
+    }
 }
 
 #[cfg(unix)]

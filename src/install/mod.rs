@@ -1,21 +1,27 @@
 //! Installs the Postman CLI into the tool cache, or finds it there.
 //!
 //! Four sources (`installSource`): the npm registry or a mirror (the
-//! default), Postman's download site, a local archive, or a `postman`
-//! already installed. For every source but the last:
+//! default, `auto`, turns to Postman's download site when the registry has
+//! no package for the platform), Postman's download site, a local archive,
+//! or a `postman` already installed. For every source but the last:
 //!
-//! 1. An exact version already in the cache is used with no network at all.
-//! 2. Otherwise the source says which version `latest` or a range means;
+//! 1. An exact version already in the cache is used with no network at all
+//!    (unless it is known-bad, see [`guard`]).
+//! 2. Otherwise the source says which version `latest` or a range means,
+//!    through the supply-chain guard (known-bad versions, the cooldown);
 //!    if it cannot be reached, the newest cached version that fits is used,
 //!    with a warning.
 //! 3. Under the version's install lock, the package is downloaded and
 //!    verified (npm's `dist.integrity`, or `cliSha256`) and unpacked into a
 //!    staging folder beside its final place; only then is the folder renamed
-//!    into place and the `.complete` marker written.
+//!    into place and the `.complete` marker written. Nothing in a package
+//!    runs: its `package.json` scripts (`preinstall`, `postinstall`) are
+//!    files like any other, since the installer only unpacks.
 
 pub(crate) mod cache;
 pub(crate) mod download;
 pub(crate) mod extract;
+pub(crate) mod guard;
 pub(crate) mod integrity;
 pub(crate) mod npm;
 pub(crate) mod platform;
@@ -25,6 +31,8 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use crate::azure::agent::AgentEnv;
 use crate::events::{Event, Events};
@@ -54,13 +62,82 @@ pub(crate) struct InstallRequest {
     pub(crate) probe_env: BTreeMap<OsString, OsString>,
 }
 
+impl InstallRequest {
+    /// Whether the CLI is for another platform than this machine's
+    /// (`postman-cli-task install --platform`): it is unpacked, never run.
+    fn foreign(&self) -> bool {
+        Platform::current() != Some(self.platform)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct InstalledCli {
     pub(crate) version: semver::Version,
     pub(crate) executable: PathBuf,
     /// False when this call downloaded or unpacked it.
     pub(crate) from_cache: bool,
+    /// Where it came from; `None` for a cached install older than the
+    /// record.
+    pub(crate) origin: Option<Origin>,
+    /// The digest it was verified against or had: npm's SRI string
+    /// (`sha512-…`), or `sha256:<hex>` of a download or archive (or, for
+    /// `installSource: path`, of the executable).
+    pub(crate) integrity: Option<String>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OriginKind {
+    Registry,
+    Site,
+    Archive,
+    Path,
+}
+
+/// Where an installed CLI came from: the kind of source and the URL or
+/// path it was taken from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Origin {
+    pub(crate) kind: OriginKind,
+    pub(crate) location: String,
+}
+
+impl Origin {
+    /// A few words for the summary: `npm registry.npmjs.org`.
+    pub(crate) fn label(&self) -> String {
+        let host = || {
+            reqwest::Url::parse(&self.location)
+                .ok()
+                .and_then(|u| {
+                    u.host_str()
+                        .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}:{p}")))
+                })
+                .unwrap_or_else(|| self.location.clone())
+        };
+        match self.kind {
+            OriginKind::Registry => format!("npm {}", host()),
+            OriginKind::Site => format!("download site {}", host()),
+            OriginKind::Archive => format!(
+                "archive {}",
+                Path::new(&self.location)
+                    .file_name()
+                    .map_or(self.location.clone(), |n| n.to_string_lossy().into_owned())
+            ),
+            OriginKind::Path => "installed".to_owned(),
+        }
+    }
+}
+
+/// What is recorded beside an install in the tool cache, so a later job
+/// that finds it there can still say where it came from.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    #[serde(flatten)]
+    origin: Origin,
+    integrity: Option<String>,
+}
+
+const RECORD: &str = ".postman-cli-task.json";
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum InstallError {
@@ -68,6 +145,43 @@ pub(crate) enum InstallError {
     Network { url: String, detail: String },
     #[error("{url} answered {status}{}", status_hint(*status))]
     Status { url: String, status: u16 },
+    /// An error, and the setting that decides what was tried.
+    #[error("{source}. {hint}")]
+    Context {
+        source: Box<InstallError>,
+        hint: String,
+    },
+    #[error(
+        "{url} answered 404: {registry} has no {package}. A registry mirror must proxy the @postman scope from registry.npmjs.org; otherwise set npmRegistry to one that does, or installSource to postman (Postman's download site), archive or path"
+    )]
+    PackageMissing {
+        url: String,
+        registry: String,
+        package: String,
+    },
+    #[error("{what}; nothing was downloaded. What works instead: {alternatives}.")]
+    NoBuild {
+        what: String,
+        alternatives: &'static str,
+    },
+    #[error(
+        "{package}@{version} is known to be malicious ({advisory}, {}); the task refuses it. Set cliVersion to another version, or to `latest` or a range, which skip it",
+        guard::advisory_url(advisory)
+    )]
+    KnownBad {
+        package: String,
+        version: String,
+        advisory: String,
+    },
+    #[error(
+        "no version of {package} on {registry} that fits `{wanted}` may be installed: {reasons}. Wait, pin an exact cliVersion (exact versions are not held back by the cooldown), or set cliMinimumReleaseAge to 0"
+    )]
+    Refused {
+        package: String,
+        registry: String,
+        wanted: String,
+        reasons: String,
+    },
     #[error("the answer from {url} is not what a {what} should be: {detail}")]
     BadAnswer {
         url: String,
@@ -191,7 +305,25 @@ impl InstallError {
     fn unreachable(&self) -> bool {
         self.retryable()
     }
+
+    /// Adds the setting that decides what was tried, for errors that do
+    /// not already name one.
+    fn hint(self, hint: impl Into<String>) -> InstallError {
+        match self {
+            InstallError::Network { .. }
+            | InstallError::Status { .. }
+            | InstallError::BadAnswer { .. }
+            | InstallError::Truncated { .. } => InstallError::Context {
+                source: Box::new(self),
+                hint: hint.into(),
+            },
+            other => other,
+        }
+    }
 }
+
+const REGISTRY_HINT: &str = "The registry is npmRegistry (or npm_config_registry; default https://registry.npmjs.org/); installSource: postman installs from Postman's download site instead";
+const SITE_HINT: &str = "Postman's download site is POSTMAN_CLI_DOWNLOAD_URL (default https://dl-cli.pstmn.io); an exact cliVersion skips the version lookup, and installSource: npm or archive avoid the site";
 
 const ATTEMPTS: u32 = 3;
 
@@ -202,6 +334,20 @@ pub(crate) async fn install(
 ) -> Result<InstalledCli, InstallError> {
     let cache = ToolCache::new(&req.tools_dir);
     let arch = req.platform.cache_arch();
+    let npm_source = matches!(req.plan.source, InstallSource::Npm { .. });
+    if npm_source
+        && let VersionSpec::Exact(v) = &req.plan.version
+        && let Some(npm) = req.platform.build().npm
+        && let Some(advisory) = guard::advisory(npm.package, v)
+    {
+        // Refused even from the cache: it may hold it from before the
+        // advisory.
+        return Err(InstallError::KnownBad {
+            package: npm.package.to_owned(),
+            version: v.to_string(),
+            advisory: advisory.to_owned(),
+        });
+    }
     if !matches!(req.plan.source, InstallSource::Path { .. })
         && let VersionSpec::Exact(v) = &req.plan.version
         && let Some(dir) = cache.find(v, arch)
@@ -209,18 +355,41 @@ pub(crate) async fn install(
         return found(req, v.clone(), &dir, true);
     }
     match &req.plan.source {
-        InstallSource::Npm { registry: None, .. } if !req.platform.on_npm() => {
-            events.emit(Event::Note(&format!(
-                "The npm registry has no Postman CLI package for {}; installing from Postman's download site (installSource: postman).",
-                req.platform
-            )));
-            install_site(req, &cache, client, events).await
-        }
         InstallSource::Npm { registry, token } => {
             let registry = registry
                 .clone()
                 .unwrap_or_else(|| req.default_registry.clone());
-            install_npm(req, &cache, client, events, &registry, token.as_ref()).await
+            let fallback = !req.plan.source_given;
+            let result = match req.platform.build().npm {
+                Some(_) => {
+                    install_npm(req, &cache, client, events, &registry, token.as_ref()).await
+                }
+                None => Err(InstallError::NoBuild {
+                    what: format!(
+                        "Postman publishes no npm package for {}",
+                        req.platform.describe()
+                    ),
+                    alternatives: req.platform.alternatives(),
+                }),
+            };
+            match result {
+                Err(InstallError::PackageMissing { url, package, .. }) if fallback => {
+                    events.emit(Event::Warning(&format!(
+                        "{url} answered 404: the registry has no {package}. Installing from Postman's download site instead; set installSource to npm to fail instead, or npmRegistry to a registry that carries the package."
+                    )));
+                    install_site(req, &cache, client, events).await
+                }
+                Err(InstallError::NoBuild { .. })
+                    if fallback && req.platform.build().site.is_some() =>
+                {
+                    events.emit(Event::Note(&format!(
+                        "Postman publishes no npm package for {}; installing from Postman's download site.",
+                        req.platform.describe()
+                    )));
+                    install_site(req, &cache, client, events).await
+                }
+                other => other,
+            }
         }
         InstallSource::PostmanSite => install_site(req, &cache, client, events).await,
         InstallSource::Archive { path } => {
@@ -228,6 +397,40 @@ pub(crate) async fn install(
         }
         InstallSource::Path { path } => use_installed(req, path.as_deref()).await,
     }
+}
+
+/// Where [`install`] would take the CLI from, in words, for a dry run: the
+/// same choice, the npm package or Postman's download site, said before
+/// anything is fetched.
+pub(crate) fn source_description(plan: &InstallPlan, platform: Option<Platform>) -> String {
+    let Some(p) = platform else {
+        return "no build for this platform".to_owned();
+    };
+    let source = match &plan.source {
+        InstallSource::Npm { .. } => match (p.build().npm, plan.source_given) {
+            (Some(npm), false) => format!(
+                "{}, or Postman's download site if npm has none",
+                npm.package
+            ),
+            (Some(npm), true) => npm.package.to_owned(),
+            (None, false) if p.build().site.is_some() => {
+                "Postman's download site; npm has no build for this platform".to_owned()
+            }
+            (None, _) => "no npm build for this platform".to_owned(),
+        },
+        InstallSource::PostmanSite => "Postman's download site".to_owned(),
+        InstallSource::Archive { path } => format!("archive {path}"),
+        InstallSource::Path { path } => path.clone().unwrap_or_else(|| "postman on PATH".into()),
+    };
+    let held_back = match plan.version {
+        VersionSpec::Exact(_) => String::new(),
+        _ if plan.min_release_age.is_zero() => String::new(),
+        _ => format!(
+            ", published at least {} ago",
+            crate::plan::age::show_age(plan.min_release_age)
+        ),
+    };
+    format!("{}{held_back} ({source})", plan.version)
 }
 
 /// Installs (or finds) the Postman CLI as `plan` says, with the network
@@ -239,8 +442,10 @@ pub(crate) async fn install_with(
     plan: &InstallPlan,
     events: &dyn Events,
     base: &std::path::Path,
+    // Another agent's platform (`install --platform`); this machine's if `None`.
+    platform: Option<Platform>,
 ) -> Result<InstalledCli, String> {
-    let platform = Platform::current().ok_or_else(|| {
+    let platform = platform.or_else(Platform::current).ok_or_else(|| {
         format!(
             "the Postman CLI has no build for this platform ({}-{})",
             std::env::consts::OS,
@@ -279,10 +484,12 @@ fn cached_fallback(
     error: &InstallError,
 ) -> Option<InstalledCli> {
     let arch = req.platform.cache_arch();
+    let npm_package = req.platform.build().npm.map(|n| n.package);
     let version = cache
         .versions(arch)
         .into_iter()
         .filter(|v| req.plan.version.matches(v))
+        .filter(|v| npm_package.is_none_or(|p| guard::advisory(p, v).is_none()))
         .max()?;
     let dir = cache.find(&version, arch)?;
     events.emit(Event::Warning(&format!(
@@ -301,29 +508,91 @@ async fn install_npm(
     token: Option<&Secret>,
 ) -> Result<InstalledCli, InstallError> {
     let arch = req.platform.cache_arch();
-    let package = req.platform.npm_package();
-    let url = npm::packument_url(registry, &package);
+    let package = req
+        .platform
+        .build()
+        .npm
+        .map(|n| n.package)
+        .unwrap_or_default();
+    let url = npm::packument_url(registry, package);
     let auth = npm::Auth::new(registry, token);
-    let packument = match retry(events, || npm::fetch_packument(client, &url, &auth)).await {
+    // The cooldown needs publish times, which only the full document has.
+    let cooling =
+        !req.plan.min_release_age.is_zero() && !matches!(req.plan.version, VersionSpec::Exact(_));
+    let packument = match retry(events, || {
+        npm::fetch_packument(client, &url, &auth, cooling)
+    })
+    .await
+    {
         Ok(p) => p,
-        Err(e) if e.unreachable() => return cached_fallback(req, cache, events, &e).ok_or(e),
-        Err(e) => return Err(e),
+        Err(InstallError::Status { status: 404, .. }) => {
+            return Err(InstallError::PackageMissing {
+                url,
+                registry: registry.to_owned(),
+                package: package.to_owned(),
+            });
+        }
+        Err(e) if e.unreachable() => {
+            return cached_fallback(req, cache, events, &e).ok_or_else(|| e.hint(REGISTRY_HINT));
+        }
+        Err(e) => return Err(e.hint(REGISTRY_HINT)),
     };
-    let (version, dist) = npm::select(&packument, &req.plan.version).map_err(|available| {
-        InstallError::VersionNotFound {
+    let mut policy = guard::Policy {
+        package,
+        min_age: req.plan.min_release_age,
+        now: chrono::Utc::now(),
+    };
+    if cooling && !npm::has_times(&packument) {
+        events.emit(Event::Warning(&format!(
+            "{url} gave no publish times, so cliMinimumReleaseAge ({}) cannot hold back new versions; resolving `{}` without it. Pin cliVersion to an exact version to choose what runs.",
+            crate::plan::age::show_age(policy.min_age),
+            req.plan.version
+        )));
+        policy.min_age = Duration::ZERO;
+    }
+    let selected = npm::select(&packument, &req.plan.version, &policy).map_err(|e| match e {
+        npm::NotSelected::Missing(available) => InstallError::VersionNotFound {
             version: req.plan.version.to_string(),
-            package: package.clone(),
+            package: package.to_owned(),
             registry: registry.to_owned(),
             available,
-        }
+        },
+        npm::NotSelected::KnownBad { version, advisory } => InstallError::KnownBad {
+            package: package.to_owned(),
+            version,
+            advisory,
+        },
+        npm::NotSelected::Refused(skipped) => InstallError::Refused {
+            package: package.to_owned(),
+            registry: registry.to_owned(),
+            wanted: req.plan.version.to_string(),
+            reasons: skipped
+                .iter()
+                .map(|s| s.describe(policy.min_age))
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
     })?;
+    let (version, dist) = (selected.version, selected.dist);
+    for skipped in &selected.skipped {
+        let text = format!(
+            "Passing over {package} {}; using {version}.",
+            skipped.describe(policy.min_age)
+        );
+        // A known-bad version is news; a version still cooling down is the
+        // cooldown doing its job.
+        match skipped {
+            guard::Skipped::KnownBad { .. } => events.emit(Event::Warning(&text)),
+            _ => events.emit(Event::Note(&text)),
+        }
+    }
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
     let expected = Expected::from_sri(dist.integrity.as_deref().unwrap_or(""));
     if expected == Expected::None {
         return Err(InstallError::NoIntegrity {
-            package,
+            package: package.to_owned(),
             version: version.to_string(),
             registry: registry.to_owned(),
         });
@@ -349,8 +618,18 @@ async fn install_npm(
         .await?;
         Ok(staging)
     })
-    .await?;
-    commit(req, cache, staging, version)
+    .await
+    .map_err(|e| {
+        e.hint("The tarball's URL comes from the registry's package document (npmRegistry)")
+    })?;
+    let record = Record {
+        origin: Origin {
+            kind: OriginKind::Registry,
+            location: dist.tarball.clone(),
+        },
+        integrity: Some(expected.display()),
+    };
+    commit(req, cache, staging, version, &record)
 }
 
 async fn install_site(
@@ -360,6 +639,16 @@ async fn install_site(
     events: &dyn Events,
 ) -> Result<InstalledCli, InstallError> {
     let arch = req.platform.cache_arch();
+    // Said before anything is downloaded: a guessed URL would only 404.
+    let Some(build) = req.platform.build().site else {
+        return Err(InstallError::NoBuild {
+            what: format!(
+                "Postman's download site has no confirmed {} build",
+                req.platform.describe()
+            ),
+            alternatives: req.platform.alternatives(),
+        });
+    };
     let version = match &req.plan.version {
         VersionSpec::Exact(v) => v.clone(),
         wanted => {
@@ -367,10 +656,17 @@ async fn install_site(
             let latest = match retry(events, || site::fetch_latest(client, &url)).await {
                 Ok(v) => v,
                 Err(e) if e.unreachable() => {
-                    return cached_fallback(req, cache, events, &e).ok_or(e);
+                    return cached_fallback(req, cache, events, &e)
+                        .ok_or_else(|| e.hint(SITE_HINT));
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.hint(SITE_HINT)),
             };
+            if !req.plan.min_release_age.is_zero() {
+                events.emit(Event::Note(&format!(
+                    "Postman's download site publishes no release dates, so cliMinimumReleaseAge ({}) cannot hold back its latest version ({latest}); pin cliVersion to an exact version to choose when to move.",
+                    crate::plan::age::show_age(req.plan.min_release_age)
+                )));
+            }
             if !wanted.matches(&latest) {
                 return Err(InstallError::RangeNotOnSite {
                     wanted: wanted.to_string(),
@@ -387,7 +683,7 @@ async fn install_site(
     if let Some(dir) = cache.find(&version, arch) {
         return found(req, version, &dir, true);
     }
-    let url = site::download_url(&req.site_url, &version, req.platform);
+    let url = site::download_url(&req.site_url, &version, &build);
     events.emit(Event::Note(&format!(
         "Downloading Postman CLI {version} from {url}"
     )));
@@ -395,8 +691,17 @@ async fn install_site(
     let file = retry(events, || {
         download::to_file(client, &url, &download_dir, events)
     })
-    .await?;
+    .await
+    .map_err(|e| e.hint(SITE_HINT))?;
     check_sha256(req, events, &url, &file.sha256)?;
+    if let Some(found) = extract::sniff_format(file.file.path())
+        && found != build.format
+    {
+        events.emit(Event::Warning(&format!(
+            "{url} is a {found}, where the task expects a {} for {}; unpacking it as what it is.",
+            build.format, req.platform
+        )));
+    }
     let staging = staging_dir(cache, &version)?;
     extract::unpack_archive(file.file.path(), staging.path(), req.platform.exe_name()).map_err(
         |source| InstallError::Extract {
@@ -404,7 +709,14 @@ async fn install_site(
             source,
         },
     )?;
-    commit(req, cache, staging, version)
+    let record = Record {
+        origin: Origin {
+            kind: OriginKind::Site,
+            location: url,
+        },
+        integrity: Some(format!("sha256:{}", file.sha256)),
+    };
+    commit(req, cache, staging, version, &record)
 }
 
 async fn install_archive(
@@ -438,10 +750,21 @@ async fn install_archive(
         }
     })?;
     let exe = staging.path().join("bin").join(req.platform.exe_name());
-    let version = match extract::package_version(staging.path()) {
-        Some(v) => v,
-        None => probe_version(req, &exe).await?,
+    let version = match (extract::package_version(staging.path()), &req.plan.version) {
+        (Some(v), _) => v,
+        // Another platform's CLI cannot be asked; an exact cliVersion says.
+        (None, VersionSpec::Exact(v)) if req.foreign() => v.clone(),
+        (None, _) => probe_version(req, &exe).await?,
     };
+    if let Some(name) = extract::package_name(staging.path())
+        && let Some(advisory) = guard::advisory(&name, &version)
+    {
+        return Err(InstallError::KnownBad {
+            package: name,
+            version: version.to_string(),
+            advisory: advisory.to_owned(),
+        });
+    }
     if !req.plan.version.matches(&version) {
         return Err(InstallError::WrongVersion {
             path: path.to_path_buf(),
@@ -458,13 +781,28 @@ async fn install_archive(
         "Installing Postman CLI {version} from {}",
         path.display()
     )));
-    commit(req, cache, staging, version)
+    let record = Record {
+        origin: Origin {
+            kind: OriginKind::Archive,
+            location: path.display().to_string(),
+        },
+        integrity: Some(format!("sha256:{sha256}")),
+    };
+    commit(req, cache, staging, version, &record)
 }
 
 async fn use_installed(
     req: &InstallRequest,
     given: Option<&str>,
 ) -> Result<InstalledCli, InstallError> {
+    if req.foreign() {
+        return Err(InstallError::NotInstalled {
+            what: format!(
+                "installSource: path uses a CLI on this machine, which cannot be one for {}; use installSource npm, postman or archive",
+                req.platform
+            ),
+        });
+    }
     let exe = match given {
         Some(p) => {
             let path = PathBuf::from(p);
@@ -496,10 +834,18 @@ async fn use_installed(
             wanted: req.plan.version.to_string(),
         });
     }
+    let integrity = download::sha256_file(&exe)
+        .ok()
+        .map(|hex| format!("sha256:{hex}"));
     Ok(InstalledCli {
         version,
+        origin: Some(Origin {
+            kind: OriginKind::Path,
+            location: exe.display().to_string(),
+        }),
         executable: exe,
         from_cache: true,
+        integrity,
     })
 }
 
@@ -552,6 +898,12 @@ async fn probe_version(req: &InstallRequest, exe: &Path) -> Result<semver::Versi
         path: exe.to_path_buf(),
         detail,
     };
+    if req.foreign() {
+        return Err(probe_error(format!(
+            "it is a CLI for {}, which cannot run here; give its exact version in cliVersion",
+            req.platform
+        )));
+    }
     let home = tempfile::tempdir().map_err(|e| probe_error(e.to_string()))?;
     let mut cmd = ToolCommand::new(exe);
     cmd.arg("--version")
@@ -622,8 +974,15 @@ fn commit(
     cache: &ToolCache,
     staging: tempfile::TempDir,
     version: semver::Version,
+    record: &Record,
 ) -> Result<InstalledCli, InstallError> {
     let arch = req.platform.cache_arch();
+    let record_path = staging.path().join(RECORD);
+    let text = serde_json::to_vec_pretty(record).unwrap_or_default();
+    std::fs::write(&record_path, text).map_err(|source| InstallError::Cache {
+        path: record_path,
+        source,
+    })?;
     let dir = cache
         .commit(staging, &version, arch)
         .map_err(|source| InstallError::Cache {
@@ -641,15 +1000,39 @@ fn found(
 ) -> Result<InstalledCli, InstallError> {
     let executable = dir.join("bin").join(req.platform.exe_name());
     if !executable.is_file() {
+        let other = if req.platform.exe_name() == "postman" {
+            "postman.exe"
+        } else {
+            "postman"
+        };
+        if dir.join("bin").join(other).is_file() {
+            // A tool cache shared between this machine and `--platform`.
+            return Err(InstallError::NotInstalled {
+                what: format!(
+                    "{} holds a Postman CLI for another operating system than {}; prepare CLIs for other platforms in a tool cache of their own (AGENT_TOOLSDIRECTORY)",
+                    dir.display(),
+                    req.platform
+                ),
+            });
+        }
         return Err(InstallError::MissingExecutable {
             path: executable,
             dir: dir.to_path_buf(),
         });
     }
+    let record: Option<Record> = std::fs::read(dir.join(RECORD))
+        .ok()
+        .and_then(|text| serde_json::from_slice(&text).ok());
+    let (origin, integrity) = match record {
+        Some(r) => (Some(r.origin), r.integrity),
+        None => (None, None),
+    };
     Ok(InstalledCli {
         version,
         executable,
         from_cache,
+        origin,
+        integrity,
     })
 }
 

@@ -1,22 +1,27 @@
-//! The npm registry: which versions of a package exist, where each one's
-//! tarball is, and what its digest must be.
+//! The npm registry: which versions of a package exist, when each was
+//! published, where each one's tarball is, and what its digest must be.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::guard::{self, Policy, Skipped};
 use super::{InstallError, get_json};
 use crate::inputs::Secret;
 use crate::plan::VersionSpec;
 
-/// The parts of an abbreviated packument
-/// (`application/vnd.npm.install-v1+json`) we use.
+/// The parts of a packument we use. The abbreviated form
+/// (`application/vnd.npm.install-v1+json`) has no `time`; the full one
+/// (`application/json`) does, and is asked for when the cooldown needs it.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Packument {
     #[serde(rename = "dist-tags", default)]
     pub(crate) dist_tags: BTreeMap<String, String>,
     #[serde(default)]
     pub(crate) versions: BTreeMap<String, VersionInfo>,
+    /// Publish times by version (plus `created` and `modified`).
+    #[serde(default)]
+    pub(crate) time: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -68,45 +73,118 @@ pub(crate) fn packument_url(registry: &str, package: &str) -> String {
     )
 }
 
+/// Fetches a package document: the full one when `full` (it carries the
+/// publish times), else the abbreviated one npm itself installs from.
 pub(crate) async fn fetch_packument(
     client: &reqwest::Client,
     url: &str,
     auth: &Auth,
+    full: bool,
 ) -> Result<Packument, InstallError> {
-    let mut request = client.get(url).header(
-        reqwest::header::ACCEPT,
-        "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8",
-    );
+    let accept = if full {
+        "application/json"
+    } else {
+        "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
+    };
+    let mut request = client.get(url).header(reqwest::header::ACCEPT, accept);
     if let Some(value) = auth.for_url(url) {
         request = request.header(reqwest::header::AUTHORIZATION, value);
     }
     get_json(request, url, "npm package document").await
 }
 
-/// What to download for a version request, or the versions that exist.
-/// `latest` is the registry's `latest` tag; a range picks the newest
-/// published version in it.
+/// A version chosen for a request, and what the guard passed over.
+#[derive(Debug)]
+pub(crate) struct Selected {
+    pub(crate) version: semver::Version,
+    pub(crate) dist: Dist,
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+/// Why no version was chosen.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NotSelected {
+    /// Nothing published fits; the versions that exist.
+    Missing(Vec<String>),
+    /// An exact pin of a known-bad version.
+    KnownBad { version: String, advisory: String },
+    /// Versions fit, and the guard refused every one.
+    Refused(Vec<Skipped>),
+}
+
+/// What to download for a version request. An exact version is taken as it
+/// is (unless it is known-bad); `latest` is the newest version up to the
+/// registry's `latest` tag, and a range the newest published version in
+/// it, that the guard allows.
 pub(crate) fn select(
     packument: &Packument,
     spec: &VersionSpec,
-) -> Result<(semver::Version, Dist), Vec<String>> {
-    let wanted = match spec {
-        VersionSpec::Latest => packument
-            .dist_tags
-            .get("latest")
-            .and_then(|v| semver::Version::parse(v).ok()),
-        VersionSpec::Exact(v) => Some(v.clone()),
-        VersionSpec::Range(_) => published(packument)
-            .into_iter()
-            .filter(|v| spec.matches(v))
-            .max(),
+    policy: &Policy<'_>,
+) -> Result<Selected, NotSelected> {
+    let (version, skipped) = match spec {
+        VersionSpec::Exact(v) => {
+            if let Some(advisory) = guard::advisory(policy.package, v) {
+                return Err(NotSelected::KnownBad {
+                    version: v.to_string(),
+                    advisory: advisory.to_owned(),
+                });
+            }
+            (Some(v.clone()), Vec::new())
+        }
+        VersionSpec::Latest => {
+            let tag = packument
+                .dist_tags
+                .get("latest")
+                .and_then(|v| semver::Version::parse(v).ok());
+            let candidates: Vec<semver::Version> = match &tag {
+                // Versions above the tag are not `latest` yet; a tagged
+                // pre-release is taken only as the tag itself.
+                Some(tag) => published(packument)
+                    .into_iter()
+                    .filter(|v| v == tag || (v.pre.is_empty() && v < tag))
+                    .collect(),
+                None => Vec::new(),
+            };
+            guard::pick(candidates, |v| published_at(packument, v), policy)
+        }
+        VersionSpec::Range(_) => {
+            let candidates = published(packument)
+                .into_iter()
+                .filter(|v| spec.matches(v))
+                .collect();
+            guard::pick(candidates, |v| published_at(packument, v), policy)
+        }
     };
-    if let Some(version) = wanted
-        && let Some(info) = packument.versions.get(&version.to_string())
-    {
-        return Ok((version, info.dist.clone()));
+    match version {
+        Some(version) => match packument.versions.get(&version.to_string()) {
+            Some(info) => Ok(Selected {
+                version,
+                dist: info.dist.clone(),
+                skipped,
+            }),
+            None => Err(NotSelected::Missing(available(packument))),
+        },
+        None if skipped.is_empty() => Err(NotSelected::Missing(available(packument))),
+        None => Err(NotSelected::Refused(skipped)),
     }
-    Err(available(packument))
+}
+
+/// Whether the document says when its versions were published.
+pub(crate) fn has_times(packument: &Packument) -> bool {
+    packument
+        .time
+        .keys()
+        .any(|k| semver::Version::parse(k).is_ok())
+}
+
+fn published_at(
+    packument: &Packument,
+    version: &semver::Version,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = packument.time.get(&version.to_string())?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 fn published(packument: &Packument) -> Vec<semver::Version> {
@@ -144,7 +222,19 @@ mod tests {
     #[test]
     fn selects_versions() {
         let p: Packument = serde_json::from_str(DOC).unwrap();
-        let pick = |s: &str| select(&p, &spec(s)).map(|(v, d)| (v.to_string(), d.tarball));
+        let policy = Policy {
+            package: "@postman/pm-bin-linux-x64",
+            min_age: std::time::Duration::ZERO,
+            now: chrono::Utc::now(),
+        };
+        let pick = |s: &str| {
+            select(&p, &spec(s), &policy)
+                .map(|c| (c.version.to_string(), c.dist.tarball))
+                .map_err(|e| match e {
+                    NotSelected::Missing(available) => available,
+                    other => panic!("{other:?}"),
+                })
+        };
         assert_eq!(
             pick("latest").unwrap(),
             ("1.62.0".into(), "https://r/a-1.62.0.tgz".into())
@@ -157,7 +247,75 @@ mod tests {
         );
         assert_eq!(pick("<1.50").unwrap().0, "1.34.0");
         assert_eq!(pick("9.9.9").unwrap_err(), ["1.62.0", "1.34.0"]);
+        assert!(!has_times(&p), "an abbreviated document has no times");
         assert_eq!(pick("2.x").unwrap_err(), ["1.62.0", "1.34.0"]);
+    }
+
+    #[test]
+    fn the_cooldown_reads_publish_times_and_exact_pins_bypass_it() {
+        let now = chrono::Utc::now();
+        let ago = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339();
+        let doc = serde_json::json!({
+            "dist-tags": {"latest": "1.63.0"},
+            "versions": {
+                "1.24.2": {"dist": {"tarball": "https://r/1.24.2.tgz", "integrity": "sha512-AA=="}},
+                "1.24.3": {"dist": {"tarball": "https://r/1.24.3.tgz", "integrity": "sha512-AA=="}},
+                "1.62.0": {"dist": {"tarball": "https://r/1.62.0.tgz", "integrity": "sha512-AA=="}},
+                "1.63.0": {"dist": {"tarball": "https://r/1.63.0.tgz", "integrity": "sha512-AA=="}},
+                "1.70.0": {"dist": {"tarball": "https://r/1.70.0.tgz", "integrity": "sha512-AA=="}}
+            },
+            "time": {"created": ago(900), "1.24.2": ago(400), "1.24.3": ago(399),
+                     "1.62.0": ago(30), "1.63.0": ago(1), "1.70.0": ago(40)}
+        });
+        let p: Packument = serde_json::from_value(doc).unwrap();
+        assert!(has_times(&p));
+        let policy = Policy {
+            package: "@postman/pm-bin-linux-x64",
+            min_age: std::time::Duration::from_secs(3 * 86_400),
+            now,
+        };
+        let chosen = select(&p, &spec("latest"), &policy).unwrap();
+        assert_eq!(
+            chosen.version.to_string(),
+            "1.62.0",
+            "1.63.0 is a day old; 1.70.0 is above the tag"
+        );
+        assert_eq!(chosen.skipped.len(), 1);
+        assert_eq!(
+            select(&p, &spec("1.63.0"), &policy)
+                .unwrap()
+                .version
+                .to_string(),
+            "1.63.0"
+        );
+        let off = Policy {
+            min_age: std::time::Duration::ZERO,
+            ..policy.clone()
+        };
+        assert_eq!(
+            select(&p, &spec("latest"), &off)
+                .unwrap()
+                .version
+                .to_string(),
+            "1.63.0"
+        );
+        assert_eq!(
+            select(&p, &spec("~1.24.2"), &policy)
+                .unwrap()
+                .version
+                .to_string(),
+            "1.24.2"
+        );
+        assert_eq!(
+            select(&p, &spec("1.24.3"), &off).unwrap_err(),
+            NotSelected::KnownBad {
+                version: "1.24.3".into(),
+                advisory: "MAL-2025-190903".into()
+            }
+        );
+        assert!(
+            matches!(select(&p, &spec("1.63.x"), &policy), Err(NotSelected::Refused(s)) if s.len() == 1)
+        );
     }
 
     #[test]

@@ -1,34 +1,24 @@
-//! Postman's download site (`dl-cli.pstmn.io`), the CLI's own distribution
-//! and the only one with Windows builds: `api/version/latest` names the
-//! newest version and `download/version/<v>/<platform>` serves its archive
-//! (a zip or a gzipped tar, depending on the platform).
+//! Postman's download site (`dl-cli.pstmn.io`), the CLI's own distribution:
+//! `api/version/latest` names the newest version and
+//! `download/version/<v>/<slug>` serves its archive (a zip or a gzipped
+//! tar, depending on the platform; see [`Platform::build`] for the table
+//! and its sources). The site publishes no release dates and no digests.
 
 use serde::Deserialize;
 
-use super::platform::{Arch, Os, Platform};
+use super::platform::SiteBuild;
 use super::{InstallError, bad_answer, get_json};
 
 pub(crate) fn latest_url(base: &str) -> String {
     format!("{}/api/version/latest", base.trim_end_matches('/'))
 }
 
-pub(crate) fn download_url(base: &str, version: &semver::Version, platform: Platform) -> String {
+pub(crate) fn download_url(base: &str, version: &semver::Version, build: &SiteBuild) -> String {
     format!(
         "{}/download/version/{version}/{}",
         base.trim_end_matches('/'),
-        slug(platform)
+        build.slug
     )
-}
-
-/// The site's names for its builds.
-pub(crate) fn slug(platform: Platform) -> &'static str {
-    match (platform.os, platform.arch) {
-        (Os::Linux, Arch::X64) => "linux64",
-        (Os::Linux, Arch::Arm64) => "linux_arm64",
-        (Os::MacOs, Arch::X64) => "osx_64",
-        (Os::MacOs, Arch::Arm64) => "osx_arm64",
-        (Os::Windows, _) => "win64",
-    }
 }
 
 #[derive(Deserialize)]
@@ -49,28 +39,33 @@ pub(crate) async fn fetch_latest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::install::platform::{Arch, Os, Platform};
 
     #[test]
     fn urls() {
-        let linux = Platform {
-            os: Os::Linux,
-            arch: Arch::X64,
-        };
         let v = semver::Version::new(1, 62, 0);
+        let url = |os, arch| {
+            Platform::new(os, arch)
+                .build()
+                .site
+                .map(|b| download_url("https://dl-cli.pstmn.io/", &v, &b))
+        };
         assert_eq!(
             latest_url("https://dl-cli.pstmn.io/"),
             "https://dl-cli.pstmn.io/api/version/latest"
         );
         assert_eq!(
-            download_url("https://dl-cli.pstmn.io", &v, linux),
-            "https://dl-cli.pstmn.io/download/version/1.62.0/linux64"
+            url(Os::Linux, Arch::X64).as_deref(),
+            Some("https://dl-cli.pstmn.io/download/version/1.62.0/linux64")
         );
         assert_eq!(
-            slug(Platform {
-                os: Os::Windows,
-                arch: Arch::X64
-            }),
-            "win64"
+            url(Os::MacOs, Arch::X64).as_deref(),
+            Some("https://dl-cli.pstmn.io/download/version/1.62.0/osx64")
         );
+        assert_eq!(
+            url(Os::Windows, Arch::X64).as_deref(),
+            Some("https://dl-cli.pstmn.io/download/version/1.62.0/win64")
+        );
+        assert_eq!(url(Os::Linux, Arch::Arm64), None);
     }
 }

@@ -382,9 +382,23 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
         }
         hex
     });
-    let name = raw.install_source.as_deref().unwrap_or("npm");
+    let min_release_age = {
+        let text = raw
+            .cli_minimum_release_age
+            .as_deref()
+            .unwrap_or(super::DEFAULT_MIN_RELEASE_AGE);
+        super::age::parse_age(text).unwrap_or_else(|| {
+            err(
+                Field::CliMinimumReleaseAge,
+                InputErrorKind::NotAnAge { value: text.into() },
+            );
+            std::time::Duration::ZERO
+        })
+    };
+    let name = raw.install_source.as_deref().unwrap_or("auto");
+    let source_given = !name.eq_ignore_ascii_case("auto");
     let source = match name.to_ascii_lowercase().as_str() {
-        "npm" => InstallSource::Npm {
+        "npm" | "auto" => InstallSource::Npm {
             registry,
             token: raw.npm_registry_token.clone().map(Secret::new),
         },
@@ -412,7 +426,7 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
                 Field::InstallSource,
                 InputErrorKind::NotOneOf {
                     value: name.into(),
-                    allowed: "npm, postman, archive, path",
+                    allowed: "auto, npm, postman, archive, path",
                 },
             );
             InstallSource::Npm {
@@ -464,8 +478,10 @@ fn install_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) ->
     );
     InstallPlan {
         source,
+        source_given,
         version,
         sha256,
+        min_release_age,
     }
 }
 

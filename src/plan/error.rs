@@ -48,6 +48,9 @@ pub(crate) enum InputErrorKind {
     BadSha256 {
         value: String,
     },
+    NotAnAge {
+        value: String,
+    },
     NotMinutes {
         value: String,
     },

@@ -67,6 +67,10 @@ impl InputError {
                 format!("`{value}` is not a SHA-256 digest"),
                 "Give the 64 hexadecimal characters of the file's SHA-256, e.g. from `sha256sum`.".into(),
             ),
+            NotAnAge { value } => (
+                format!("`{value}` is not a duration"),
+                "Give a duration with a unit, such as 3d, 48h or 90m, up to 365d, or 0 to take new versions at once.".into(),
+            ),
             NotMinutes { value } => (
                 format!("`{value}` is not a number of minutes"),
                 "Give a number of minutes such as 30 (decimals are fine), or leave it empty for no limit.".into(),

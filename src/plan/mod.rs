@@ -8,6 +8,7 @@
 //! of them are collected before anything runs, so one pipeline run shows
 //! every mistake at once.
 
+pub(crate) mod age;
 mod build;
 mod error;
 mod messages;
@@ -148,11 +149,24 @@ pub(crate) enum InstallSource {
 #[derive(Clone, Debug)]
 pub(crate) struct InstallPlan {
     pub(crate) source: InstallSource,
+    /// Whether `installSource` was chosen (`npm`, …) rather than left to
+    /// its default (`auto`): only the default may turn from npm to the
+    /// download site when the registry has no package for the platform.
+    pub(crate) source_given: bool,
     pub(crate) version: VersionSpec,
     /// Expected SHA-256 (lower-case hex) of a download-site archive or a
     /// local archive.
     pub(crate) sha256: Option<String>,
+    /// `cliMinimumReleaseAge`: how long a version must have been public
+    /// before `latest` or a range may resolve to it; zero turns it off.
+    pub(crate) min_release_age: std::time::Duration,
 }
+
+/// The default `cliMinimumReleaseAge`. Three days outlast npm's 72-hour
+/// window in which a publisher may still unpublish, and the time the
+/// November 2025 worm's releases stayed up; Renovate's
+/// `security:minimumReleaseAgeNpm` preset waits as long.
+pub(crate) const DEFAULT_MIN_RELEASE_AGE: &str = "3d";
 
 /// How serious a lint finding is, in the order `lintFailSeverity` compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

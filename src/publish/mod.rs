@@ -146,6 +146,8 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
         runs,
         problems: &problems,
         cli_version: cli_version.as_deref(),
+        cli_origin: p.cli.and_then(|c| c.origin.as_ref()),
+        cli_integrity: p.cli.and_then(|c| c.integrity.as_deref()),
         lint: p.lint,
         full_failures: full_failures
             .as_ref()

@@ -22,6 +22,9 @@ pub(crate) struct SummaryInput<'a> {
     /// Rendered errors that stopped collections from running.
     pub(crate) problems: &'a [String],
     pub(crate) cli_version: Option<&'a str>,
+    /// Where the CLI came from, and its integrity string.
+    pub(crate) cli_origin: Option<&'a crate::install::Origin>,
+    pub(crate) cli_integrity: Option<&'a str>,
     pub(crate) lint: Option<&'a LintOutcome>,
     /// The file with every failure, when there are too many to list here.
     pub(crate) full_failures: Option<String>,
@@ -164,9 +167,24 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
         md.push('\n');
     }
 
+    // One short line: the version that ran, where it came from (linked when
+    // it is a URL), and the digest it was verified against.
+    let mut from = String::new();
+    if let Some(origin) = input.cli_origin {
+        let label = escape(&origin.label());
+        let _ = match origin.kind {
+            crate::install::OriginKind::Registry | crate::install::OriginKind::Site => {
+                write!(from, " from [{label}]({})", link(&origin.location))
+            }
+            _ => write!(from, " from {label}"),
+        };
+    }
+    if let Some(integrity) = input.cli_integrity {
+        let _ = write!(from, " · `{}`", integrity.replace('`', ""));
+    }
     let _ = writeln!(
         md,
-        "<sub>Postman CLI {} · postman-cli-task {}</sub>",
+        "<sub>Postman CLI {}{from} · postman-cli-task {}</sub>",
         input
             .cli_version
             .map(escape)
@@ -363,6 +381,8 @@ mod tests {
             runs: &runs,
             problems: &problems,
             cli_version: Some("1.62.0"),
+            cli_origin: None,
+            cli_integrity: None,
             lint: Some(&crate::publish::junit::tests::sample_lint()),
             full_failures: None,
         }));
@@ -374,12 +394,22 @@ mod tests {
         runs.truncate(1);
         runs[0].cases.retain(|c| c.failure().is_none());
         runs[0].iterations = 1;
+        let origin = crate::install::Origin {
+            kind: crate::install::OriginKind::Registry,
+            location:
+                "https://registry.npmjs.org/@postman/pm-bin-linux-x64/-/pm-bin-linux-x64-1.62.0.tgz"
+                    .into(),
+        };
         insta::assert_snapshot!(render(&SummaryInput {
             title: "Postman",
             headline: &headline_of(&runs, 0),
             runs: &runs,
             problems: &[],
             cli_version: Some("1.62.0"),
+            cli_origin: Some(&origin),
+            cli_integrity: Some(
+                "sha512-m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw=="
+            ),
             lint: None,
             full_failures: None,
         }));
@@ -397,6 +427,8 @@ mod tests {
             runs: &runs,
             problems: &[],
             cli_version: None,
+            cli_origin: None,
+            cli_integrity: None,
             lint: None,
             full_failures: Some("failures.md".into()),
         });
@@ -426,6 +458,8 @@ mod tests {
             runs: &runs,
             problems: &[],
             cli_version: None,
+            cli_origin: None,
+            cli_integrity: None,
             lint: None,
             full_failures: None,
         });

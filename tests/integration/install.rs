@@ -9,7 +9,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use crate::support::proxy::Proxy;
 use crate::support::registry::{
-    Registry, TestCa, fake_cli_script, fake_cli_tgz, fake_cli_zip, sha256_hex, tgz, tgz_with_link,
+    Registry, TestCa, fake_cli_script, fake_cli_site_tgz, fake_cli_tgz, fake_cli_win_zip,
+    fake_cli_zip, fake_platform_tgz, sha256_hex, tgz, tgz_with_link,
 };
 
 /// One agent machine: an empty tool cache, a home, and the environment the
@@ -377,7 +378,7 @@ fn a_custom_ca_is_trusted_through_agent_cainfo() {
 #[test]
 fn the_download_site_with_and_without_a_pinned_sha256() {
     let registry = Registry::start();
-    let zip = fake_cli_zip("1.5.0");
+    let zip = fake_cli_site_tgz("1.5.0");
     registry.publish_site("1.5.0", zip.clone());
     let mut m = Machine::new();
     m.env("POSTMAN_CLI_DOWNLOAD_URL", registry.site_url());
@@ -573,4 +574,307 @@ fn an_install_killed_midway_is_redone_by_the_next_job() {
         .ok();
     assert_eq!(run_version(&exe), "1.2.3");
     assert_eq!(m.cache_state(), (vec!["1.2.3".into()], vec![]));
+}
+
+// Platforms. `install --platform` prepares another agent's CLI on this
+// machine (unpacked and verified, never run), which is how these tests
+// install the Windows and macOS packages here.
+
+#[test]
+fn each_platforms_npm_package_installs_with_its_own_layout() {
+    for (platform, exe, arch) in [
+        ("windows-x64", "bin/postman.exe", "x64"),
+        ("macos-x64", "bin/postman", "x64"),
+        ("macos-arm64", "bin/postman", "arm64"),
+        ("linux-arm64", "bin/postman", "arm64"),
+        ("linux-x64", "bin/postman", "x64"),
+    ] {
+        let registry = Registry::start();
+        registry.publish("1.2.3", fake_platform_tgz(platform, "1.2.3"));
+        let m = Machine::new();
+        let out = m.install(&["--npm-registry", &registry.url(), "--platform", platform]);
+        let path = out.ok();
+        assert!(
+            path.ends_with(format!("postman-cli/1.2.3/{arch}/{exe}")),
+            "{platform}: {}",
+            path.display()
+        );
+        assert!(path.parent().unwrap().join("lib/cli.js").is_file());
+        assert!(
+            registry
+                .requests()
+                .contains(&format!("/@postman%2fpm-bin-{platform}")),
+            "{platform}: {:?}",
+            registry.requests()
+        );
+        assert!(
+            out.stderr().contains(&format!(
+                "from {}tarballs/pm-bin-{platform}-1.2.3.tgz (sha512-",
+                registry.url()
+            )),
+            "the install names its source and integrity: {out}"
+        );
+        assert_eq!(m.cache_state(), (vec!["1.2.3".into()], vec![]));
+    }
+}
+
+#[test]
+fn a_platform_the_registry_lacks_falls_back_to_the_download_site_with_a_warning() {
+    let registry = Registry::start();
+    registry.publish("1.5.0", fake_platform_tgz("linux-x64", "1.5.0"));
+    registry.publish_site("1.5.0", fake_cli_win_zip("1.5.0"));
+    registry.faults().missing_platforms = vec!["windows-x64".into()];
+    let mut m = Machine::new();
+    m.env("POSTMAN_CLI_DOWNLOAD_URL", registry.site_url());
+    let out = m.install(&[
+        "--npm-registry",
+        &registry.url(),
+        "--platform",
+        "windows-x64",
+    ]);
+    let exe = out.ok();
+    assert!(
+        exe.ends_with("postman-cli/1.5.0/x64/bin/postman.exe"),
+        "{out}"
+    );
+    assert!(
+        out.stderr().contains(&format!(
+            "{}@postman%2fpm-bin-windows-x64 answered 404: the registry has no @postman/pm-bin-windows-x64. Installing from Postman's download site instead",
+            registry.url()
+        )),
+        "{out}"
+    );
+    assert!(
+        registry
+            .requests()
+            .contains(&"/download/version/1.5.0/win64".to_owned()),
+        "{:?}",
+        registry.requests()
+    );
+
+    // Asked for npm by name, the task does not go elsewhere.
+    let before = registry.downloads();
+    let err = m
+        .install(&[
+            "--npm-registry",
+            &registry.url(),
+            "--platform",
+            "windows-x64",
+            "--install-source",
+            "npm",
+            "--version",
+            "1.x",
+        ])
+        .failed();
+    assert!(
+        err.contains("answered 404: ") && err.contains("has no @postman/pm-bin-windows-x64"),
+        "{err}"
+    );
+    assert!(
+        err.contains("npmRegistry") && err.contains("installSource"),
+        "{err}"
+    );
+    assert_eq!(registry.downloads(), before);
+}
+
+#[test]
+fn a_platform_without_a_download_site_build_is_told_before_any_download() {
+    let registry = Registry::start();
+    registry.publish_site("1.5.0", fake_cli_site_tgz("1.5.0"));
+    let mut m = Machine::new();
+    m.env("POSTMAN_CLI_DOWNLOAD_URL", registry.site_url());
+    let err = m
+        .install(&["--source", "postman", "--platform", "linux-arm64"])
+        .failed();
+    assert!(
+        err.contains("Postman's download site has no confirmed Linux ARM64 build; nothing was downloaded. What works instead: installSource: npm"),
+        "{err}"
+    );
+    assert!(err.contains("an x64 agent"), "{err}");
+    assert!(registry.requests().is_empty(), "{:?}", registry.requests());
+}
+
+#[test]
+fn failed_lookups_and_downloads_name_the_url_and_the_setting() {
+    let registry = registry_with(&["1.2.3"]);
+    registry.faults().document_statuses = vec![400];
+    let err = Machine::new()
+        .install(&["--npm-registry", &registry.url()])
+        .failed();
+    assert!(
+        err.contains(&format!(
+            "{}@postman%2fpm-bin-linux-x64 answered 400. The registry is npmRegistry",
+            registry.url()
+        )),
+        "{err}"
+    );
+    let mut m = Machine::new();
+    m.env("POSTMAN_CLI_DOWNLOAD_URL", registry.site_url());
+    let err = m
+        .install(&["--source", "postman", "--version", "9.9.9"])
+        .failed();
+    assert!(
+        err.contains(&format!(
+            "{}/download/version/9.9.9/linux64 answered 404",
+            registry.site_url()
+        )) && err.contains("POSTMAN_CLI_DOWNLOAD_URL"),
+        "{err}"
+    );
+}
+
+// The supply-chain guard.
+
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+#[test]
+fn the_cooldown_holds_back_a_young_latest_but_not_a_pinned_version() {
+    let registry = Registry::start();
+    registry.publish("1.2.3", fake_cli_tgz("1.2.3"));
+    registry.publish_aged("1.3.0", fake_cli_tgz("1.3.0"), HOUR);
+
+    let m = Machine::new();
+    let out = m.install(&["--npm-registry", &registry.url()]);
+    assert_eq!(run_version(&out.ok()), "1.2.3", "{out}");
+    assert!(
+        out.stderr().contains(
+            "Passing over @postman/pm-bin-linux-x64 1.3.0 was published 1h ago, less than cliMinimumReleaseAge (3d); using 1.2.3."
+        ),
+        "{out}"
+    );
+    assert_eq!(registry.downloads(), 1);
+
+    // An exact version is what the team asked for, whatever its age.
+    let exe = m
+        .install(&["--npm-registry", &registry.url(), "--version", "1.3.0"])
+        .ok();
+    assert_eq!(run_version(&exe), "1.3.0");
+
+    // With the cooldown off, `latest` is the newest.
+    let m = Machine::new();
+    let exe = m
+        .install(&[
+            "--npm-registry",
+            &registry.url(),
+            "--cli-minimum-release-age",
+            "0",
+        ])
+        .ok();
+    assert_eq!(run_version(&exe), "1.3.0");
+
+    // A shorter cooldown lets it through too.
+    let m = Machine::new();
+    let exe = m
+        .install(&[
+            "--npm-registry",
+            &registry.url(),
+            "--cli-minimum-release-age",
+            "30m",
+        ])
+        .ok();
+    assert_eq!(run_version(&exe), "1.3.0");
+}
+
+#[test]
+fn without_publish_times_the_cooldown_says_it_cannot_apply() {
+    let registry = Registry::start();
+    registry.publish("1.2.3", fake_cli_tgz("1.2.3"));
+    registry.publish_aged("1.3.0", fake_cli_tgz("1.3.0"), HOUR);
+    registry.faults().omit_time = true;
+    let m = Machine::new();
+    let out = m.install(&["--npm-registry", &registry.url()]);
+    assert_eq!(run_version(&out.ok()), "1.3.0");
+    assert!(
+        out.stderr().contains(
+            "gave no publish times, so cliMinimumReleaseAge (3d) cannot hold back new versions"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn known_bad_versions_are_refused_with_their_advisory() {
+    let registry = Registry::start();
+    for v in ["1.24.2", "1.24.3"] {
+        registry.publish(v, fake_cli_tgz(v));
+    }
+    let advisory = "MAL-2025-190903";
+
+    // `latest` (tagged 1.24.3) and a range skip to an allowed version, and
+    // warn.
+    let url = registry.url();
+    for args in [&[][..], &["--version", "1.24.x"][..]] {
+        let m = Machine::new();
+        let mut all = vec!["--npm-registry", url.as_str()];
+        all.extend_from_slice(args);
+        let out = m.install(&all);
+        assert_eq!(run_version(&out.ok()), "1.24.2", "{out}");
+        assert!(
+            out.stderr().contains(&format!(
+                "Passing over @postman/pm-bin-linux-x64 1.24.3 is known to be malicious ({advisory}, https://osv.dev/vulnerability/{advisory}); using 1.24.2."
+            )),
+            "{out}"
+        );
+    }
+
+    // A range with nothing else in it is refused, naming why.
+    let err = Machine::new()
+        .install(&[
+            "--npm-registry",
+            &registry.url(),
+            "--version",
+            ">=1.24.3 <1.25",
+        ])
+        .failed();
+    assert!(
+        err.contains("that fits `>=1.24.3 <1.25` may be installed: 1.24.3 is known to be malicious (MAL-2025-190903"),
+        "{err}"
+    );
+
+    // An exact pin is refused outright, before anything is downloaded.
+    let before = registry.downloads();
+    let err = Machine::new()
+        .install(&["--npm-registry", &registry.url(), "--version", "1.24.3"])
+        .failed();
+    assert!(
+        err.contains("@postman/pm-bin-linux-x64@1.24.3 is known to be malicious (MAL-2025-190903, https://osv.dev/vulnerability/MAL-2025-190903); the task refuses it"),
+        "{err}"
+    );
+    assert_eq!(registry.downloads(), before);
+}
+
+#[test]
+fn install_scripts_never_run() {
+    let m = Machine::new();
+    let marker = m.path("preinstall-ran");
+    let script = format!("touch {}", marker.display());
+    let manifest = serde_json::json!({
+        "name": "@postman/pm-bin-linux-x64",
+        "version": "1.2.3",
+        "scripts": {"preinstall": script, "install": script, "postinstall": script},
+    })
+    .to_string();
+    let registry = Registry::start();
+    registry.publish(
+        "1.2.3",
+        tgz(&[
+            ("package/package.json", manifest.as_bytes(), 0o644),
+            (
+                "package/bin/postman",
+                fake_cli_script("1.2.3").as_bytes(),
+                0o755,
+            ),
+        ]),
+    );
+    let exe = m.install(&["--npm-registry", &registry.url()]).ok();
+    assert_eq!(run_version(&exe), "1.2.3");
+    assert!(
+        exe.parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("package.json")
+            .is_file(),
+        "the manifest is unpacked as a file"
+    );
+    assert!(!marker.exists(), "an install script ran");
 }

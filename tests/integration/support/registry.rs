@@ -1,5 +1,7 @@
 //! A package source for installer tests, on 127.0.0.1: an npm registry
-//! (abbreviated packuments and tarballs for `@postman/pm-bin-<platform>`)
+//! (packuments and tarballs for `@postman/pm-bin-<platform>`; the full
+//! document, with publish times, when asked for `application/json`, the
+//! abbreviated one, without them, otherwise)
 //! and Postman's download site (`api/version/latest`,
 //! `download/version/<v>/<platform>`), in one server, over HTTP or over TLS
 //! with a test CA. Faults are switched on per test: statuses, truncated and
@@ -44,11 +46,17 @@ pub struct Faults {
     /// List tarballs at this origin instead of the registry's own (a CDN,
     /// or another port of the same host).
     pub tarball_base: Option<String>,
+    /// Platforms (`windows-x64`) whose package the registry does not have.
+    pub missing_platforms: Vec<String>,
+    /// Leave `time` out of full documents too, as some mirrors do.
+    pub omit_time: bool,
 }
 
 #[derive(Default)]
 struct Shared {
     npm: Mutex<BTreeMap<String, Vec<u8>>>,
+    /// Publish times (RFC 3339) by version.
+    times: Mutex<BTreeMap<String, String>>,
     site: Mutex<BTreeMap<String, Vec<u8>>>,
     latest: Mutex<Option<String>>,
     faults: Mutex<Faults>,
@@ -103,13 +111,25 @@ impl Registry {
         self.url().trim_end_matches('/').to_owned()
     }
 
-    /// Publishes an npm tarball; the last one published is `latest`.
+    /// Publishes an npm tarball, long ago (older than any cooldown); the
+    /// last one published is `latest`.
     pub fn publish(&self, version: &str, tgz: Vec<u8>) -> &Self {
+        self.publish_aged(version, tgz, Duration::from_secs(400 * 86_400))
+    }
+
+    /// Publishes an npm tarball `age` ago; the last one published is
+    /// `latest`.
+    pub fn publish_aged(&self, version: &str, tgz: Vec<u8>, age: Duration) -> &Self {
         self.shared
             .npm
             .lock()
             .unwrap()
             .insert(version.to_owned(), tgz);
+        let at = chrono::Utc::now() - chrono::Duration::from_std(age).unwrap();
+        self.shared.times.lock().unwrap().insert(
+            version.to_owned(),
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        );
         *self.shared.latest.lock().unwrap() = Some(version.to_owned());
         self
     }
@@ -194,7 +214,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     if let Some(platform) = path.strip_prefix(PACKAGE) {
         let npm = shared.npm.lock().unwrap().clone();
-        if npm.is_empty() {
+        if npm.is_empty() || faults.missing_platforms.iter().any(|p| p == platform) {
             return (StatusCode::NOT_FOUND, r#"{"error":"Not found"}"#).into_response();
         }
         let mut versions = serde_json::Map::new();
@@ -215,7 +235,18 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             );
         }
         let latest = shared.latest.lock().unwrap().clone().unwrap_or_default();
-        let doc = serde_json::json!({"name": format!("@postman/pm-bin-{platform}"), "dist-tags": {"latest": latest}, "versions": versions});
+        let mut doc = serde_json::json!({"name": format!("@postman/pm-bin-{platform}"), "dist-tags": {"latest": latest}, "versions": versions});
+        // As registry.npmjs.org does: only the full document has `time`.
+        let abbreviated = request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/vnd.npm.install-v1+json"));
+        if !abbreviated && !faults.omit_time {
+            let mut time = shared.times.lock().unwrap().clone();
+            time.insert("created".into(), "2019-01-01T00:00:00.000Z".into());
+            doc["time"] = serde_json::json!(time);
+        }
         return (
             [(header::CONTENT_TYPE, "application/vnd.npm.install-v1+json")],
             doc.to_string(),
@@ -363,6 +394,44 @@ pub fn fake_cli_tgz(version: &str) -> Vec<u8> {
         ("package/bin/postman", script.as_bytes(), 0o755),
         ("package/bin/lib/cli.js", b"// the CLI's own code\n", 0o644),
     ])
+}
+
+/// A fake platform package for another platform: `package/bin/<exe>` and a
+/// `package.json`, as `@postman/pm-bin-<platform>` holds them.
+pub fn fake_platform_tgz(platform: &str, version: &str) -> Vec<u8> {
+    let exe = if platform.starts_with("windows") {
+        "package/bin/postman.exe"
+    } else {
+        "package/bin/postman"
+    };
+    tgz(&[
+        (
+            "package/package.json",
+            format!(r#"{{"name":"@postman/pm-bin-{platform}","version":"{version}"}}"#).as_bytes(),
+            0o644,
+        ),
+        (exe, fake_cli_script(version).as_bytes(), 0o755),
+        ("package/bin/lib/cli.js", b"// the CLI's own code\n", 0o644),
+    ])
+}
+
+/// The Linux CLI as the download site ships it: a gzipped tar with
+/// `postman-cli` at the root.
+pub fn fake_cli_site_tgz(version: &str) -> Vec<u8> {
+    tgz(&[
+        ("postman-cli", fake_cli_script(version).as_bytes(), 0o755),
+        ("lib/cli.js", b"// the CLI's own code\n", 0o644),
+    ])
+}
+
+/// The Windows CLI as the download site ships it: a zip with
+/// `postman-cli.exe` at the root.
+pub fn fake_cli_win_zip(version: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("postman-cli.exe", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(fake_cli_script(version).as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
 }
 
 /// The same CLI as the download site ships it: `postman-cli` at the root.
