@@ -12,32 +12,18 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launch } from "./chromium.mjs";
 import { startHost } from "./host.mjs";
 import { bigResults } from "./generate.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name) => JSON.parse(readFileSync(join(here, "fixtures", name), "utf8"));
 const shots = process.env.WEB_SCREENSHOTS ?? join(here, "../../target/web-screenshots");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const WAIT = 60_000;
 
 // A secret the run had: the task masks it before attaching, so it must not
 // be anywhere in the page; the mask must show where it was.
 const SECRET = "PMAK-65f0c2e1d3b4a5968778695a-1f2e3d4c5b6a7988";
-
-// Chromium flags for a quiet, offline, reproducible browser. Playwright
-// gives every launch a fresh temporary profile (its --user-data-dir).
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const BUILDS = {
   failing: 1,
@@ -72,7 +58,7 @@ before(async () => {
       { id: BUILDS.big, steps: [{ job: "Load", step: "Postman CLI: load", attachments: [{ name: "postman-results.json", json: bigResults(5000) }] }] },
     ],
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launch();
 });
 
 after(async () => {
