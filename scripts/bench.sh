@@ -10,9 +10,12 @@
 #   parallel runs   8 collections against a target with 0.5 s latency: parallel 4 vs parallel 1
 #   large report    100,000 results: JSON report -> JUnit + summary (time, peak memory)
 #                   vs  Python's ElementTree parsing the same JUnit
+#   Postman tab     a build with a 5,000-request run, from the frame's start to
+#                   its first draw in headless Chromium  vs  an empty build;
+#                   expanding that run and the failed-only filter (absolute)
 #
-# Needs the npm registry (cold installs download ~100 MB each), Node.js/npm
-# and Python 3. Usage: scripts/bench.sh [REPS] (default 5; cold installs use
+# Needs the npm registry (cold installs download ~100 MB each), Node.js/npm,
+# Python 3 and Debian's Chromium (/usr/bin/chromium). Usage: scripts/bench.sh [REPS] (default 5; cold installs use
 # half as many, at least 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -164,6 +167,17 @@ PY
 et_ms=${et_stats% *}
 et_kb=${et_stats#* }
 
+# 6. The Postman tab under the tests' emulated Azure DevOps host
+#    (web/test/host.mjs): ready = the frame's start to its first full draw
+#    (handshake, REST calls, parsing, drawing).
+echo "measuring the Postman tab in headless Chromium ($reps loads each)..." >&2
+if [ ! -d web/node_modules/playwright-core ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+(cd web && npm run --silent build)
+tab_stats=$(cd web && node test/bench.mjs "$reps")
+read -r tab_big_ms tab_empty_ms tab_expand_ms tab_failed_ms <<<"$tab_stats"
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '\n%-34s %10s %10s %8s\n' "benchmark (median)" "ours ms" "base ms" "ratio"
 printf '%-34s %10s %10s %8s\n' "task run vs CLI alone" "$task_ms" "$direct_ms" "$(ratio "$task_ms" "$direct_ms")"
@@ -173,4 +187,7 @@ printf '%-34s %10s %10s %8s\n' "cold install vs curl, then tar" "$cold_ms" "$cur
 printf '%-34s %10s %10s %8s\n' "8 collections: parallel 4 vs 1" "$par4_ms" "$par1_ms" "$(ratio "$par4_ms" "$par1_ms")"
 printf '%-34s %10s %10s %8s\n' "100k results vs ElementTree" "$big_ms" "$et_ms" "$(ratio "$big_ms" "$et_ms")"
 printf '%-34s %10s %10s %8s\n' "  peak memory (KiB)" "$big_kb" "$et_kb" "$(ratio "$big_kb" "$et_kb")"
+printf '%-34s %10s %10s %8s\n' "tab ready: 5,000 requests vs none" "$tab_big_ms" "$tab_empty_ms" "$(ratio "$tab_big_ms" "$tab_empty_ms")"
+printf '%-34s %10s %10s %8s\n' "  expand the 5,000-request run" "$tab_expand_ms" "-" "-"
+printf '%-34s %10s %10s %8s\n' "  failed only, 5,000 requests" "$tab_failed_ms" "-" "-"
 printf '\nPostman CLI %s; %s runs (%s cold); ratio < 1 means we are faster (or smaller).\n' "$cli_version" "$reps" "$cold_reps"

@@ -27,7 +27,9 @@
 # the Rust targets, which rustup keeps with the toolchain):
 #   - the Rust targets, with `rustup target add`;
 #   - cargo-zigbuild and ziglang (the cross linker) from PyPI into a venv;
-#   - tfx-cli from npm.
+#   - tfx-cli from npm;
+#   - the Postman tab's build tools (web/package-lock.json), with `npm ci`
+#     in a copy of web/, so a build never races the tests that use web/.
 # Needs: rustup, Python 3 with venv, Node.js 20+ with npm.
 #
 # Linux builds are static (musl), so they run on any distribution and in
@@ -331,26 +333,41 @@ if $build_only; then
   exit 0
 fi
 
+# --- the Postman tab ---------------------------------------------------------------
+
+# `npm ci && npm run build` in a copy of web/ (its sources and lock file):
+# the package gets exactly the locked dependencies, and web/node_modules and
+# web/dist, which the browser tests use meanwhile, are left alone.
+mkdir -p "$root/target/package"
+stage=$(mktemp -d "$root/target/package/stage.XXXXXX")
+web_build=$(mktemp -d "$root/target/package/web.XXXXXX")
+trap 'rm -rf "$stage" "$web_build"' EXIT
+echo "==> building the Postman tab (web/: npm ci && npm run build)"
+cp -R web/package.json web/package-lock.json web/build.mjs web/tsconfig.json web/src "$web_build/"
+(
+  cd "$web_build"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  npm run --silent build
+) || die "building the Postman tab failed"
+[ -f "$web_build/dist/postman-tab.html" ] || die "the tab's build made no dist/postman-tab.html"
+
 # --- package ---------------------------------------------------------------------
 
 # tfx packages a copy of the manifest's files (task/ without whatever bin/
-# a local build left there, plus exactly the binaries just built), so the
-# package never picks up stale binaries.
-mkdir -p "$root/target/package"
-stage=$(mktemp -d "$root/target/package/stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-node - "$root" "$stage" <<'EOF'
+# a local build left there, plus exactly the binaries just built, and the
+# tab just built), so the package never picks up stale files.
+node - "$root" "$stage" "$web_build/dist" <<'EOF'
 const fs = require('fs');
 const path = require('path');
-const [root, stage] = process.argv.slice(2);
+const [root, stage, webDist] = process.argv.slice(2);
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'vss-extension.json'), 'utf8'));
 const paths = new Set(['vss-extension.json']);
 for (const f of manifest.files || []) paths.add(f.path);
 for (const icon of Object.values(manifest.icons || {})) paths.add(icon);
 for (const c of Object.values(manifest.content || {})) paths.add(c.path);
 for (const s of manifest.screenshots || []) paths.add(s.path);
-const copy = (rel) => {
-  const from = path.join(root, rel);
+const copy = (rel, base = root) => {
+  const from = path.join(base, rel);
   const to = path.join(stage, rel);
   const stat = fs.statSync(from);
   if (stat.isDirectory()) {
@@ -358,14 +375,21 @@ const copy = (rel) => {
     for (const name of fs.readdirSync(from)) {
       // Binaries come from this build only.
       if (rel === 'task' && name === 'bin') continue;
-      copy(path.join(rel, name));
+      copy(path.join(rel, name), base);
     }
   } else {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.copyFileSync(from, to);
   }
 };
-for (const rel of paths) copy(rel);
+for (const rel of paths) {
+  if (rel === 'web/dist') {
+    // The tab as just built, not whatever web/dist holds.
+    fs.cpSync(webDist, path.join(stage, rel), { recursive: true });
+  } else {
+    copy(rel);
+  }
+}
 EOF
 for p in "${selected[@]}"; do
   mkdir -p "$stage/task/bin/$p"
@@ -415,7 +439,8 @@ vsix, platforms, limit, built, total = sys.argv[1], sys.argv[2].split(','), int(
 with zipfile.ZipFile(vsix) as z:
     names = {i.filename: i for i in z.infolist()}
     want = ['extension.vsixmanifest', 'extension.vsomanifest', 'overview.md', 'images/icon.png',
-            'task/task.json', 'task/launcher.js', 'task/icon.png']
+            'task/task.json', 'task/launcher.js', 'task/icon.png',
+            'web/dist/postman-tab.html', 'web/dist/postman-tab.js', 'web/dist/postman-tab.css']
     for p in platforms:
         want.append(f'task/bin/{p}/postman-cli-task' + ('.exe' if p.startswith('win32') else ''))
     missing = [w for w in want if w not in names]
@@ -427,6 +452,8 @@ with zipfile.ZipFile(vsix) as z:
     for p in platforms:
         i = next(v for k, v in names.items() if k.startswith(f'task/bin/{p}/') and not k.endswith('/'))
         print(f'    {i.filename}: {i.file_size / 1e6:.1f} MB, {i.compress_size / 1e6:.1f} MB compressed')
+    tab = sum(i.file_size for k, i in names.items() if k.startswith('web/dist/'))
+    print(f'    web/dist (the Postman tab): {tab / 1e3:.0f} kB')
 size = os.path.getsize(vsix)
 print(f'package: {vsix}')
 print(f'package size: {size / 1e6:.1f} MB ({size} bytes) with {built} of {total} platforms; limit {limit / 1e6:.0f} MB')

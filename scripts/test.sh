@@ -4,7 +4,12 @@
 # Postman CLI, which the task installs itself from the npm registry into a
 # tool cache shared by the tests (target/tmp/agent-tool-cache).
 #
-# Needs: a Rust toolchain (rust-version in Cargo.toml) and Node.js 16 or
+# The Postman tab's browser tests (tests/integration/web_tab.rs) drive
+# Debian's Chromium; this script installs it when it is missing (as root,
+# with apt-get, as on CI's clean machine). They install web/'s npm
+# dependencies themselves.
+#
+# Needs: a Rust toolchain (rust-version in Cargo.toml) and Node.js 20 or
 # newer. Extra arguments go to `cargo test`, e.g. `scripts/test.sh summary`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +17,16 @@ cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null 2>&1; then
   echo "scripts/test.sh: Node.js is required (the agent starts the task with node); install Node.js 20 or newer" >&2
   exit 1
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "scripts/test.sh: installing Debian's chromium for the Postman tab's browser tests" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "scripts/test.sh: the browser tests need Chromium at /usr/bin/chromium (apt-get install -y chromium)" >&2
+    exit 1
+  fi
 fi
 
 # The tests set CI and the agent's variables themselves for every process

@@ -20,3 +20,4 @@ mod redaction;
 mod scale;
 mod security;
 mod support;
+mod web_tab;

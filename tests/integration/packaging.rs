@@ -615,6 +615,41 @@ fn the_manifest_is_complete_and_matches_the_task() {
         "files {files:?} package the task folder"
     );
 
+    // The Postman tab: on the results page of builds that ran the task,
+    // served from packaged, addressable files, reading builds and nothing more.
+    assert_eq!(
+        m["scopes"],
+        json!(["vso.build"]),
+        "the smallest scope that reads build attachments"
+    );
+    let tabs: Vec<&Value> = contributions
+        .iter()
+        .filter(|c| c["type"] == json!("ms.vss-build-web.build-results-tab"))
+        .collect();
+    assert_eq!(tabs.len(), 1, "one build results tab");
+    assert_eq!(
+        tabs[0]["targets"],
+        json!(["ms.vss-build-web.build-results-view"])
+    );
+    assert_eq!(tabs[0]["properties"]["name"], json!("Postman"));
+    assert_eq!(
+        tabs[0]["properties"]["supportsTasks"],
+        json!([task["id"]]),
+        "shown only on builds that ran the task"
+    );
+    let uri = s(&tabs[0]["properties"]["uri"]);
+    assert_eq!(uri, "web/dist/postman-tab.html");
+    assert!(
+        m["files"].as_array().expect("files").iter().any(|f| {
+            f["addressable"] == json!(true) && uri.starts_with(&format!("{}/", s(&f["path"])))
+        }),
+        "{uri} is in an addressable files entry"
+    );
+    assert!(
+        root().join("web/src/postman-tab.html").is_file(),
+        "web/build.mjs builds the page from web/src/postman-tab.html"
+    );
+
     // The service connection type every connectedService input names.
     let endpoints: Vec<&Value> = contributions
         .iter()
@@ -791,6 +826,12 @@ fn the_vsix_unpacked_as_the_agent_unpacks_it_runs_a_collection() {
             fs::read(unpacked.join(same)).expect("read unpacked"),
             fs::read(root().join(same)).expect("read source"),
             "{same} is packaged as it is"
+        );
+    }
+    for tab in ["postman-tab.html", "postman-tab.js", "postman-tab.css"] {
+        assert!(
+            modes.contains_key(&format!("web/dist/{tab}")),
+            "the Postman tab's {tab} is packaged: {modes:?}"
         );
     }
     let vsixmanifest = fs::read_to_string(unpacked.join("extension.vsixmanifest"))
