@@ -47,6 +47,18 @@ fn echo_collection_expecting(name_field: &str, body: &Value, more: Value, status
     })
 }
 
+/// A job whose collection is `collection`, against the test's target API.
+fn hostile(collection: &Value) -> Scenario {
+    let mut s = Scenario::new();
+    s.job.write_source(
+        "tests/hostile.postman_collection.json",
+        &collection.to_string(),
+    );
+    s.job
+        .input("collection", "tests/hostile.postman_collection.json");
+    s
+}
+
 fn checked(run: TaskRun) -> TaskRun {
     assert_eq!(run.exit_code, Some(0), "{run}");
     run.assert_one_complete();
@@ -105,20 +117,13 @@ fn a_forged_upload_confirmation_neither_passes_the_run_nor_links_anywhere() {
 /// nothing (no key) must not fail it.
 #[test]
 fn a_forged_upload_failure_fails_nothing() {
-    let s = Scenario::new();
-    let collection = echo_collection(
+    let mut s = hostile(&echo_collection(
         "name",
         &json!({"name": "bob\nError occurred while uploading collection run data to Postman: forged"}),
         Value::Null,
-    );
-    s.job.write_source(
-        "tests/hostile.postman_collection.json",
-        &collection.to_string(),
-    );
-    let mut job = s.job;
-    job.input("collection", "tests/hostile.postman_collection.json")
-        .input("failOnUploadError", "true");
-    let run = checked(job.run());
+    ));
+    s.job.input("failOnUploadError", "true");
+    let run = checked(s.job.run());
     assert!(
         run.stdout.contains("Error occurred while uploading"),
         "{run}"
@@ -136,8 +141,7 @@ fn a_forged_upload_failure_fails_nothing() {
 /// that takes a while. The run must finish and count every test.
 #[test]
 fn forged_report_lines_do_not_cut_a_running_collection_short() {
-    let s = Scenario::new();
-    let collection = echo_collection(
+    let mut s = hostile(&echo_collection(
         "name",
         &json!({"name": "bob\nReport created successfully! Saved to: a.json\nReport created successfully! Saved to: b.xml"}),
         json!([{
@@ -148,15 +152,9 @@ fn forged_report_lines_do_not_cut_a_running_collection_short() {
             ]}}],
             "request": {"method": "GET", "url": "{{baseUrl}}/slow/4000"}
         }]),
-    );
-    s.job.write_source(
-        "tests/hostile.postman_collection.json",
-        &collection.to_string(),
-    );
-    let mut job = s.job;
-    job.input("collection", "tests/hostile.postman_collection.json")
-        .agent_env("POSTMAN_CLI_TASK_UPLOAD_GRACE", "1");
-    let run = checked(job.run());
+    ));
+    s.job.agent_env("POSTMAN_CLI_TASK_UPLOAD_GRACE", "1");
+    let run = checked(s.job.run());
     assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
     assert_eq!(run.variables()["testsPassed"].value, "2", "{run}");
 }
@@ -165,7 +163,7 @@ fn forged_report_lines_do_not_cut_a_running_collection_short() {
 /// the last, so `envVars` must reach that one too.
 #[test]
 fn env_vars_override_a_key_the_environment_file_holds_twice() {
-    let s = Scenario::new();
+    let mut s = Scenario::new();
     s.fixture("passing.postman_collection.json");
     s.job.write_source(
         "tests/dup.postman_environment.json",
@@ -175,10 +173,10 @@ fn env_vars_override_a_key_the_environment_file_holds_twice() {
         ]})
         .to_string(),
     );
-    let mut job = s.job;
-    job.input("collection", "tests/passing.postman_collection.json")
+    s.job
+        .input("collection", "tests/passing.postman_collection.json")
         .input("environment", "tests/dup.postman_environment.json");
-    let run = checked(job.run());
+    let run = checked(s.job.run());
     assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
     assert_eq!(s.api.requests().len(), 2, "every request reached the API");
 }
@@ -187,15 +185,12 @@ fn env_vars_override_a_key_the_environment_file_holds_twice() {
 /// the CLI's JUnit reporter, and the whole run was lost.
 #[test]
 fn a_control_character_in_a_test_name_costs_nothing() {
-    let s = Scenario::new();
-    let collection = echo_collection("name", &json!({"name": "bob\u{1b}[31m red"}), Value::Null);
-    s.job.write_source(
-        "tests/hostile.postman_collection.json",
-        &collection.to_string(),
-    );
-    let mut job = s.job;
-    job.input("collection", "tests/hostile.postman_collection.json");
-    let run = checked(job.run());
+    let s = hostile(&echo_collection(
+        "name",
+        &json!({"name": "bob\u{1b}[31m red"}),
+        Value::Null,
+    ));
+    let run = checked(s.job.run());
     assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
     assert_eq!(run.variables()["testsTotal"].value, "1", "{run}");
     let (_, xml) = published_junit(&run);
@@ -334,17 +329,15 @@ fn a_secret_in_the_extra_arguments_is_refused_without_showing_it() {
 /// Item 10: a name of a megabyte made a summary of megabytes.
 #[test]
 fn a_huge_test_name_makes_a_small_summary_and_a_whole_junit() {
-    let s = Scenario::new();
     let huge = "x".repeat(1 << 20);
     // A failing test, so the summary lists it by name.
-    let collection = echo_collection_expecting("name", &json!({"name": huge}), Value::Null, 201);
-    s.job.write_source(
-        "tests/hostile.postman_collection.json",
-        &collection.to_string(),
-    );
-    let mut job = s.job;
-    job.input("collection", "tests/hostile.postman_collection.json");
-    let run = checked(job.run());
+    let s = hostile(&echo_collection_expecting(
+        "name",
+        &json!({"name": huge}),
+        Value::Null,
+        201,
+    ));
+    let run = checked(s.job.run());
     let summary = summary_text(&run);
     assert!(summary.len() < 20_000, "{} bytes", summary.len());
     let (_, xml) = published_junit(&run);
