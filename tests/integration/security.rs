@@ -326,6 +326,51 @@ fn a_secret_in_the_extra_arguments_is_refused_without_showing_it() {
     assert!(!run.stdout.contains("t0p-s3cret-token"), "{run}");
 }
 
+/// Item 10: NUL and ESC inside `##vso[` passed the defuser. The agent finds
+/// the marker with a culture-sensitive search that skips such characters,
+/// so no line may hold `##vso[` once they are taken out, other than the
+/// task's own commands.
+#[test]
+fn control_characters_inside_a_marker_do_not_make_a_command() {
+    let s = hostile(&json!({
+        "info": {"name": "Hostile API",
+                 "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{
+            "name": "Echo",
+            "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": [
+                "pm.test('a ##\\u0000vso[task.setvariable variable=pwned]nul', () => {});",
+                "pm.test('b #\\u001b#vso[task.setvariable variable=pwned]esc', () => {});",
+                "pm.test('c ##v\\u0085so[task.complete result=Failed]nel', () => {});",
+                "console.log('d ##\\u0000[error]spoof');"
+            ]}}],
+            "request": {"method": "GET", "url": "{{baseUrl}}/ok"}
+        }]
+    }));
+    let run = checked(s.job.run());
+    assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
+    assert!(!run.variables().contains_key("pwned"), "{run}");
+    assert!(
+        run.stdout.contains("pwned"),
+        "the names were printed\n{run}"
+    );
+    for line in run.stdout.lines().chain(run.stderr.lines()) {
+        if line.starts_with("##vso[") || line.starts_with("##[") {
+            continue;
+        }
+        let skeleton: String = line
+            .chars()
+            .filter(|c| {
+                !c.is_control()
+                    && !matches!(*c as u32, 0xAD | 0x200B..=0x200F | 0x2060..=0x206F | 0xFEFF)
+            })
+            .collect();
+        assert!(
+            !skeleton.contains("##vso[") && !skeleton.contains("##["),
+            "a marker survives once control characters are skipped: {line:?}"
+        );
+    }
+}
+
 /// Item 10: a name of a megabyte made a summary of megabytes.
 #[test]
 fn a_huge_test_name_makes_a_small_summary_and_a_whole_junit() {
