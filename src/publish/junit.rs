@@ -50,10 +50,8 @@ fn suite(run: &RunResult, cli_version: Option<&str>) -> TestSuite {
             }
         };
         let mut tc = TestCase::new(run.case_title(case), status);
-        tc.set_classname(classname(run, &case.request));
-        if let Some(ms) = case.time_ms {
-            tc.set_time(Duration::from_millis(ms));
-        }
+        tc.set_classname(classname(run, &case.folder));
+        tc.set_time(Duration::from_millis(case.time_ms));
         suite.add_test_case(tc);
     }
 
@@ -140,14 +138,17 @@ pub(crate) fn build_lint(title: &str, lint: &LintOutcome) -> Report {
     report
 }
 
-/// `Collection.Folder / Request`: Azure shows this as the automated test
-/// name, so results group by collection and then by request.
-fn classname(run: &RunResult, request: &str) -> String {
-    if request.is_empty() {
+/// `Collection · environment › Folder / Sub folder`: what the Tests tab
+/// groups by (its "Test file"). Azure splits a class name at its dots, so a
+/// dot in a name (a URL, a version) becomes U+2024 ONE DOT LEADER, which
+/// looks the same and splits nothing.
+pub(crate) fn classname(run: &RunResult, folder: &str) -> String {
+    let name = if folder.is_empty() {
         run.name.clone()
     } else {
-        format!("{}.{}", run.name, request)
-    }
+        format!("{} › {folder}", run.name)
+    };
+    name.replace('.', "\u{2024}")
 }
 
 fn timestamp(ms: i64) -> Option<DateTime<FixedOffset>> {
@@ -181,10 +182,14 @@ pub(crate) mod tests {
     pub(crate) fn sample_runs() -> Vec<RunResult> {
         let case = |request: &str, name: &str, iteration, status| Case {
             request: request.into(),
+            folder: request
+                .rsplit_once(" / ")
+                .map(|(f, _)| f.into())
+                .unwrap_or_default(),
             name: name.into(),
             iteration,
             status,
-            time_ms: Some(12),
+            time_ms: 12,
         };
         let failed = |kind, message: &str| {
             Status::Failed(Failure {

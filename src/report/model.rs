@@ -45,13 +45,17 @@ impl FailureKind {
 pub(crate) struct TestCase {
     /// `Folder / Request`, or empty for a run-level case.
     pub(crate) request: String,
+    /// The folders around the request (`Folder / Sub folder`), or empty.
+    pub(crate) folder: String,
     /// The assertion's name, or what failed (`request`, `test script`).
     pub(crate) name: String,
     /// 1-based.
     pub(crate) iteration: u32,
     pub(crate) status: Status,
-    /// Response time of the request the case belongs to.
-    pub(crate) time_ms: Option<u64>,
+    /// This case's share of its request's response time: the time is
+    /// split evenly among the request's cases, so it is counted once; 0 for
+    /// a request that got no response.
+    pub(crate) time_ms: u64,
 }
 
 impl TestCase {
