@@ -16,6 +16,9 @@ pub(super) const MAX_COUNT: u64 = 2_147_483_647;
 pub(super) const MAX_MINUTES: u64 = MAX_MILLIS / 60_000;
 pub(super) const MAX_PARALLEL: u64 = 256;
 pub(super) const MAX_SHARDS: u64 = 1000;
+/// `retryFailedRuns`: more than a few retries hides a broken API rather
+/// than a flaky one.
+pub(super) const MAX_RETRIES: u64 = 10;
 
 /// Checks every setting. Returns all problems, not just the first.
 pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
@@ -151,6 +154,17 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         },
     };
 
+    let retry_failed_runs = match raw.retry_failed_runs.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(v) => match parse_number(v, 0, MAX_RETRIES) {
+            Ok(n) => n as u32,
+            Err(kind) => {
+                err(Field::RetryFailedRuns, kind);
+                0
+            }
+        },
+    };
+
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
             Field::SslClientKey,
@@ -205,6 +219,7 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         lint,
         parallel,
         shard,
+        retry_failed_runs,
     })
 }
 
