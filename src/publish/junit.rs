@@ -101,6 +101,9 @@ fn suite(run: &RunResult, cli_version: Option<&str>) -> TestSuite {
     suite
 }
 
+/// A case's request, name and iteration.
+type CaseKey = (String, String, u32);
+
 /// The earlier attempts' failures of a run, as `flakyFailure` (the case
 /// passed in the end) or `rerunFailure` (it failed again) elements, each
 /// on the case it belongs to.
@@ -108,7 +111,7 @@ struct Earlier {
     /// The attempt the results come from, and the most allowed.
     attempt: u32,
     of: u32,
-    by_case: HashMap<(String, String, u32), Vec<(usize, TestRerun, String)>>,
+    by_case: HashMap<CaseKey, Vec<(usize, TestRerun, String)>>,
     next: usize,
 }
 
@@ -146,7 +149,7 @@ impl Earlier {
         earlier
     }
 
-    fn push(&mut self, key: (String, String, u32), rerun: TestRerun, note: String) {
+    fn push(&mut self, key: CaseKey, rerun: TestRerun, note: String) {
         self.by_case
             .entry(key)
             .or_default()
@@ -205,7 +208,7 @@ impl Earlier {
 
 /// What ties an earlier failure to a case of the last attempt: its
 /// request, name and iteration; the run's own case for a run-level one.
-fn key(case: Option<&Case>) -> (String, String, u32) {
+fn key(case: Option<&Case>) -> CaseKey {
     match case {
         Some(c) => (c.request.clone(), c.name.clone(), c.iteration),
         None => (String::new(), String::new(), 0),
