@@ -657,6 +657,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn retry_failed_runs_is_a_small_count_that_defaults_to_none() {
+        assert_eq!(build(&raw()).unwrap().retry_failed_runs, 0);
+        let mut r = raw();
+        r.retry_failed_runs = Some(" 3 ".into());
+        assert_eq!(build(&r).unwrap().retry_failed_runs, 3);
+        for bad in ["11", "-1", "two"] {
+            r.retry_failed_runs = Some(bad.into());
+            let e = build(&r).unwrap_err();
+            assert_eq!(e.len(), 1, "{bad}");
+            assert!(
+                e[0].render(Naming::Task)
+                    .contains("input `retryFailedRuns`"),
+                "{bad}"
+            );
+        }
+    }
+
     fn errors(raw: &RawInputs) -> String {
         build(raw)
             .expect_err("expected input errors")
