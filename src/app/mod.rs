@@ -188,6 +188,7 @@ async fn run_plan(
         parallel,
         live: parallel == 1,
         fail_on_upload_error: plan.cloud.fail_on_upload_error,
+        retries: plan.retry_failed_runs,
     }
     .all()
     .await;

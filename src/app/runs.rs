@@ -1,7 +1,9 @@
 //! The collection runs of a task run, `parallel` at a time: each one run
 //! (the run stage), read (the report stage), told (the narrator), and its
 //! CLI report copied out (the publish stage), in the order they finish;
-//! the results are put back in run order.
+//! the results are put back in run order. A run that failed is run again,
+//! as a whole, up to `retryFailedRuns` times; its attempts become one
+//! result (the results stage).
 
 use std::path::Path;
 
@@ -36,6 +38,8 @@ pub(super) struct Runs<'a> {
     pub(super) parallel: usize,
     pub(super) live: bool,
     pub(super) fail_on_upload_error: bool,
+    /// `retryFailedRuns`.
+    pub(super) retries: u32,
 }
 
 impl Runs<'_> {
@@ -69,16 +73,53 @@ impl Runs<'_> {
             ran.results.push(result);
         }
         drop(runs);
+        // A retry that never started leaves no aborted run behind.
+        ran.cancelled |= self.runner.cancel.is_cancelled();
         ran.results.sort_by_key(|r| r.index);
         ran.not_started = total - ran.results.len();
         ran
     }
 
-    /// One run, front to back; `None` when the task was cancelled before it
-    /// started.
+    /// One run, front to back, run again while it fails and retries are
+    /// left; `None` when the task was cancelled before it started. A run
+    /// cut short by cancellation is not retried, and no retry starts once
+    /// the task is cancelled: the attempts that finished are the result.
     async fn one(&self, target: &RunTarget, of: usize) -> Option<RunResult> {
+        let most = 1 + self.retries;
+        let mut attempts = Vec::new();
+        for attempt in 1..=most {
+            let Some(result) = self.attempt(target, of, attempt, most).await else {
+                break;
+            };
+            let again = attempt < most
+                && result.failed()
+                && result.end != RunEnd::Aborted
+                && !self.runner.cancel.is_cancelled();
+            if again {
+                self.console.warning(&format!(
+                    "Collection `{}` failed on attempt {attempt} of {most}; running it again (retryFailedRuns).",
+                    result.name
+                ));
+            }
+            attempts.push(result);
+            if !again {
+                break;
+            }
+        }
+        crate::results::attempts::merge(attempts, most)
+    }
+
+    /// One attempt of a run; `None` when the task was cancelled before it
+    /// started.
+    async fn attempt(
+        &self,
+        target: &RunTarget,
+        of: usize,
+        attempt: u32,
+        most: u32,
+    ) -> Option<RunResult> {
         let started = std::time::Instant::now();
-        let output = self.runner.run(target, of, self.narrator).await?;
+        let output = self.runner.run(target, of, attempt, self.narrator).await?;
         let environment = target
             .environment
             .map(|i| self.resolved.environments[i].display.clone());
@@ -89,6 +130,11 @@ impl Runs<'_> {
         for warning in &warnings {
             self.console.warning(warning);
         }
+        let of_attempts = if most > 1 {
+            format!(" (attempt {attempt} of {most})")
+        } else {
+            String::new()
+        };
         if !self.live {
             let counts = result.counts();
             let verdict = match &result.end {
@@ -100,7 +146,7 @@ impl Runs<'_> {
                 RunEnd::Aborted => "cut short".to_owned(),
             };
             self.console.info(&format!(
-                "■ Finished {} of {of}: {} — {verdict} ({:.1} s)",
+                "■ Finished {} of {of}: {} — {verdict}{of_attempts} ({:.1} s)",
                 target.index,
                 result.name,
                 started.elapsed().as_secs_f64()
@@ -108,12 +154,17 @@ impl Runs<'_> {
             self.narrator.release(
                 target.index,
                 &format!(
-                    "Collection {} of {of}: {} — {verdict}",
+                    "Collection {} of {of}: {} — {verdict}{of_attempts}",
                     target.index, result.name
                 ),
             );
         }
-        crate::publish::copy_run_report(&result, self.report_dir, self.secrets);
+        crate::publish::copy_run_report(
+            &result,
+            (most > 1).then_some(attempt),
+            self.report_dir,
+            self.secrets,
+        );
         Some(result)
     }
 

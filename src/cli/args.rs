@@ -145,6 +145,9 @@ pub(super) struct RunArgs {
     /// Run only this share of the runs: `i/n`.
     #[arg(long, value_name = "I/N")]
     pub(super) shard: Option<String>,
+    /// How many times a collection run that failed is run again, as a whole (default 0).
+    #[arg(long, value_name = "N")]
+    pub(super) retry_failed_runs: Option<String>,
     #[command(flatten)]
     pub(super) install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -272,6 +275,7 @@ impl RunArgs {
             lint_fail_severity: self.lint_fail_severity,
             parallel: self.parallel,
             shard: self.shard,
+            retry_failed_runs: self.retry_failed_runs,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);

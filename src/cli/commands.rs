@@ -149,6 +149,7 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
         cases: Vec::new(),
         report_dir: PathBuf::new(),
         upload: Upload::NotExpected,
+        retries: Default::default(),
     };
     crate::report::run::fill(&mut run, summary);
     let files = Files {

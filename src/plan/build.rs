@@ -16,6 +16,9 @@ pub(super) const MAX_COUNT: u64 = 2_147_483_647;
 pub(super) const MAX_MINUTES: u64 = MAX_MILLIS / 60_000;
 pub(super) const MAX_PARALLEL: u64 = 256;
 pub(super) const MAX_SHARDS: u64 = 1000;
+/// `retryFailedRuns`: more than a few retries hides a broken API rather
+/// than a flaky one.
+pub(super) const MAX_RETRIES: u64 = 10;
 
 /// Checks every setting. Returns all problems, not just the first.
 pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
@@ -151,6 +154,17 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         },
     };
 
+    let retry_failed_runs = match raw.retry_failed_runs.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(v) => match parse_number(v, 0, MAX_RETRIES) {
+            Ok(n) => n as u32,
+            Err(kind) => {
+                err(Field::RetryFailedRuns, kind);
+                0
+            }
+        },
+    };
+
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
             Field::SslClientKey,
@@ -205,6 +219,7 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         lint,
         parallel,
         shard,
+        retry_failed_runs,
     })
 }
 
@@ -639,6 +654,24 @@ mod tests {
             naming: Some(Naming::Task),
             collection: vec!["tests/api.postman_collection.json".into()],
             ..RawInputs::default()
+        }
+    }
+
+    #[test]
+    fn retry_failed_runs_is_a_small_count_that_defaults_to_none() {
+        assert_eq!(build(&raw()).unwrap().retry_failed_runs, 0);
+        let mut r = raw();
+        r.retry_failed_runs = Some(" 3 ".into());
+        assert_eq!(build(&r).unwrap().retry_failed_runs, 3);
+        for bad in ["11", "-1", "two"] {
+            r.retry_failed_runs = Some(bad.into());
+            let e = build(&r).unwrap_err();
+            assert_eq!(e.len(), 1, "{bad}");
+            assert!(
+                e[0].render(Naming::Task)
+                    .contains("input `retryFailedRuns`"),
+                "{bad}"
+            );
         }
     }
 

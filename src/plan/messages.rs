@@ -2,7 +2,7 @@
 //! input or a flag), what is wrong with it, and what to do. Kept apart from
 //! the checks so the wording can be read, and changed, in one place.
 
-use super::build::{MAX_COUNT, MAX_MILLIS, MAX_MINUTES, MAX_PARALLEL, MAX_SHARDS};
+use super::build::{MAX_COUNT, MAX_MILLIS, MAX_MINUTES, MAX_PARALLEL, MAX_RETRIES, MAX_SHARDS};
 use super::{InputError, InputErrorKind};
 use crate::inputs::{Field, Naming};
 
@@ -201,6 +201,9 @@ fn number_hint(field: Field) -> String {
         ),
         Field::Parallel => format!(
             "Give how many collection runs may go at once, from 1 to {MAX_PARALLEL}, or `auto` for one per CPU."
+        ),
+        Field::RetryFailedRuns => format!(
+            "Give how many times a failed collection run is run again, from 0 (the default) to {MAX_RETRIES}."
         ),
         Field::Shard => {
             format!("Give the shard as `i/n` with 1 ≤ i ≤ n ≤ {MAX_SHARDS}, or `auto` or `none`.")

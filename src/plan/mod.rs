@@ -57,6 +57,9 @@ pub(crate) struct Plan {
     /// How many collection runs go at once.
     pub(crate) parallel: Parallel,
     pub(crate) shard: ShardSpec,
+    /// `retryFailedRuns`: how many times a collection run that failed is
+    /// run again, as a whole.
+    pub(crate) retry_failed_runs: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

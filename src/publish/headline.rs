@@ -59,6 +59,13 @@ pub(crate) fn headline(t: &Tally<'_>) -> String {
             plural(t.runs.len(), "collection run", "collection runs")
         ));
     }
+    let flaky = t.runs.iter().filter(|r| r.flaky()).count();
+    if flaky > 0 {
+        parts.push(format!(
+            "{} only on a retry (flaky)",
+            plural(flaky, "collection run passed", "collection runs passed")
+        ));
+    }
     if parts.is_empty() {
         "nothing ran".into()
     } else {

@@ -166,6 +166,7 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
     console.set_output("testsTotal", &counts.total.to_string());
     console.set_output("testsPassed", &counts.passed.to_string());
     console.set_output("testsFailed", &counts.failed.to_string());
+    console.set_output("flakyRuns", &crate::results::flaky_runs(runs).to_string());
     console.set_output("reportDirectory", &dir.display().to_string());
     if let Some(p) = &out.junit {
         console.set_output("junitFile", &p.display().to_string());
@@ -269,16 +270,25 @@ fn without_commas(
 }
 
 /// Copies the CLI's own JSON report of a run next to ours, without
-/// secrets, into a folder named after the run.
-pub(crate) fn copy_run_report(result: &RunResult, root: &Path, secrets: &Secrets) {
+/// secrets, into a folder named after the run, and, when failed runs are
+/// retried, one folder per attempt inside it (`attempt-2`).
+pub(crate) fn copy_run_report(
+    result: &RunResult,
+    attempt: Option<u32>,
+    root: &Path,
+    secrets: &Secrets,
+) {
     if result.report_dir.as_os_str().is_empty() {
         return;
     }
-    let dir = root.join("runs").join(format!(
+    let mut dir = root.join("runs").join(format!(
         "{:02}-{}",
         result.index,
         crate::text::slug(&result.name)
     ));
+    if let Some(n) = attempt {
+        dir.push(format!("attempt-{n}"));
+    }
     if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
         // The JSON report holds secrets JSON-escaped: it is redacted value
         // by value, in decoded form.

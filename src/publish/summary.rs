@@ -45,9 +45,9 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
 
     let reported = input.runs.iter().any(|r| r.upload != Upload::NotExpected);
     if !input.runs.is_empty() {
-        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Errors | Duration |");
+        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Skipped | Errors | Duration |");
         md.push_str(if reported { " Postman |\n" } else { "\n" });
-        md.push_str("|---|---|---|---:|---:|---:|---:|---:|");
+        md.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|");
         md.push_str(if reported { "---|\n" } else { "\n" });
         for run in input.runs {
             let a = run.assertion_counts();
@@ -62,9 +62,10 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
                 + usize::from(run.end != RunEnd::Completed);
             let _ = write!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                if run.failed() { "❌" } else { "✅" },
+                "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
+                mark(run),
                 name(&run.name),
+                attempt_note(run),
                 run.environment
                     .as_deref()
                     .map(escape)
@@ -72,6 +73,7 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
                 run.requests,
                 a.passed,
                 a.failed,
+                a.skipped,
                 errors,
                 run.duration_ms
                     .map(|ms| crate::text::duration(std::time::Duration::from_millis(ms)))
@@ -89,6 +91,21 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
             md.push('\n');
         }
         md.push('\n');
+    }
+
+    let flaky: Vec<&RunResult> = input.runs.iter().filter(|r| r.flaky()).collect();
+    if !flaky.is_empty() {
+        md.push_str("#### 🔁 Flaky runs\n\n");
+        for run in flaky {
+            let _ = writeln!(
+                md,
+                "**{}** passed on attempt {} of {}.\n",
+                name(&run.name),
+                run.retries.attempt,
+                run.retries.of
+            );
+            earlier_attempts(&mut md, run);
+        }
     }
 
     let failing: Vec<&RunResult> = input.runs.iter().filter(|r| r.failed()).collect();
@@ -119,6 +136,14 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
                 let _ = writeln!(md, "{}", failure_line(run, case, f));
             }
             md.push('\n');
+            if !run.retries.earlier.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "These are the failures of attempt {} of {}; the attempts before it:\n",
+                    run.retries.attempt, run.retries.of
+                );
+                earlier_attempts(&mut md, run);
+            }
         }
         if unlisted > 0 {
             let _ = write!(
@@ -192,6 +217,53 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
     md
+}
+
+/// ✅ passed, 🔁 passed on a retry (flaky), ❌ failed.
+fn mark(run: &RunResult) -> &'static str {
+    if run.failed() {
+        "❌"
+    } else if run.flaky() {
+        "🔁"
+    } else {
+        "✅"
+    }
+}
+
+/// ` (passed on attempt 2 of 3)`, for a run that was retried.
+fn attempt_note(run: &RunResult) -> String {
+    if run.retries.earlier.is_empty() {
+        return String::new();
+    }
+    let (n, of) = (run.retries.attempt, run.retries.of);
+    if run.failed() {
+        format!(" (failed {n} attempts)")
+    } else {
+        format!(" (passed on attempt {n} of {of})")
+    }
+}
+
+/// What went wrong in each attempt before the last, a few lines each.
+fn earlier_attempts(md: &mut String, run: &RunResult) {
+    for attempt in &run.retries.earlier {
+        let _ = writeln!(md, "Attempt {} of {}:\n", attempt.number, run.retries.of);
+        if let RunEnd::Failed(reason) = &attempt.end {
+            let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+        }
+        for case in attempt.failures.iter().take(MAX_LISTED_FAILURES) {
+            if let Some(f) = case.failure() {
+                let _ = writeln!(md, "{}", failure_line(run, case, f));
+            }
+        }
+        if attempt.failures.len() > MAX_LISTED_FAILURES {
+            let _ = writeln!(
+                md,
+                "- …and {} more; the JUnit keeps them all.",
+                attempt.failures.len() - MAX_LISTED_FAILURES
+            );
+        }
+        md.push('\n');
+    }
 }
 
 /// Every failure of every run, one per line: the attachment for when the
@@ -438,6 +510,31 @@ mod tests {
         );
         assert!(md.contains("…and 70 more failures, not listed here; the Tests tab has all 120, and `failures.md` (attached to the build's logs) lists them."), "{md}");
         assert_eq!(failure_list(&runs).matches("expected 500").count(), 120);
+    }
+
+    #[test]
+    fn summary_of_a_flaky_run_and_one_that_failed_every_attempt() {
+        use crate::publish::junit::tests::retried_run;
+        let mut failing = retried_run(true);
+        failing.index = 2;
+        failing.name = "Shop API · production".into();
+        let runs = vec![retried_run(false), failing];
+        let md = render(&SummaryInput {
+            title: "Postman",
+            headline: &headline_of(&runs, 0),
+            runs: &runs,
+            problems: &[],
+            cli_version: Some("1.62.0"),
+            cli_origin: None,
+            cli_integrity: None,
+            lint: None,
+            full_failures: None,
+        });
+        assert!(
+            md.contains("| 🔁 | Shop API (passed on attempt 3 of 3) |"),
+            "{md}"
+        );
+        insta::assert_snapshot!(md);
     }
 
     #[test]

@@ -308,11 +308,25 @@ impl Execution {
             Some(r) => (r.id, r.name, r.method, r.url),
             None => (None, None, None, None),
         };
+        // Without the collection's tree, a request saved without a name is
+        // named by its method and URL, never by the ID the CLI made up.
         let request = paths
             .path_for(id.as_deref(), name.as_deref())
-            .or(name)
-            .unwrap_or_else(|| "(unnamed request)".to_owned());
-        let time_ms = self.response.as_ref().and_then(|r| r.response_time);
+            .or(name.filter(|n| !n.trim().is_empty()))
+            .unwrap_or_else(|| match &url {
+                Some(url) => format!("{} {}", method.as_deref().unwrap_or("GET"), url_text(url)),
+                None => "(unnamed request)".to_owned(),
+            });
+        let folder = paths.folder_of(&request).to_owned();
+        // The request's time is counted once, shared among its cases, so the
+        // cases of a run add up to the time its requests took.
+        let mut times = shares(
+            self.response
+                .as_ref()
+                .and_then(|r| r.response_time)
+                .unwrap_or(0),
+            self.tests.len() + self.errors.len(),
+        );
         let context = request_context(
             method.as_deref(),
             url.as_ref(),
@@ -346,10 +360,11 @@ impl Execution {
             };
             out.push(TestCase {
                 request: request.clone(),
+                folder: folder.clone(),
                 name: test.name,
                 iteration,
                 status,
-                time_ms,
+                time_ms: times.next().unwrap_or(0),
             });
         }
 
@@ -374,6 +389,7 @@ impl Execution {
             }
             out.push(TestCase {
                 request: request.clone(),
+                folder: folder.clone(),
                 name: name.to_owned(),
                 iteration,
                 status: Status::Failed(Failure {
@@ -381,10 +397,17 @@ impl Execution {
                     message: first_line(&message),
                     detail,
                 }),
-                time_ms,
+                time_ms: times.next().unwrap_or(0),
             });
         }
     }
+}
+
+/// `total` milliseconds in `n` whole shares that add up to it exactly: the
+/// first `total % n` shares are a millisecond longer.
+fn shares(total: u64, n: usize) -> impl Iterator<Item = u64> {
+    let n = n.max(1) as u64;
+    (0..n).map(move |i| total / n + u64::from(i < total % n))
 }
 
 /// `GET http://host/path → 500 Internal Server Error (6 ms), iteration 1`.
@@ -548,6 +571,28 @@ mod tests {
             })
             .collect();
         insta::assert_snapshot!(rendered.join("\n"));
+    }
+
+    #[test]
+    fn a_requests_time_is_shared_among_its_cases_and_counted_once() {
+        let s = parse_report(REPORT.as_bytes(), &mut RequestPaths::default()).unwrap();
+        let times: Vec<u64> = s.cases.iter().map(|c| c.time_ms).collect();
+        // 6 ms over three assertions, 5 ms on one script error, and no
+        // response (so no time) for the request that failed.
+        assert_eq!(times, [2, 2, 2, 5, 0, 0]);
+        assert_eq!(times.iter().sum::<u64>(), 6 + 5);
+        assert_eq!(shares(7, 3).collect::<Vec<_>>(), [3, 2, 2]);
+        assert_eq!(shares(2, 3).collect::<Vec<_>>(), [1, 1, 0]);
+        assert_eq!(shares(9, 0).collect::<Vec<_>>(), [9]);
+    }
+
+    #[test]
+    fn without_the_tree_an_unnamed_request_is_named_by_method_and_url() {
+        let report = r#"{"run":{"executions":[
+            {"requestExecuted":{"id":"8606f9eb-9d49-40c9-ace7-2827cce4b5d4","method":"POST","url":"http://x/orders"},
+             "tests":[{"name":"ok","status":"passed"}]}]}}"#;
+        let s = parse_report(report.as_bytes(), &mut RequestPaths::default()).unwrap();
+        assert_eq!(s.cases[0].request, "POST http://x/orders");
     }
 
     #[test]

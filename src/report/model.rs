@@ -45,13 +45,17 @@ impl FailureKind {
 pub(crate) struct TestCase {
     /// `Folder / Request`, or empty for a run-level case.
     pub(crate) request: String,
+    /// The folders around the request (`Folder / Sub folder`), or empty.
+    pub(crate) folder: String,
     /// The assertion's name, or what failed (`request`, `test script`).
     pub(crate) name: String,
     /// 1-based.
     pub(crate) iteration: u32,
     pub(crate) status: Status,
-    /// Response time of the request the case belongs to.
-    pub(crate) time_ms: Option<u64>,
+    /// This case's share of its request's response time: the time is
+    /// split evenly among the request's cases, so it is counted once; 0 for
+    /// a request that got no response.
+    pub(crate) time_ms: u64,
 }
 
 impl TestCase {
@@ -97,6 +101,30 @@ pub(crate) struct RunResult {
     pub(crate) report_dir: PathBuf,
     /// What became of the report to Postman.
     pub(crate) upload: crate::run::upload::Upload,
+    /// The attempts before this one, when a failed run was run again.
+    pub(crate) retries: Retries,
+}
+
+/// A run's earlier attempts (`retryFailedRuns`): the results are the last
+/// attempt's, and these keep what went wrong before it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Retries {
+    /// The attempt the results come from, 1-based; 0 when the run was never
+    /// retried.
+    pub(crate) attempt: u32,
+    /// The most attempts the run was allowed.
+    pub(crate) of: u32,
+    pub(crate) earlier: Vec<EarlierAttempt>,
+}
+
+/// What went wrong in an attempt that was followed by another.
+#[derive(Clone, Debug)]
+pub(crate) struct EarlierAttempt {
+    /// 1-based.
+    pub(crate) number: u32,
+    pub(crate) end: RunEnd,
+    /// Its failed cases only.
+    pub(crate) failures: Vec<TestCase>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -152,6 +180,11 @@ impl RunResult {
 
     pub(crate) fn failed(&self) -> bool {
         self.end != RunEnd::Completed || self.counts().failed > 0
+    }
+
+    /// Passed, but only after an attempt that failed.
+    pub(crate) fn flaky(&self) -> bool {
+        !self.retries.earlier.is_empty() && !self.failed()
     }
 
     /// The display name of a case, unique within its run: the iteration is

@@ -38,6 +38,7 @@ pub(crate) fn run_result(
         end: RunEnd::Completed,
         report_dir: output.dir,
         upload: output.upload,
+        retries: Default::default(),
     };
     let exit = match output.exit {
         Ok(exit) => exit,

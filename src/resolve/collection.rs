@@ -26,6 +26,10 @@ pub(crate) struct Item {
     pub(crate) name: String,
     pub(crate) children: Vec<Item>,
     pub(crate) is_folder: bool,
+    /// The request's method and URL as written (`{{baseUrl}}/orders`),
+    /// which name a request saved without a name.
+    pub(crate) method: Option<String>,
+    pub(crate) url: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -56,12 +60,57 @@ struct RawItem {
     id: Option<String>,
     name: Option<String>,
     item: Option<Vec<RawItem>>,
+    request: Option<RawRequest>,
+}
+
+/// A request is a URL alone, or an object with a method and a URL, itself
+/// text or an object with its `raw` text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRequest {
+    Url(String),
+    Full {
+        method: Option<String>,
+        url: Option<RawUrl>,
+    },
+    Other(IgnoredAny),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawUrl {
+    Text(String),
+    Parts { raw: Option<String> },
+    Other(IgnoredAny),
+}
+
+impl RawRequest {
+    fn method_and_url(self) -> (Option<String>, Option<String>) {
+        match self {
+            RawRequest::Url(url) => (None, Some(url)),
+            RawRequest::Full { method, url } => (
+                method,
+                match url {
+                    Some(RawUrl::Text(t)) => Some(t),
+                    Some(RawUrl::Parts { raw }) => raw,
+                    _ => None,
+                },
+            ),
+            RawRequest::Other(_) => (None, None),
+        }
+    }
 }
 
 impl From<RawItem> for Item {
     fn from(raw: RawItem) -> Item {
         let is_folder = raw.item.is_some();
+        let (method, url) = raw
+            .request
+            .map(RawRequest::method_and_url)
+            .unwrap_or_default();
         Item {
+            method,
+            url,
             id: raw.id,
             name: raw.name.unwrap_or_default(),
             children: raw
@@ -129,22 +178,59 @@ impl Collection {
     }
 
     /// How the requests of this collection are named in results:
-    /// `Folder / Sub folder / Request`.
+    /// `Folder / Sub folder / Request`. The names depend on the file alone,
+    /// so they are the same on every run and keep the Tests tab's history:
+    /// a request saved without a name is named by its method and URL as
+    /// written (`GET {{baseUrl}}/orders`), and a path that two requests
+    /// share gets its place among them from the second on (`List (2)`).
     pub(crate) fn request_paths(&self) -> RequestPaths {
-        let mut paths = RequestPaths::default();
+        let mut named: Vec<(&Item, String, String)> = Vec::new();
         walk(&self.items, &mut Vec::new(), &mut |item, path| {
             if item.is_folder {
                 return;
             }
-            let joined = path.join(" / ");
+            let folder = path[..path.len() - 1].join(" / ");
+            let joined = if folder.is_empty() {
+                item.display_name()
+            } else {
+                format!("{folder} / {}", item.display_name())
+            };
+            named.push((item, folder, joined));
+        });
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut paths = RequestPaths::default();
+        for (item, folder, joined) in named {
+            let n = seen.entry(joined.clone()).or_insert(0);
+            *n += 1;
+            let joined = if *n > 1 {
+                format!("{joined} ({n})")
+            } else {
+                joined
+            };
+            paths.folders.insert(joined.clone(), folder);
             match &item.id {
                 Some(id) => {
                     paths.by_id.insert(id.clone(), joined);
                 }
                 None => paths.without_id.push((item.name.clone(), joined)),
             }
-        });
+        }
         paths
+    }
+}
+
+impl Item {
+    /// The request's name, or, for one saved without a name, its method and
+    /// URL as written: never the ID the CLI makes up for it at each run.
+    pub(crate) fn display_name(&self) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.clone();
+        }
+        match (&self.method, &self.url) {
+            (method, Some(url)) => format!("{} {url}", method.as_deref().unwrap_or("GET")),
+            (Some(method), None) => format!("{method} (no URL)"),
+            (None, None) => "(unnamed request)".to_owned(),
+        }
     }
 }
 
@@ -157,21 +243,30 @@ impl Collection {
 /// to the file's ID-less requests by name, in the order the run meets them,
 /// which is the tree's order: the first unknown ID named `List` is the first
 /// ID-less request named `List`, and it keeps that path in later iterations.
+/// The report gives no name for a request saved without one; such a request
+/// is the next ID-less request without a name.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RequestPaths {
     by_id: HashMap<String, String>,
     /// ID-less requests not yet tied to a run-time ID, in tree order.
     without_id: Vec<(String, String)>,
+    /// The folder path of each request path.
+    folders: HashMap<String, String>,
 }
 
 impl RequestPaths {
+    /// The folders around a request path this collection named, or empty.
+    pub(crate) fn folder_of(&self, path: &str) -> &str {
+        self.folders.get(path).map_or("", String::as_str)
+    }
+
     /// The path of the request the report calls `id` and `name`, if the
     /// collection knows it.
     pub(crate) fn path_for(&mut self, id: Option<&str>, name: Option<&str>) -> Option<String> {
         if let Some(path) = id.and_then(|id| self.by_id.get(id)) {
             return Some(path.clone());
         }
-        let name = name?;
+        let name = name.unwrap_or_default();
         let at = self.without_id.iter().position(|(n, _)| n == name)?;
         let (_, path) = self.without_id.remove(at);
         if let Some(id) = id {
@@ -266,6 +361,52 @@ mod tests {
             "A / List"
         );
         assert_eq!(paths.path_for(Some("u9"), Some("Other")), None);
+    }
+
+    #[test]
+    fn unnamed_requests_are_named_by_method_and_url_then_by_place() {
+        let c = Collection::parse(
+            br#"{"info":{"name":"S"},"item":[
+                {"request":{"method":"GET","url":{"raw":"{{baseUrl}}/orders","host":["{{baseUrl}}"]}}},
+                {"name":"Shop.v2","item":[{"request":"https://api.example.com/x"},{"request":"https://api.example.com/x"}]},
+                {"name":"","request":{"method":"POST","url":"{{baseUrl}}/orders"}},
+                {"id":"named","name":"List","request":{}},
+                {"id":"twin","name":"List","request":{}}]}"#,
+        )
+        .unwrap();
+        // The report gives neither a name nor a known ID for a request
+        // saved without either: the run meets them in tree order.
+        let run = || {
+            let mut paths = c.request_paths();
+            let names: Vec<String> = [
+                (Some("run-id-1"), None),
+                (Some("run-id-2"), None),
+                (Some("run-id-3"), None),
+                (Some("run-id-4"), None),
+                (Some("named"), Some("List")),
+                (Some("twin"), Some("List")),
+            ]
+            .into_iter()
+            .map(|(id, name)| {
+                let path = paths.path_for(id, name).unwrap();
+                format!("{path} [{}]", paths.folder_of(&path))
+            })
+            .collect();
+            names
+        };
+        let first = run();
+        assert_eq!(
+            first,
+            [
+                "GET {{baseUrl}}/orders []",
+                "Shop.v2 / GET https://api.example.com/x [Shop.v2]",
+                "Shop.v2 / GET https://api.example.com/x (2) [Shop.v2]",
+                "POST {{baseUrl}}/orders []",
+                "List []",
+                "List (2) []",
+            ]
+        );
+        assert_eq!(first, run(), "the same names on every run");
     }
 
     #[test]

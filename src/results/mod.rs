@@ -3,6 +3,8 @@
 //! each named apart from the others, and with no known secret left in
 //! them. Counting them is here too, so every sink counts alike.
 
+pub(crate) mod attempts;
+
 use crate::report::model::{Counts, RunEnd, RunResult, Status};
 use crate::secrets::Secrets;
 
@@ -12,6 +14,11 @@ pub(crate) fn ready(runs: &mut [RunResult], secrets: &Secrets) {
     for run in runs.iter_mut() {
         redact(run, secrets);
     }
+}
+
+/// Runs that passed only on a retry.
+pub(crate) fn flaky_runs(runs: &[RunResult]) -> usize {
+    runs.iter().filter(|r| r.flaky()).count()
 }
 
 /// The tests of all runs, as published.
@@ -36,15 +43,25 @@ fn redact(run: &mut RunResult, secrets: &Secrets) {
         }
     };
     r(&mut run.name);
-    for case in &mut run.cases {
+    let earlier = run.retries.earlier.iter_mut();
+    let cases = run
+        .cases
+        .iter_mut()
+        .chain(earlier.flat_map(|a| a.failures.iter_mut()));
+    for case in cases {
         r(&mut case.request);
+        r(&mut case.folder);
         r(&mut case.name);
         if let Status::Failed(f) = &mut case.status {
             r(&mut f.message);
             r(&mut f.detail);
         }
     }
-    if let RunEnd::Failed(reason) = &mut run.end {
-        r(reason);
+    let ends =
+        std::iter::once(&mut run.end).chain(run.retries.earlier.iter_mut().map(|a| &mut a.end));
+    for end in ends {
+        if let RunEnd::Failed(reason) = end {
+            r(reason);
+        }
     }
 }

@@ -76,17 +76,22 @@ pub(crate) struct RunOutput {
 
 impl Runner<'_> {
     /// Runs one collection; `None` when the task was cancelled before it
-    /// started.
+    /// started. `attempt` (1-based) gives each attempt of a retried run a
+    /// folder of its own.
     pub(crate) async fn run(
         &self,
         target: &RunTarget,
         of: usize,
+        attempt: u32,
         events: &dyn Events,
     ) -> Option<RunOutput> {
         if self.cancel.is_cancelled() {
             return None;
         }
-        let dir = self.private_root.join(format!("run-{:02}", target.index));
+        let dir = self.private_root.join(match attempt {
+            0 | 1 => format!("run-{:02}", target.index),
+            n => format!("run-{:02}-attempt-{n}", target.index),
+        });
         let mut files = RunFiles::new(dir);
         if let Err(e) = self.prepare(target, &mut files) {
             return Some(RunOutput {

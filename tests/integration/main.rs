@@ -17,6 +17,7 @@ mod orphans;
 mod packaging;
 mod postman_cloud;
 mod redaction;
+mod retries;
 mod scale;
 mod security;
 mod support;

@@ -62,6 +62,8 @@ struct Shared {
     /// Requests to `/gate/{n}` in flight now, and the most seen at once.
     in_flight: Mutex<(usize, usize)>,
     gate: tokio::sync::Notify,
+    /// Keys of `/flaky/{key}` and `/fail-then-hang/{key}` seen so far.
+    seen: Mutex<std::collections::HashSet<String>>,
 }
 
 /// A server on 127.0.0.1 with a port of its own, over HTTP or TLS, on a
@@ -201,6 +203,7 @@ impl Server {
             requests: Mutex::new(Vec::new()),
             in_flight: Mutex::new((0, 0)),
             gate: tokio::sync::Notify::new(),
+            seen: Mutex::new(std::collections::HashSet::new()),
         });
         let app = Router::new()
             .fallback(handle)
@@ -232,6 +235,28 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         && let Ok(n) = n.parse::<usize>()
     {
         return gate(&shared, n).await;
+    }
+    if let (Role::Target, [route @ ("flaky" | "fail-then-hang"), key]) =
+        (shared.role, segments.as_slice())
+    {
+        // The first request for a key fails; later ones pass, or hang for
+        // two minutes (a retry to cancel).
+        let first = shared
+            .seen
+            .lock()
+            .expect("seen keys")
+            .insert((*key).to_owned());
+        if first {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "flaky": key, "attempt": 1 })),
+            )
+                .into_response();
+        }
+        if *route == "fail-then-hang" {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+        }
+        return Json(json!({ "flaky": key, "ok": true })).into_response();
     }
     match shared.role {
         Role::Target => target_route(&recorded).await,
@@ -321,7 +346,9 @@ async fn target_route(request: &RecordedRequest) -> Response {
 
 /// An API under test. Routes: `GET /ok`; `ANY /status/{code}`; `GET /inject`
 /// (a body whose strings hold logging commands); `ANY /echo` (method,
-/// headers and body echoed as JSON); `GET /slow/{ms}`.
+/// headers and body echoed as JSON); `GET /slow/{ms}`; `ANY /flaky/{key}`
+/// (503 the first time a key is seen, 200 after); `ANY
+/// /fail-then-hang/{key}` (503 the first time, then two minutes' wait).
 pub struct TargetApi(Server);
 
 impl TargetApi {
