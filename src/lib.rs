@@ -33,3 +33,4 @@ pub mod secrets;
 pub mod shard;
 pub mod sinks;
 pub mod upload;
+pub mod v3;
