@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub(crate) mod cloud;
 pub(crate) mod collection;
 pub(crate) mod shard;
+pub(crate) mod v3;
+pub(crate) mod variables;
 
 pub(crate) use cloud::CloudContext;
 
