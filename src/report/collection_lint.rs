@@ -22,7 +22,7 @@
 //! - The findings must add up to `errorCount` and `warningCount`, or the
 //!   output is not trusted.
 
-// Wired into the stages in the next commits of issue 12.
+// Read by the collection lint step once it is wired (issue 12).
 #![allow(dead_code)]
 
 use std::path::PathBuf;

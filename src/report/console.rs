@@ -70,9 +70,6 @@
 //! kind, and the request name in `inside "…"`). The totals table is the last
 //! one printed and must follow every result line.
 
-// Wired into the stages in the next commits of issue 12.
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 
 use crate::report::model::{Failure, FailureKind, Status, TestCase};
@@ -718,6 +715,16 @@ fn failure(kind: FailureKind, entry: &Entry, c: &Current, iteration: u64) -> Fai
         .find(|l| !l.trim().is_empty())
         .cloned()
         .unwrap_or_else(|| entry.error_name.clone());
+    // Named as the JSON report of a v2.1 run names errors (`JSONError: …`,
+    // but a plain `Error` unnamed), so both formats give the same message.
+    let message = if kind != FailureKind::Assertion
+        && entry.error_name != "Error"
+        && !message.starts_with(&entry.error_name)
+    {
+        format!("{}: {message}", entry.error_name)
+    } else {
+        message
+    };
     let mut detail = format!(
         "{} {} → {}, iteration {iteration}",
         if c.method.is_empty() { "?" } else { &c.method },
@@ -820,7 +827,7 @@ mod tests {
                 "{i} | Cart › / Broken JSON › before the error | pass"
             ));
             expected.push(format!(
-                "{i} | Cart › / Broken JSON › test script | FAIL ScriptError: Unexpected token 'n' at 1:1"
+                "{i} | Cart › / Broken JSON › test script | FAIL ScriptError: JSONError: Unexpected token 'n' at 1:1"
             ));
             expected.push(format!("{i} | Cart › / Skipped one › later [skip] | skip"));
             expected.push(format!("{i} | Cart › / Skipped one › still runs | pass"));

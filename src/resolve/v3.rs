@@ -40,9 +40,6 @@
 //!   (`Root 6fbe2e7d14e4351f50f05f25`), so such requests can only be told
 //!   apart by their place in the run (see [`RunOrder`]).
 
-// Wired into the stages in the next commits of issue 12.
-#![allow(dead_code)]
-
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fs;
@@ -300,7 +297,14 @@ impl V3Collection {
     /// Whether `-i <selector>` names something in this collection: a folder
     /// or request by name, by `id`, or by its path of names joined with `/`.
     pub(crate) fn has_item(&self, selector: &str) -> bool {
-        self.find(selector).is_some()
+        // A `collection.yaml` collection's tree is not read here: the CLI
+        // decides.
+        self.items.is_empty() || self.find(selector).is_some()
+    }
+
+    /// Names of the top-level items, for "did you mean" hints.
+    pub(crate) fn top_level_names(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.name().to_owned()).collect()
     }
 
     fn find(&self, selector: &str) -> Option<&Item> {

@@ -14,11 +14,8 @@
 //!   JSON environment in UTF-16 LE with a byte-order mark (what Windows
 //!   PowerShell 5.1's `Out-File` writes). So the task writes its merged copy
 //!   as plain UTF-8 JSON whatever the input's shape.
-//! - A v2.1 collection with `item` but no `info` (older exports) runs; it is
-//!   told apart from variables by its `item` array ([`sniff_json`]).
-
-// Wired into the stages in the next commits of issue 12.
-#![allow(dead_code)]
+//! - A v2.1 collection with `item` but no `info` (older exports) runs (see
+//!   `resolve::collection`).
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -27,7 +24,7 @@ use serde_json::{Map, Value, json};
 pub(crate) enum VariablesError {
     #[error("the file is not valid UTF-8 or UTF-16 text")]
     Encoding,
-    #[error("the file cannot be read as JSON or YAML: {0}")]
+    #[error("it is neither JSON nor YAML ({0})")]
     Syntax(String),
     #[error(
         "the file holds no variables (expected `values: [...]` or a list of `key`/`value` pairs)"
@@ -108,29 +105,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(String, Encoding), VariablesError>
     }
 }
 
-/// What a JSON file given as a collection, environment or globals holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum JsonKind {
-    /// A v2.x collection: `info` with a schema, or an `item` array (older
-    /// exports have no `info`).
-    Collection,
-    /// An environment or globals: a `values` array, or a bare array.
-    Variables,
-    Unknown,
-}
-
-pub(crate) fn sniff_json(value: &Value) -> JsonKind {
-    match value {
-        Value::Object(o) if o.get("item").is_some_and(Value::is_array) => JsonKind::Collection,
-        Value::Object(o) if o.get("info").and_then(|i| i.get("schema")).is_some() => {
-            JsonKind::Collection
-        }
-        Value::Object(o) if o.get("values").is_some_and(Value::is_array) => JsonKind::Variables,
-        Value::Array(items) if items.iter().all(|i| i.get("key").is_some()) => JsonKind::Variables,
-        _ => JsonKind::Unknown,
-    }
-}
-
 /// Reads an environment or globals file in any of the shapes above.
 pub(crate) fn read_variables(bytes: &[u8]) -> Result<Variables, VariablesError> {
     let (text, encoding) = decode(bytes)?;
@@ -145,8 +119,10 @@ pub(crate) fn read_variables(bytes: &[u8]) -> Result<Variables, VariablesError> 
         };
         (doc, shape)
     } else {
-        let doc: YamlVariables =
-            serde_saphyr::from_str(&text).map_err(|e| VariablesError::Syntax(e.to_string()))?;
+        let doc: YamlVariables = serde_saphyr::from_str(&text).map_err(|e| {
+            // The YAML error draws the line under it; its first line says it.
+            VariablesError::Syntax(e.to_string().lines().next().unwrap_or_default().to_owned())
+        })?;
         let values = doc
             .values
             .unwrap_or_default()
@@ -241,26 +217,6 @@ impl YamlScalar {
 }
 
 impl Variables {
-    /// Sets each `(key, value)`: an existing variable gets the value and is
-    /// enabled; a new one is added at the end.
-    pub(crate) fn with_overrides(mut self, overrides: &[(String, String)]) -> Variables {
-        for (key, value) in overrides {
-            match self.values.iter_mut().find(|v| &v.key == key) {
-                Some(v) => {
-                    v.value = Value::String(value.clone());
-                    v.enabled = true;
-                }
-                None => self.values.push(Variable {
-                    key: key.clone(),
-                    value: Value::String(value.clone()),
-                    enabled: true,
-                    kind: None,
-                }),
-            }
-        }
-        self
-    }
-
     /// Postman's JSON export of these variables, which the CLI takes with
     /// `-e`/`-g` for v2.1 and v3 collections alike.
     pub(crate) fn to_json(&self, scope: Scope) -> String {
@@ -371,33 +327,17 @@ mod tests {
     }
 
     #[test]
-    fn tells_collections_from_variables() {
-        let no_info = json!({"item": [{"name": "x", "request": {"url": "http://x"}}]});
-        assert_eq!(sniff_json(&no_info), JsonKind::Collection);
-        let full = json!({"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": []});
-        assert_eq!(sniff_json(&full), JsonKind::Collection);
-        assert_eq!(
-            sniff_json(&json!([{"key": "a", "value": "b"}])),
-            JsonKind::Variables
-        );
-        assert_eq!(sniff_json(&json!({"values": []})), JsonKind::Variables);
-        assert_eq!(sniff_json(&json!({"hello": 1})), JsonKind::Unknown);
-    }
-
-    #[test]
-    fn writes_postman_json_with_overrides_for_every_shape() {
+    fn writes_postman_json_for_every_shape() {
         for input in [
             b"name: staging\nvalues:\n  - key: a\n    value: '1'\n    enabled: false\n".to_vec(),
             br#"[{"key":"a","value":"1","enabled":false}]"#.to_vec(),
             utf16le_bom(r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false}]}"#),
         ] {
-            let v = read_variables(&input)
-                .unwrap()
-                .with_overrides(&[("a".into(), "2".into()), ("b".into(), "3".into())]);
+            let v = read_variables(&input).unwrap();
             let out: Value = serde_json::from_str(&v.to_json(Scope::Environment)).unwrap();
             assert_eq!(
                 out["values"],
-                json!([{"key": "a", "value": "2", "enabled": true}, {"key": "b", "value": "3", "enabled": true}])
+                json!([{"key": "a", "value": "1", "enabled": false}])
             );
             assert_eq!(out["_postman_variable_scope"], "environment");
             assert!(out["name"].is_string());
