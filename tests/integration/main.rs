@@ -20,4 +20,5 @@ mod redaction;
 mod scale;
 mod security;
 mod support;
+mod v3_runs;
 mod web_tab;
