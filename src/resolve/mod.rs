@@ -288,6 +288,16 @@ fn read_variables_file(
             Err(variables::VariablesError::NotVariables) => {
                 InputErrorKind::NotAnEnvironment { path: shown.into() }
             }
+            // A file that starts as JSON is told as broken JSON.
+            Err(variables::VariablesError::Syntax(detail))
+                if variables::decode(&bytes)
+                    .is_ok_and(|(t, _)| t.trim_start().starts_with(['{', '['])) =>
+            {
+                InputErrorKind::BadJson {
+                    path: shown.into(),
+                    detail,
+                }
+            }
             Err(e) => InputErrorKind::BadVariables {
                 path: shown.into(),
                 detail: e.to_string(),
