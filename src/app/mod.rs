@@ -165,6 +165,8 @@ async fn run_plan(
     }
     .clamp(1, prepared.resolved.runs.len().max(1));
     let narrator = Narrator::new(&ctx.console, parallel == 1);
+    let no_report_events = !plan.cloud.analytics
+        && crate::run::collection::knows_no_report_events(&cli, &child_env, scratch.path()).await;
     let runner = Runner {
         cli: &cli,
         plan,
@@ -174,6 +176,7 @@ async fn run_plan(
         cancel: &ctx.cancel,
         cloud: &prepared.cloud,
         secrets,
+        no_report_events,
     };
     let ran = Runs {
         console: &ctx.console,

@@ -126,7 +126,13 @@ impl Runs<'_> {
         let limits = Limits {
             run: self.runner.cloud.run_limit,
         };
-        let (result, warnings) = run_result(target, environment, output, limits);
+        let (result, warnings) = run_result(
+            target,
+            environment,
+            output,
+            limits,
+            &self.runner.plan.folders,
+        );
         for warning in &warnings {
             self.console.warning(warning);
         }

@@ -127,6 +127,9 @@ pub(super) struct RunArgs {
     /// Fail (exit 4) when a run cannot be reported to Postman.
     #[arg(long)]
     pub(super) fail_on_upload_error: bool,
+    /// Let the Postman CLI send usage analytics to Postman (and report v3 collection runs with a key).
+    #[arg(long)]
+    pub(super) postman_analytics: bool,
     /// The most one Postman CLI run may take, in minutes.
     #[arg(long, value_name = "MINUTES")]
     pub(super) timeout_minutes: Option<String>,
@@ -267,6 +270,7 @@ impl RunArgs {
             integration_id: self.integration_id,
             region: self.region,
             fail_on_upload_error: flag(self.fail_on_upload_error),
+            postman_analytics: flag(self.postman_analytics),
             timeout_minutes: self.timeout_minutes,
             api_lint: (self.api_definition.is_some() || self.api_id.is_some())
                 .then(|| "true".to_owned()),

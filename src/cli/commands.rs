@@ -91,7 +91,16 @@ fn dry_run_plan(raw: &RawInputs, cwd: &std::path::Path, console: &Console) -> i3
             "<private>/run-{:02}",
             target.index
         )));
-        let args = crate::run::collection::collection_run_args(&plan, &resolved, target, &files);
+        // The dry run does not start the CLI to ask whether it knows
+        // `--no-report-events`; 1.62.0 and later do.
+        let args = crate::run::collection::collection_run_args(
+            &plan,
+            &resolved,
+            target,
+            &files,
+            plan.cloud.api_key.is_some(),
+            true,
+        );
         let mut cmd = crate::process::ToolCommand::new("postman");
         cmd.args(args);
         console.print(&format!(

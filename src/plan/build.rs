@@ -322,6 +322,9 @@ fn cloud_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> C
         false,
         err,
     );
+    // Off unless asked: a privacy-conscious team expects no usage data sent
+    // from its build agents.
+    let analytics = boolean(Field::PostmanAnalytics, &raw.postman_analytics, false, err);
     let run_limit =
         raw.timeout_minutes
             .as_deref()
@@ -354,6 +357,7 @@ fn cloud_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> C
         integration_id,
         region,
         fail_on_upload_error,
+        analytics,
         run_limit,
     }
 }

@@ -130,6 +130,16 @@ pub(crate) enum InputErrorKind {
     NotAnEnvironment {
         path: String,
     },
+    /// An environment or globals file that is neither JSON nor YAML.
+    BadVariables {
+        path: String,
+        detail: String,
+    },
+    /// A folder that is not a git-native (v3) collection.
+    NotV3Collection {
+        path: String,
+        detail: String,
+    },
     UnknownFolder {
         name: String,
         collection: String,

@@ -171,8 +171,16 @@ impl InputError {
                 "Fix the file, or export it again from Postman.".into(),
             ),
             NotACollection { path } => (
-                format!("`{path}` is not a Postman collection (it has no `info` and `item`)"),
+                format!("`{path}` is not a Postman collection (it has no `item` list)"),
                 "Export the collection from Postman as Collection v2.1, or give its UID.".into(),
+            ),
+            BadVariables { path, detail } => (
+                format!("`{path}` cannot be read as an environment or globals file: {detail}"),
+                "Give Postman's JSON export or a `*.environment.yaml` file, or the environment's UID.".into(),
+            ),
+            NotV3Collection { path, detail } => (
+                format!("`{path}` is a folder but not a Postman collection: {detail}"),
+                "Give a v3 collection folder (what `postman collection migrate` writes, with `.resources/definition.yaml` and `*.request.yaml` files), or a collection file.".into(),
             ),
             NotAnEnvironment { path } => (
                 format!("`{path}` is not a Postman environment or globals file (it has no `values` list)"),

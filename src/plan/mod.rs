@@ -101,6 +101,9 @@ pub(crate) struct CloudPlan {
     pub(crate) integration_id: Option<String>,
     pub(crate) region: Region,
     pub(crate) fail_on_upload_error: bool,
+    /// `postmanAnalytics`: let the CLI send usage analytics and, for v3
+    /// collections, run events (one CLI option, `--[no-]report-events`).
+    pub(crate) analytics: bool,
     /// `timeoutMinutes`: the most one Postman CLI run may take.
     pub(crate) run_limit: Option<std::time::Duration>,
 }

@@ -85,6 +85,8 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
                     Upload::Uploaded { url: None } => "reported".to_owned(),
                     Upload::Failed { .. } => "⚠️ not reported".to_owned(),
                     Upload::NotExpected => "—".to_owned(),
+                    // The CLI says nothing a collection could not forge.
+                    Upload::Events => "sent with report events".to_owned(),
                 };
                 let _ = write!(md, " {cell} |");
             }

@@ -45,6 +45,9 @@ pub(crate) fn render(out: &Terminal<'_>) -> String {
             Upload::Failed { reason } => {
                 let _ = writeln!(text, "     not reported to Postman: {reason}");
             }
+            Upload::Events => {
+                let _ = writeln!(text, "     sent to Postman with report events (no link)");
+            }
             _ => {}
         }
         if run.end == RunEnd::Aborted {

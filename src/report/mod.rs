@@ -13,6 +13,8 @@
 //! git-native collection) is a sibling of [`json`] that yields the same
 //! [`json::ReportSummary`].
 
+pub(crate) mod collection_lint;
+pub(crate) mod console;
 pub(crate) mod json;
 pub(crate) mod lint;
 pub(crate) mod model;

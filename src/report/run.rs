@@ -6,8 +6,9 @@ use std::time::Duration;
 use super::json::{ReportSummary, read_report};
 use crate::process::{ExitKind, ToolExit};
 use crate::report::model::{RunEnd, RunResult};
+use crate::resolve::v3::V3Collection;
 use crate::resolve::{CollectionSource, RunTarget};
-use crate::run::collection::RunOutput;
+use crate::run::collection::{CONSOLE_LIMIT, Console, RunOutput};
 use crate::run::upload::Upload;
 
 /// The time limits a run was given, to say which one stopped it.
@@ -17,12 +18,14 @@ pub(crate) struct Limits {
     pub(crate) run: Option<Duration>,
 }
 
-/// A run's result, and the warnings it raises.
+/// A run's result, and the warnings it raises. `selectors` are the `-i`
+/// options the run was given (a v3 run's order depends on them).
 pub(crate) fn run_result(
     target: &RunTarget,
     environment: Option<String>,
     output: RunOutput,
     limits: Limits,
+    selectors: &[String],
 ) -> (RunResult, Vec<String>) {
     let mut warnings = Vec::new();
     let mut result = RunResult {
@@ -49,6 +52,10 @@ pub(crate) fn run_result(
     };
     if exit.end == ExitKind::Cancelled {
         result.end = RunEnd::Aborted;
+        return (result, warnings);
+    }
+    if let (Some(console), Some(v3)) = (output.console, &target.v3) {
+        read_console(&mut result, &mut warnings, &exit, console, v3, selectors);
         return (result, warnings);
     }
     let Some(report) = output.report else {
@@ -117,6 +124,81 @@ pub(crate) fn run_result(
     (result, warnings)
 }
 
+/// A v3 run's result, from its console report: strictly read, and added
+/// up against the CLI's own totals table, or the run is one whose results
+/// could not be read, never a pass.
+fn read_console(
+    result: &mut RunResult,
+    warnings: &mut Vec<String>,
+    exit: &ToolExit,
+    console: Console,
+    v3: &V3Collection,
+    selectors: &[String],
+) {
+    if console.truncated {
+        result.end = RunEnd::Failed(format!(
+            "results could not be read: the Postman CLI printed more than {} MB",
+            CONSOLE_LIMIT / (1024 * 1024)
+        ));
+        return;
+    }
+    match super::console::parse(&console.text, &mut v3.run_order(selectors)) {
+        // No totals table: the CLI stopped before or during the run (an
+        // unknown folder, a file it could not load, a time limit).
+        Err(_) if !console.text.contains(" executed ") => {
+            result.end = RunEnd::Failed(format!(
+                "the Postman CLI {} without printing its report, so the collection did not run \
+                 to the end. {}",
+                exit.end,
+                tail(exit)
+            ));
+        }
+        Err(e) => result.end = RunEnd::Failed(e.to_string()),
+        Ok(run) => {
+            result.iterations = u32::try_from(run.totals.iterations.executed).unwrap_or(u32::MAX);
+            result.requests = run.totals.requests.executed;
+            result.cases = run.cases;
+            result.duration_ms = run_duration(&console.text);
+            if result.requests == 0 {
+                result.end = RunEnd::Failed(NO_REQUESTS.to_owned());
+            } else if !matches!(exit.end, ExitKind::Code(0 | 1)) {
+                warnings.push(format!(
+                    "The Postman CLI {} after printing its report for `{}`. {}",
+                    exit.end,
+                    result.name,
+                    tail(exit)
+                ));
+            }
+        }
+    }
+}
+
+/// `| total run duration: 146 ms |` under the totals table, for the
+/// suite's time. Only the last such line counts: the real table comes after
+/// every line a collection prints.
+fn run_duration(text: &str) -> Option<u64> {
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("| total run duration: "))?;
+    let value = line
+        .trim_start_matches("| total run duration: ")
+        .trim_end_matches('|')
+        .trim();
+    let (number, unit) = value.split_once(' ')?;
+    let n: f64 = number.parse().ok()?;
+    let ms = match unit {
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => return None,
+    };
+    Some(ms.round() as u64)
+}
+
+const NO_REQUESTS: &str = "the run sent no requests. Check that the collection has requests, that \
+     the folder setting selects some, and that the iteration count and data file are not empty";
+
 /// Puts what a report says into a result: its cases and counts, and a run
 /// that stopped on a fatal error, or sent no request, as one that did not
 /// complete. Shared by task runs and `convert`.
@@ -129,11 +211,7 @@ pub(crate) fn fill(result: &mut RunResult, summary: ReportSummary) {
     if let Some(error) = summary.run_error {
         result.end = RunEnd::Failed(format!("the run stopped: {error}"));
     } else if result.requests == 0 {
-        result.end = RunEnd::Failed(
-            "the run sent no requests. Check that the collection has requests, that the folder \
-             setting selects some, and that the iteration count and data file are not empty"
-                .to_owned(),
-        );
+        result.end = RunEnd::Failed(NO_REQUESTS.to_owned());
     }
 }
 

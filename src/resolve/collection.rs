@@ -142,6 +142,18 @@ impl Collection {
                 items: items.into_iter().map(Item::from).collect(),
                 legacy: false,
             }),
+            // Older exports have `item` but no `info`; the CLI runs them.
+            Doc {
+                info: None,
+                item: Some(items),
+                name,
+                ..
+            } => Ok(Collection {
+                name,
+                uid: None,
+                items: items.into_iter().map(Item::from).collect(),
+                legacy: false,
+            }),
             Doc {
                 requests: Some(_),
                 name,

@@ -15,13 +15,16 @@ use std::path::{Path, PathBuf};
 pub(crate) mod cloud;
 pub(crate) mod collection;
 pub(crate) mod shard;
+pub(crate) mod v3;
+pub(crate) mod variables;
 
 pub(crate) use cloud::CloudContext;
 
 use crate::inputs::Field;
 use crate::plan::{InputError, InputErrorKind, Plan};
-use crate::text::strip_bom;
 use collection::{Collection, CollectionError, is_uid};
+use v3::V3Collection;
+use variables::Variables;
 
 /// One collection run to make: a collection, with one environment or none.
 #[derive(Clone, Debug)]
@@ -37,6 +40,9 @@ pub(crate) struct RunTarget {
     pub(crate) name: String,
     /// The parsed file, for request paths.
     pub(crate) collection: Option<Collection>,
+    /// A git-native (v3) collection folder, read: its requests' names and
+    /// run order, which its console report needs.
+    pub(crate) v3: Option<V3Collection>,
     /// Index into [`Resolved::environments`].
     pub(crate) environment: Option<usize>,
 }
@@ -237,17 +243,19 @@ fn environment(
     }
     let doc = read_variables_file(&path, value, Field::Environment, errors)?;
     let name = doc
-        .get("name")
-        .and_then(|n| n.as_str())
+        .name
         .filter(|n| !n.trim().is_empty())
-        .map(str::to_owned)
         .unwrap_or_else(|| {
             let file = path
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            file.trim_end_matches(".json")
+            [".json", ".yaml", ".yml"]
+                .iter()
+                .find_map(|ext| file.strip_suffix(ext))
+                .unwrap_or(&file)
                 .trim_end_matches(".postman_environment")
+                .trim_end_matches(".environment")
                 .to_owned()
         });
     Some(EnvironmentTarget {
@@ -257,14 +265,16 @@ fn environment(
     })
 }
 
-/// An environment or globals file: readable JSON with a `values` list.
-/// Returns the document, or says what is wrong with it.
+/// An environment or globals file in any shape the CLI runs: Postman's
+/// JSON export, a bare array of `key`/`value` pairs, `*.environment.yaml`,
+/// in UTF-8 or UTF-16 with a byte-order mark. Returns its variables, or
+/// says what is wrong with it.
 fn read_variables_file(
     path: &Path,
     shown: &str,
     field: Field,
     errors: &mut Vec<InputError>,
-) -> Option<serde_json::Value> {
+) -> Option<Variables> {
     let kind = match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             InputErrorKind::NotFound { path: shown.into() }
@@ -273,13 +283,25 @@ fn read_variables_file(
             path: shown.into(),
             detail: e.to_string(),
         },
-        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
-            Err(e) => InputErrorKind::BadJson {
+        Ok(bytes) => match variables::read_variables(&bytes) {
+            Ok(v) => return Some(v),
+            Err(variables::VariablesError::NotVariables) => {
+                InputErrorKind::NotAnEnvironment { path: shown.into() }
+            }
+            // A file that starts as JSON is told as broken JSON.
+            Err(variables::VariablesError::Syntax(detail))
+                if variables::decode(&bytes)
+                    .is_ok_and(|(t, _)| t.trim_start().starts_with(['{', '['])) =>
+            {
+                InputErrorKind::BadJson {
+                    path: shown.into(),
+                    detail,
+                }
+            }
+            Err(e) => InputErrorKind::BadVariables {
                 path: shown.into(),
                 detail: e.to_string(),
             },
-            Ok(v) if v.get("values").is_some_and(|v| v.is_array()) => return Some(v),
-            Ok(_) => InputErrorKind::NotAnEnvironment { path: shown.into() },
         },
     };
     errors.push(InputError::new(field, kind));
@@ -300,8 +322,10 @@ fn check_data_file(path: &Path, shown: &str, errors: &mut Vec<InputError>) -> bo
             let is_json = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            match serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
-                Err(e) if is_json => InputErrorKind::BadJson {
+            // UTF-16 with a byte-order mark is read as the CLI reads it.
+            let text = variables::decode(&bytes).map(|(text, _)| text);
+            match text.map(|t| serde_json::from_str::<serde_json::Value>(&t).map(|_| ())) {
+                Ok(Err(e)) if is_json => InputErrorKind::BadJson {
                     path: shown.into(),
                     detail: e.to_string(),
                 },
@@ -323,6 +347,7 @@ struct CollectionTarget {
     display: String,
     name: String,
     collection: Option<Collection>,
+    v3: Option<V3Collection>,
 }
 
 fn collection_targets(
@@ -353,9 +378,11 @@ fn collection_targets(
                 )
             };
             let matches: Vec<PathBuf> = match glob::glob(&full) {
+                // A pattern such as `postman/collections/*` matches v3
+                // collection folders; other folders are not collections.
                 Ok(paths) => paths
                     .filter_map(Result::ok)
-                    .filter(|p| p.is_file())
+                    .filter(|p| p.is_file() || v3::detect(p).is_some())
                     .collect(),
                 Err(_) => Vec::new(),
             };
@@ -403,23 +430,27 @@ fn collection_targets(
             source,
             display,
             collection: None,
+            v3: None,
         };
         let mut problems = Vec::new();
         if let CollectionSource::File(path) = target.source.clone() {
             load_collection(&path, &mut target, &mut problems);
         }
-        if let Some(collection) = &target.collection {
-            for folder in &plan.folders {
-                if !collection.has_item(folder) {
-                    problems.push(InputError::new(
-                        Field::Folder,
-                        InputErrorKind::UnknownFolder {
-                            name: folder.clone(),
-                            collection: target.display.clone(),
-                            available: collection.top_level_names(),
-                        },
-                    ));
-                }
+        for folder in &plan.folders {
+            let (found, available) = match (&target.collection, &target.v3) {
+                (Some(c), _) => (c.has_item(folder), c.top_level_names()),
+                (None, Some(c)) => (c.has_item(folder), c.top_level_names()),
+                (None, None) => continue,
+            };
+            if !found {
+                problems.push(InputError::new(
+                    Field::Folder,
+                    InputErrorKind::UnknownFolder {
+                        name: folder.clone(),
+                        collection: target.display.clone(),
+                        available,
+                    },
+                ));
             }
         }
         if problems.is_empty() {
@@ -458,6 +489,7 @@ fn matrix(
                 display: c.display.clone(),
                 name,
                 collection: c.collection.clone(),
+                v3: c.v3.clone(),
                 environment: *env,
             });
         }
@@ -467,6 +499,29 @@ fn matrix(
 
 fn load_collection(path: &Path, target: &mut CollectionTarget, problems: &mut Vec<InputError>) {
     let shown = target.display.clone();
+    if path.is_dir() {
+        let kind = match V3Collection::read(path) {
+            Ok(v3) => {
+                if !v3.name.trim().is_empty() {
+                    target.name = v3.name.trim().to_owned();
+                }
+                target.v3 = Some(v3);
+                return;
+            }
+            Err(v3::CollectionError::NotV3(_)) => InputErrorKind::NotV3Collection {
+                path: shown,
+                detail: "expected `.resources/definition.yaml` or `*.request.yaml` files in it \
+                         (or in its sub-folders), or a `collection.yaml`"
+                    .to_owned(),
+            },
+            Err(e) => InputErrorKind::NotV3Collection {
+                path: shown,
+                detail: e.to_string(),
+            },
+        };
+        problems.push(InputError::new(Field::Collection, kind));
+        return;
+    }
     let kind = match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             InputErrorKind::NotFound { path: shown }
@@ -656,6 +711,80 @@ mod tests {
                 (3, "Billing · Staging", Some(0)),
                 (4, "Billing · prod", Some(1)),
             ]
+        );
+    }
+
+    #[test]
+    fn v3_folders_yaml_environments_and_the_shapes_the_cli_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "postman/collections/Shop/.resources/definition.yaml",
+            "$kind: collection\nname: Shop v3\n",
+        );
+        write(
+            root,
+            "postman/collections/Shop/Cart/Add.request.yaml",
+            "$kind: http-request\nid: add\nmethod: GET\nurl: x\n",
+        );
+        write(root, "postman/collections/not-one/readme.txt", "hello");
+        write(root, "old.json", r#"{"item":[{"name":"Cart","item":[]}]}"#);
+        write(
+            root,
+            "postman/environments/local.environment.yaml",
+            "name: local\nvalues:\n  - key: a\n    value: b\n",
+        );
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(r#"{"name":"ps","values":[]}"#.encode_utf16().flat_map(u16::to_le_bytes));
+        std::fs::write(root.join("ps.json"), utf16).unwrap();
+        write(root, "globals.json", r#"[{"key":"g","value":"1"}]"#);
+        let p = plan(|r| {
+            r.collection = vec!["postman/collections/*".into(), "old.json".into()];
+            r.environment = vec![
+                "postman/environments/local.environment.yaml".into(),
+                "ps.json".into(),
+            ];
+            r.globals = Some("globals.json".into());
+            r.folder = vec!["Cart".into()];
+        });
+        let (resolved, fatal) = resolve(&p, root);
+        assert!(fatal.is_empty(), "{fatal:?}");
+        assert!(resolved.skipped.is_empty(), "{:?}", resolved.skipped);
+        let names: Vec<_> = resolved
+            .runs
+            .iter()
+            .map(|r| (r.name.as_str(), r.v3.is_some()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Shop v3 · local", true),
+                ("Shop v3 · ps", true),
+                ("old.json · local", false),
+                ("old.json · ps", false)
+            ]
+        );
+
+        // A folder that is not a v3 collection is named with what was expected.
+        let p = plan(|r| r.collection = vec!["postman/collections/not-one".into()]);
+        let (resolved, _) = resolve(&p, root);
+        let text = resolved.skipped[0].render(Naming::Task);
+        assert!(
+            text.contains("is a folder but not a Postman collection"),
+            "{text}"
+        );
+        assert!(text.contains(".resources/definition.yaml"), "{text}");
+        // An unknown folder of a v3 collection is refused as the CLI would.
+        let p = plan(|r| {
+            r.collection = vec!["postman/collections/Shop".into()];
+            r.folder = vec!["Nope".into()];
+        });
+        let (resolved, _) = resolve(&p, root);
+        assert!(
+            resolved.skipped[0]
+                .render(Naming::Task)
+                .contains("top level has: `Cart`")
         );
     }
 }

@@ -16,7 +16,8 @@ use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
 use crate::install::InstalledCli;
 use crate::plan::{KeyValue, Plan, Region};
-use crate::process::{Cancel, ExitKind, LineAction, ToolCommand, ToolExit};
+use crate::process::{Cancel, ExitKind, LineAction, Stream, ToolCommand, ToolExit};
+use crate::resolve::variables::{Scope, decode, read_variables};
 use crate::resolve::{CloudContext, CollectionSource, Resolved, Resource, RunTarget};
 use crate::run::upload::Upload;
 use crate::secrets::Secrets;
@@ -35,6 +36,35 @@ pub(crate) struct Runner<'a> {
     pub(crate) cloud: &'a CloudContext,
     /// Masks secrets in the CLI's output before anyone sees it.
     pub(crate) secrets: &'a Secrets,
+    /// This CLI knows `--no-report-events` (see [`knows_no_report_events`]).
+    pub(crate) no_report_events: bool,
+}
+
+/// Whether this CLI's `collection run` has `--no-report-events` (1.62.0
+/// does; older ones refuse an unknown option, so it is asked first).
+pub(crate) async fn knows_no_report_events(
+    cli: &InstalledCli,
+    env: &BTreeMap<OsString, OsString>,
+    home: &Path,
+) -> bool {
+    let mut cmd = ToolCommand::new(&cli.executable);
+    cmd.args(["collection", "run", "--help"])
+        .envs(crate::install::cli_env(env, home, None));
+    let mut text = String::new();
+    match cmd
+        .run(
+            Some(std::time::Duration::from_secs(60)),
+            &Cancel::new().1,
+            |_, l| {
+                text.push_str(l);
+                text.push('\n');
+            },
+        )
+        .await
+    {
+        Ok(exit) => exit.end.success() && text.contains("--no-report-events"),
+        Err(_) => false,
+    }
 }
 
 /// Files one run writes or reads, all inside its private folder.
@@ -72,7 +102,24 @@ pub(crate) struct RunOutput {
     pub(crate) upload: Upload,
     /// The CLI's JSON report, opened, when it wrote one.
     pub(crate) report: Option<std::fs::File>,
+    /// A v3 collection's run: what the CLI printed on stdout, its only
+    /// report (the `cli` reporter is the only one it allows).
+    pub(crate) console: Option<Console>,
 }
+
+/// The stdout of a v3 run, kept up to [`CONSOLE_LIMIT`] bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Console {
+    pub(crate) text: String,
+    /// More was printed than is kept: the report cannot be checked whole.
+    pub(crate) truncated: bool,
+}
+
+/// The most of a v3 run's console output kept for reading. A run with a
+/// million assertions prints well under this; a collection printing more
+/// (through `console.log`) gets its run reported as unreadable rather
+/// than the task's memory exhausted.
+pub(crate) const CONSOLE_LIMIT: usize = 256 * 1024 * 1024;
 
 impl Runner<'_> {
     /// Runs one collection; `None` when the task was cancelled before it
@@ -102,6 +149,7 @@ impl Runner<'_> {
                 dir: PathBuf::new(),
                 upload: Upload::NotExpected,
                 report: None,
+                console: None,
             });
         }
 
@@ -111,6 +159,8 @@ impl Runner<'_> {
             self.resolved,
             target,
             &files,
+            self.cloud.api_key.is_some(),
+            self.no_report_events,
         ));
         if let Some(id) = &self.cloud.integration {
             cmd.args(["--integration-id", id.as_str()]);
@@ -128,8 +178,17 @@ impl Runner<'_> {
             command: &cmd.display(),
         });
         let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
+        let mut console = target.v3.as_ref().map(|_| Console::default());
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
+                if let (Some(c), Stream::Stdout) = (console.as_mut(), stream) {
+                    if c.text.len() + line.len() < CONSOLE_LIMIT {
+                        c.text.push_str(line);
+                        c.text.push('\n');
+                    } else {
+                        c.truncated = true;
+                    }
+                }
                 // The agent masks secrets in the log only as it knows them;
                 // a URL-encoded or escaped one in the CLI's output is masked
                 // here.
@@ -148,6 +207,11 @@ impl Runner<'_> {
             .await;
         events.emit(Event::ToolFinished { job });
         let upload = match &exit {
+            // A v3 run reports through `--report-events`, whose outcome the
+            // CLI prints in no line only it can print (see `Upload::Events`).
+            Ok(exit) if exit.end != ExitKind::Cancelled && self.report_events(target) => {
+                Upload::Events
+            }
             Ok(exit) if exit.end != ExitKind::Cancelled => {
                 let stalled_after =
                     (exit.end == ExitKind::Stalled).then_some(self.cloud.upload_grace.as_secs());
@@ -160,13 +224,22 @@ impl Runner<'_> {
             dir: files.dir,
             exit: exit.map_err(|e| e.to_string()),
             upload,
+            console,
         })
+    }
+
+    /// Whether a v3 run is sent to Postman with `--report-events`: a key,
+    /// and the CLI's reporting allowed (`postmanAnalytics`; the CLI ties
+    /// the two together in one option).
+    fn report_events(&self, target: &RunTarget) -> bool {
+        target.v3.is_some() && self.cloud.api_key.is_some() && self.plan.cloud.analytics
     }
 
     /// Whether the CLI will try to report this run: it needs a key, and a
     /// collection it knows by UID (given so, or carried in the file).
     fn upload_expected(&self, target: &RunTarget) -> bool {
         self.cloud.api_key.is_some()
+            && target.v3.is_none()
             && match &target.source {
                 CollectionSource::Uid(_) | CollectionSource::Url(_) => true,
                 CollectionSource::File(_) => {
@@ -213,7 +286,13 @@ impl Runner<'_> {
                 _ => None,
             };
             let path = files.dir.join("environment.json");
-            write_variables(base, &self.plan.env_vars, "postman-cli-task envVars", &path)?;
+            write_variables(
+                base,
+                &self.plan.env_vars,
+                "postman-cli-task envVars",
+                Scope::Environment,
+                &path,
+            )?;
             files.environment = Some(path);
         }
         if !self.plan.global_vars.is_empty() {
@@ -222,6 +301,7 @@ impl Runner<'_> {
                 self.resolved.globals.as_deref(),
                 &self.plan.global_vars,
                 "postman-cli-task globalVars",
+                Scope::Globals,
                 &path,
             )?;
             files.globals = Some(path);
@@ -236,11 +316,16 @@ impl Runner<'_> {
 
 /// The `postman collection run` arguments for one run. Pure, so the exact
 /// command line is easy to check.
+///
+/// `has_key`: a Postman key is given; `no_report_events`: this CLI knows
+/// `--no-report-events`.
 pub(crate) fn collection_run_args(
     plan: &Plan,
     resolved: &Resolved,
     target: &RunTarget,
     files: &RunFiles,
+    has_key: bool,
+    no_report_events: bool,
 ) -> Vec<String> {
     let mut args = vec![
         "collection".to_owned(),
@@ -305,7 +390,37 @@ pub(crate) fn collection_run_args(
     if let Some(p) = &resolved.ssl_extra_ca_certs {
         args.extend(["--ssl-extra-ca-certs".into(), path(p)]);
     }
-    args.extend([
+    if target.v3.is_some() {
+        // A v3 collection allows only the `cli` reporter (`-r json` fails
+        // with "not supported for multi-protocol collections"), so its
+        // console report, plain, is what `report::console` reads, failure
+        // list included.
+        args.extend([
+            "--reporters".into(),
+            "cli".into(),
+            "--color".into(),
+            "off".into(),
+            "--disable-unicode".into(),
+        ]);
+        if plan.cloud.analytics && has_key {
+            args.push("--report-events".into());
+        }
+    } else {
+        args.extend(json_report_args(files));
+    }
+    if !plan.cloud.analytics && no_report_events {
+        // Without it, a CLI given a key posts usage analytics on every run.
+        args.push("--no-report-events".into());
+    }
+    args.extend(plan.extra_args.iter().cloned());
+    args
+}
+
+/// The reporters of a v2.x run: the JSON report, read by
+/// `report::json`.
+fn json_report_args(files: &RunFiles) -> Vec<String> {
+    let path = |p: &Path| p.display().to_string();
+    vec![
         // The JSON report is the one source of results. The CLI's JUnit
         // reporter is not asked for: it adds nothing the JSON lacks, and it
         // crashes (losing the run) on a control character in a test name.
@@ -321,9 +436,7 @@ pub(crate) fn collection_run_args(
         // Bodies and headers can be large and can hold credentials; the
         // task reads only names, statuses and timings.
         "--reporter-json-omitAllHeadersAndBody".into(),
-    ]);
-    args.extend(plan.extra_args.iter().cloned());
-    args
+    ]
 }
 
 /// Writes an environment or globals file: the given one (if any) with
@@ -332,14 +445,11 @@ fn write_variables(
     base: Option<&Path>,
     vars: &[KeyValue],
     name: &str,
+    scope: Scope,
     dest: &Path,
 ) -> std::io::Result<()> {
     let mut doc = match base {
-        Some(p) => {
-            let bytes = std::fs::read(p)?;
-            let bytes = crate::text::strip_bom(&bytes);
-            serde_json::from_slice(bytes).map_err(std::io::Error::other)?
-        }
+        Some(p) => variables_json(&std::fs::read(p)?, scope)?,
         None => serde_json::json!({"name": name, "values": []}),
     };
     let values = doc
@@ -370,6 +480,20 @@ fn write_variables(
             .map_err(std::io::Error::other)?
             .as_bytes(),
     )
+}
+
+/// A variables file as Postman's JSON export: a JSON object file as it is
+/// (every field kept), any other shape the CLI runs (YAML, a bare array,
+/// UTF-16) converted. The CLI takes a JSON file for v2.1 and v3 runs alike.
+fn variables_json(bytes: &[u8], scope: Scope) -> std::io::Result<serde_json::Value> {
+    let (text, _) = decode(bytes).map_err(std::io::Error::other)?;
+    if let Ok(doc @ serde_json::Value::Object(_)) = serde_json::from_str(&text)
+        && doc.get("values").is_some_and(|v| v.is_array())
+    {
+        return Ok(doc);
+    }
+    let vars = read_variables(bytes).map_err(std::io::Error::other)?;
+    serde_json::from_str(&vars.to_json(scope)).map_err(std::io::Error::other)
 }
 
 fn create_private_dir(path: &Path) -> std::io::Result<()> {
@@ -432,10 +556,11 @@ mod tests {
         assert!(fatal.is_empty());
         let mut files = RunFiles::new(root.join("run-01"));
         files.environment = Some(root.join("run-01/environment.json"));
-        let args = collection_run_args(&plan, &resolved, &resolved.runs[0], &files).join(" ");
+        let args =
+            collection_run_args(&plan, &resolved, &resolved.runs[0], &files, false, true).join(" ");
         let args = args.replace(&root.display().to_string(), "[DIR]");
         assert!(!args.contains("$ecret"), "{args}");
-        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --verbose");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --no-report-events --verbose");
     }
 
     #[test]
@@ -454,7 +579,7 @@ mod tests {
                 value: "y=z".into(),
             },
         ];
-        write_variables(Some(&base), &vars, "n", &out).unwrap();
+        write_variables(Some(&base), &vars, "n", Scope::Environment, &out).unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(
             doc,
@@ -470,6 +595,39 @@ mod tests {
                 std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
                 0o600
             );
+        }
+    }
+
+    #[test]
+    fn variables_merge_over_every_shape_the_cli_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(
+            r#"{"name":"ps","values":[{"key":"a","value":"1"}]}"#
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        let inputs: [(&str, Vec<u8>); 3] = [
+            (
+                "e.environment.yaml",
+                b"name: y\nvalues:\n  - key: a\n    value: '1'\n".to_vec(),
+            ),
+            ("g.json", br#"[{"key":"a","value":"1"}]"#.to_vec()),
+            ("ps.json", utf16),
+        ];
+        for (name, bytes) in inputs {
+            let base = dir.path().join(name);
+            std::fs::write(&base, bytes).unwrap();
+            let out = dir.path().join("merged.json");
+            let vars = [KeyValue {
+                key: "a".into(),
+                value: "x".into(),
+            }];
+            write_variables(Some(&base), &vars, "n", Scope::Environment, &out).unwrap();
+            let doc: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+            assert_eq!(doc["values"][0]["value"], "x", "{name}: {doc}");
+            assert_eq!(doc["values"].as_array().unwrap().len(), 1, "{name}");
         }
     }
 }

@@ -29,6 +29,11 @@ pub(crate) enum Upload {
     Failed {
         reason: String,
     },
+    /// A v3 run sent with `--report-events`. The CLI prints nothing about
+    /// the outcome that a collection could not print too (the v2.1
+    /// marker line, a report written to a private path, does not exist
+    /// for v3 runs), so no outcome or link is read.
+    Events,
 }
 
 /// What a line of the CLI's output told the watch.

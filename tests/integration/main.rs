@@ -21,4 +21,5 @@ mod retries;
 mod scale;
 mod security;
 mod support;
+mod v3_runs;
 mod web_tab;

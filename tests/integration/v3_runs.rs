@@ -1,0 +1,178 @@
+//! Git-native (v3) collections end to end (issue 12): the same collection
+//! run as v2.1 JSON and, migrated by the real CLI's `collection migrate`,
+//! as a v3 folder in Postman's layout, in one step, two at a time; and the
+//! files the CLI runs that the task once refused.
+
+use std::path::Path;
+
+use crate::e2e::{Scenario, published_junit, shared_cli};
+use crate::support::TaskResult;
+
+/// A passing assertion, a failing one (in iteration 1 only, from the data
+/// file), a skipped test, a script error and a request error in the
+/// selected folder `Smoke`; `Other` is not selected.
+const SHOP: &str = r#"{"info":{"name":"Mixed shop","schema":"https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+"item":[
+ {"name":"Smoke","item":[
+  {"name":"Health (check) › ✓","request":{"method":"GET","url":"{{baseUrl}}/ok"},
+   "event":[{"listen":"test","script":{"exec":["pm.test('responds 200', () => pm.response.to.have.status(200));","pm.test('qty is 2 [data]', () => pm.expect(pm.iterationData.get('qty')).to.eql(2));","pm.test.skip('later', () => {});"]}}]},
+  {"name":"Script error","request":{"method":"GET","url":"{{baseUrl}}/ok"},
+   "event":[{"listen":"test","script":{"exec":["pm.test('before the error', () => {});","JSON.parse('not json');"]}}]},
+  {"name":"Unreachable","request":{"method":"GET","url":"http://127.0.0.1:1/x"}}
+ ]},
+ {"name":"Other","item":[{"name":"Not selected","request":{"method":"GET","url":"{{baseUrl}}/ok"},"event":[{"listen":"test","script":{"exec":["pm.test('never', () => {});"]}}]}]}
+]}"#;
+
+/// `postman collection migrate <file> -o <dir>` with the pinned CLI.
+fn migrate(file: &Path, out: &Path) {
+    let home = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(shared_cli())
+        .args(["collection", "migrate"])
+        .arg(file)
+        .arg("-o")
+        .arg(out)
+        .env("HOME", home.path())
+        .env("POSTMAN_CLI_DISABLE_UPDATE_CHECK", "1")
+        .output()
+        .expect("run postman collection migrate");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    assert!(out.join(".resources/definition.yaml").is_file());
+}
+
+/// Each suite's test cases: `name | failure type: message` or `| skipped`.
+fn suites(xml: &str) -> Vec<(String, Vec<String>)> {
+    let attr = |text: &str, name: &str| {
+        let start = text.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        text[start..start + text[start..].find('"').unwrap()].to_owned()
+    };
+    xml.split("<testsuite ")
+        .skip(1)
+        .map(|suite| {
+            let cases = suite
+                .split("<testcase ")
+                .skip(1)
+                .map(|case| {
+                    let case = &case[..case.find("</testcase>").unwrap_or(case.len())];
+                    let outcome = if let Some(at) = case.find("<failure ") {
+                        let f = &case[at..];
+                        format!("{}: {}", attr(f, "type"), attr(f, "message"))
+                    } else if case.contains("<skipped") {
+                        "skipped".to_owned()
+                    } else {
+                        "passed".to_owned()
+                    };
+                    format!("{} | {outcome}", attr(case, "name"))
+                })
+                .collect();
+            (attr(suite, "name"), cases)
+        })
+        .collect()
+}
+
+#[test]
+fn a_v3_collection_gives_the_same_junit_as_its_v2_1_json_in_one_parallel_step() {
+    let mut s = Scenario::new();
+    let v2 = s
+        .job
+        .write_source("tests/shop.postman_collection.json", SHOP);
+    migrate(
+        &v2,
+        &s.job.sources_dir().join("postman/collections/Mixed shop"),
+    );
+    s.job
+        .write_source("tests/rows.json", r#"[{"qty":1},{"qty":2}]"#);
+    s.job
+        .input(
+            "collection",
+            "tests/shop.postman_collection.json\npostman/collections/*",
+        )
+        .input("folder", "Smoke")
+        .input("iterationData", "tests/rows.json")
+        .input("parallel", "2");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+
+    let (_, xml) = published_junit(&run);
+    let suites = suites(&xml);
+    assert_eq!(suites.len(), 2, "{xml}");
+    assert_eq!(
+        suites[0].0,
+        "Mixed shop (tests/shop.postman_collection.json)"
+    );
+    assert_eq!(suites[1].0, "Mixed shop (postman/collections/Mixed shop)");
+    // The v3 run's cases, failure messages and skips are the v2.1 run's.
+    // (Where the CLI counts a v3 run differently: after a request error it
+    // skips that request's test script, so `Unreachable` has none here.)
+    assert_eq!(suites[1].1, suites[0].1, "{xml}");
+    let expected: Vec<String> = (1..=2)
+        .flat_map(|i| {
+            [
+                format!("Smoke / Health (check) › ✓ › responds 200 (iteration {i}) | passed"),
+                format!(
+                    "Smoke / Health (check) › ✓ › qty is 2 [data] (iteration {i}) | {}",
+                    if i == 1 {
+                        "AssertionError: expected 1 to deeply equal 2"
+                    } else {
+                        "passed"
+                    }
+                ),
+                format!("Smoke / Health (check) › ✓ › later (iteration {i}) | skipped"),
+                format!("Smoke / Script error › before the error (iteration {i}) | passed"),
+                format!(
+                    "Smoke / Script error › test script (iteration {i}) | ScriptError: JSONError: Unexpected token &apos;n&apos; at 1:1"
+                ),
+                format!(
+                    "Smoke / Unreachable › request (iteration {i}) | RequestError: connect ECONNREFUSED 127.0.0.1:1"
+                ),
+            ]
+        })
+        .collect();
+    assert_eq!(suites[1].1, expected, "{xml}");
+
+    let vars = run.variables();
+    assert_eq!(vars["testsTotal"].value, "24");
+    assert_eq!(vars["testsFailed"].value, "10");
+    // The v3 run was started with the console reporter only, analytics off.
+    let log = run.to_string();
+    assert!(
+        log.contains("--reporters cli --color off --disable-unicode"),
+        "{run}"
+    );
+    assert!(log.contains("--no-report-events"), "{run}");
+    // Two runs, two iterations, two requests of `Smoke` each: the folder
+    // selection held (`Other / Not selected` would add four).
+    assert_eq!(s.api.requests().len(), 8);
+}
+
+#[test]
+fn files_the_cli_runs_are_not_refused() {
+    let mut s = Scenario::new();
+    // A collection with `item` but no `info`, globals as a bare array, and
+    // an environment in UTF-16 LE with a byte-order mark.
+    s.job.write_source(
+        "old.json",
+        r#"{"item":[{"name":"Health","request":{"method":"GET","url":"{{baseUrl}}/ok"},"event":[{"listen":"test","script":{"exec":["pm.test('g is 1', () => pm.expect(pm.globals.get('g')).to.eql('1'));","pm.test('e is 2', () => pm.expect(pm.environment.get('e')).to.eql('2'));"]}}]}]}"#,
+    );
+    s.job
+        .write_source("globals.json", r#"[{"key":"g","value":"1"}]"#);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        r#"{"name":"ps","values":[{"key":"e","value":"2","enabled":true}]}"#
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    std::fs::write(s.job.sources_dir().join("ps.json"), utf16).unwrap();
+    s.job
+        .input("collection", "old.json")
+        .input("globals", "globals.json")
+        .input("environment", "ps.json");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
+    let vars = run.variables();
+    assert_eq!(vars["testsTotal"].value, "2", "{run}");
+    assert_eq!(vars["testsPassed"].value, "2", "{run}");
+}
