@@ -467,6 +467,10 @@ fn is_failure_header(line: &str) -> bool {
 
 struct Current {
     path: String,
+    /// The folders around the request (`Folder / Sub folder`).
+    folder: String,
+    /// Where this request's cases start in the run's cases.
+    first_case: usize,
     name: String,
     method: String,
     url: String,
@@ -505,8 +509,11 @@ fn assemble(
                         "the run names a request `{id}` the collection does not have"
                     ));
                 };
+                share_time(&mut cases, current.as_ref());
                 current = Some(Current {
                     path: request.path(),
+                    folder: request.folders.join(" / "),
+                    first_case: cases.len(),
                     name: request.name.clone(),
                     method: request.method.clone().unwrap_or_default(),
                     url: request.url.clone().unwrap_or_default(),
@@ -619,6 +626,7 @@ fn assemble(
         }
     }
 
+    share_time(&mut cases, current.as_ref());
     if let Some(extra) = failures.next() {
         return unreadable(format!(
             "failure {} of the failure list has no result line",
@@ -698,13 +706,29 @@ fn next_entry(
     Ok(entry)
 }
 
+/// The time is set once the request's cases are all read (see
+/// [`share_time`]).
 fn case(c: &Current, name: String, iteration: u64, status: Status) -> TestCase {
     TestCase {
         request: c.path.clone(),
+        folder: c.folder.clone(),
         name,
         iteration: u32::try_from(iteration).unwrap_or(u32::MAX),
         status,
-        time_ms: c.time_ms,
+        time_ms: 0,
+    }
+}
+
+/// A request's response time, counted once: shared among its cases, as
+/// the JSON report's reader shares it.
+fn share_time(cases: &mut [TestCase], current: Option<&Current>) {
+    let Some(c) = current else {
+        return;
+    };
+    let mine = &mut cases[c.first_case..];
+    let shares = crate::report::model::shares(c.time_ms.unwrap_or(0), mine.len());
+    for (case, ms) in mine.iter_mut().zip(shares) {
+        case.time_ms = ms;
     }
 }
 
@@ -862,7 +886,13 @@ mod tests {
         );
         assert!(f.detail.contains("not json\n^"), "{}", f.detail);
         assert!(f.detail.ends_with("at test-script"), "{}", f.detail);
-        assert_eq!(json.time_ms, Some(2));
+        let of_request: u64 = r
+            .cases
+            .iter()
+            .filter(|c| c.request == json.request && c.iteration == json.iteration)
+            .map(|c| c.time_ms)
+            .sum();
+        assert_eq!(of_request, 2, "the request's 2 ms, counted once");
     }
 
     #[test]

@@ -320,7 +320,7 @@ impl Execution {
         let folder = paths.folder_of(&request).to_owned();
         // The request's time is counted once, shared among its cases, so the
         // cases of a run add up to the time its requests took.
-        let mut times = shares(
+        let mut times = super::model::shares(
             self.response
                 .as_ref()
                 .and_then(|r| r.response_time)
@@ -401,13 +401,6 @@ impl Execution {
             });
         }
     }
-}
-
-/// `total` milliseconds in `n` whole shares that add up to it exactly: the
-/// first `total % n` shares are a millisecond longer.
-fn shares(total: u64, n: usize) -> impl Iterator<Item = u64> {
-    let n = n.max(1) as u64;
-    (0..n).map(move |i| total / n + u64::from(i < total % n))
 }
 
 /// `GET http://host/path → 500 Internal Server Error (6 ms), iteration 1`.
@@ -581,9 +574,15 @@ mod tests {
         // response (so no time) for the request that failed.
         assert_eq!(times, [2, 2, 2, 5, 0, 0]);
         assert_eq!(times.iter().sum::<u64>(), 6 + 5);
-        assert_eq!(shares(7, 3).collect::<Vec<_>>(), [3, 2, 2]);
-        assert_eq!(shares(2, 3).collect::<Vec<_>>(), [1, 1, 0]);
-        assert_eq!(shares(9, 0).collect::<Vec<_>>(), [9]);
+        assert_eq!(
+            crate::report::model::shares(7, 3).collect::<Vec<_>>(),
+            [3, 2, 2]
+        );
+        assert_eq!(
+            crate::report::model::shares(2, 3).collect::<Vec<_>>(),
+            [1, 1, 0]
+        );
+        assert_eq!(crate::report::model::shares(9, 0).collect::<Vec<_>>(), [9]);
     }
 
     #[test]

@@ -201,3 +201,10 @@ impl RunResult {
         title
     }
 }
+
+/// `total` milliseconds in `n` whole shares that add up to it exactly: the
+/// first `total % n` shares are a millisecond longer.
+pub(crate) fn shares(total: u64, n: usize) -> impl Iterator<Item = u64> {
+    let n = n.max(1) as u64;
+    (0..n).map(move |i| total / n + u64::from(i < total % n))
+}
