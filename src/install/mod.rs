@@ -943,14 +943,17 @@ async fn lock(
     tokio::pin!(locking);
     let mut told = false;
     let lock = loop {
+        // The wait is told before the lock is taken: a job that waited, even
+        // briefly, says so.
         tokio::select! {
-            locked = &mut locking => break locked.expect("lock task panicked")?,
+            biased;
             Ok(()) = &mut waits, if !told => {
                 told = true;
                 events.emit(Event::Note(&format!(
                     "Waiting for another job that is installing Postman CLI {shown} into the same tool cache…"
                 )));
             }
+            locked = &mut locking => break locked.expect("lock task panicked")?,
         }
     };
     Ok(lock)
