@@ -85,7 +85,13 @@ impl Runs<'_> {
         let limits = Limits {
             run: self.runner.cloud.run_limit,
         };
-        let (result, warnings) = run_result(target, environment, output, limits);
+        let (result, warnings) = run_result(
+            target,
+            environment,
+            output,
+            limits,
+            self.runner.plan.request_details,
+        );
         for warning in &warnings {
             self.console.warning(warning);
         }

@@ -145,6 +145,10 @@ pub(super) struct RunArgs {
     /// Run only this share of the runs: `i/n`.
     #[arg(long, value_name = "I/N")]
     pub(super) shard: Option<String>,
+    /// Which requests keep their headers and bodies in the results
+    /// attachment: failed (default), all or none.
+    #[arg(long, value_name = "WHICH")]
+    pub(super) request_details: Option<String>,
     #[command(flatten)]
     pub(super) install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -272,6 +276,7 @@ impl RunArgs {
             lint_fail_severity: self.lint_fail_severity,
             parallel: self.parallel,
             shard: self.shard,
+            request_details: self.request_details,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);

@@ -59,6 +59,7 @@ pub(crate) enum Field {
     CliPath,
     CliSha256,
     CliMinimumReleaseAge,
+    RequestDetails,
 }
 
 impl Field {
@@ -109,6 +110,7 @@ impl Field {
         Field::CliPath,
         Field::CliSha256,
         Field::CliMinimumReleaseAge,
+        Field::RequestDetails,
     ];
 
     /// The task input name, as declared in task.json.
@@ -159,6 +161,7 @@ impl Field {
             Field::CliPath => "cliPath",
             Field::CliSha256 => "cliSha256",
             Field::CliMinimumReleaseAge => "cliMinimumReleaseAge",
+            Field::RequestDetails => "requestDetails",
         }
     }
 
@@ -209,6 +212,7 @@ impl Field {
             Field::CliPath => "--cli-path",
             Field::CliSha256 => "--cli-sha256",
             Field::CliMinimumReleaseAge => "--cli-minimum-release-age",
+            Field::RequestDetails => "--request-details",
             Field::PublishTestResults | Field::FailOnTestFailure | Field::PostmanConnection => {
                 return None;
             }
@@ -296,6 +300,7 @@ pub(crate) struct RawInputs {
     pub(crate) cli_path: Option<String>,
     pub(crate) cli_sha256: Option<String>,
     pub(crate) cli_minimum_release_age: Option<String>,
+    pub(crate) request_details: Option<String>,
 }
 
 impl RawInputs {
@@ -352,6 +357,7 @@ impl RawInputs {
             cli_path: one(Field::CliPath),
             cli_sha256: one(Field::CliSha256),
             cli_minimum_release_age: one(Field::CliMinimumReleaseAge),
+            request_details: one(Field::RequestDetails),
         }
     }
 

@@ -57,6 +57,18 @@ pub(crate) struct Plan {
     /// How many collection runs go at once.
     pub(crate) parallel: Parallel,
     pub(crate) shard: ShardSpec,
+    /// `requestDetails`: which requests keep their headers and bodies.
+    pub(crate) request_details: RequestDetails,
+}
+
+/// Which requests keep their headers and bodies for the Postman tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestDetails {
+    /// Those with a failed assertion or an error: what people open.
+    Failed,
+    All,
+    /// None: the CLI is told to leave them out of its report.
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

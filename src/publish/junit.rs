@@ -217,6 +217,8 @@ pub(crate) mod tests {
                 upload: crate::run::upload::Upload::Uploaded {
                     url: Some("https://go.postman.co/workspace/ws/run/1-abc".into()),
                 },
+                details: Vec::new(),
+                header_secrets: Vec::new(),
             },
             RunResult {
                 index: 2,
@@ -231,6 +233,8 @@ pub(crate) mod tests {
                 end: RunEnd::Failed("the Postman CLI exited with code 1 before writing its report:\nError: collection could not be loaded".into()),
                 report_dir: "runs/02-broken-co".into(),
                 upload: crate::run::upload::Upload::NotExpected,
+                details: Vec::new(),
+                header_secrets: Vec::new(),
             },
         ]
     }

@@ -4,6 +4,7 @@
 //!
 //! - [`json`]: the CLI's native JSON report, streamed into test cases, which
 //!   must add up to the CLI's own totals.
+//! - [`detail`]: a request's headers and bodies, read for the Postman tab.
 //! - [`run`]: one collection run's result, from how the CLI ended and its
 //!   report.
 //! - [`lint`]: what `api lint` and `spec lint` printed, as findings.
@@ -13,6 +14,7 @@
 //! git-native collection) is a sibling of [`json`] that yields the same
 //! [`json::ReportSummary`].
 
+pub(crate) mod detail;
 pub(crate) mod json;
 pub(crate) mod lint;
 pub(crate) mod model;

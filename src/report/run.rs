@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::json::{ReportSummary, read_report};
+use crate::plan::RequestDetails;
 use crate::process::{ExitKind, ToolExit};
 use crate::report::model::{RunEnd, RunResult};
 use crate::resolve::{CollectionSource, RunTarget};
@@ -23,6 +24,7 @@ pub(crate) fn run_result(
     environment: Option<String>,
     output: RunOutput,
     limits: Limits,
+    keep: RequestDetails,
 ) -> (RunResult, Vec<String>) {
     let mut warnings = Vec::new();
     let mut result = RunResult {
@@ -38,6 +40,8 @@ pub(crate) fn run_result(
         end: RunEnd::Completed,
         report_dir: output.dir,
         upload: output.upload,
+        details: Vec::new(),
+        header_secrets: Vec::new(),
     };
     let exit = match output.exit {
         Ok(exit) => exit,
@@ -77,7 +81,7 @@ pub(crate) fn run_result(
         .as_ref()
         .map(|c| c.request_paths())
         .unwrap_or_default();
-    match read_report(report, &mut paths) {
+    match read_report(report, &mut paths, keep) {
         Err(e) => result.end = RunEnd::Failed(e.to_string()),
         Ok(summary) => {
             // A collection given by UID is named after what the CLI
@@ -125,6 +129,8 @@ pub(crate) fn fill(result: &mut RunResult, summary: ReportSummary) {
     result.iterations = summary.iterations;
     result.requests = summary.requests;
     result.cases = summary.cases;
+    result.details = summary.details;
+    result.header_secrets = summary.header_secrets;
     if let Some(error) = summary.run_error {
         result.end = RunEnd::Failed(format!("the run stopped: {error}"));
     } else if result.requests == 0 {

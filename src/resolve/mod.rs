@@ -114,6 +114,9 @@ pub(crate) struct Resolved {
     /// What `apiLint` lints.
     pub(crate) lint: Option<LintTarget>,
     pub(crate) globals: Option<PathBuf>,
+    /// Values of `type: secret` in the environment and globals files:
+    /// masked like secret pipeline variables.
+    pub(crate) secret_values: Vec<String>,
     pub(crate) iteration_data: Option<PathBuf>,
     pub(crate) ssl_client_cert: Option<PathBuf>,
     pub(crate) ssl_client_key: Option<PathBuf>,
@@ -147,14 +150,18 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
         }
     };
 
+    let mut secret_values = Vec::new();
     let environments: Vec<EnvironmentTarget> = plan
         .environments
         .iter()
-        .filter_map(|value| environment(&working_dir, value, &mut fatal))
+        .filter_map(|value| environment(&working_dir, value, &mut fatal, &mut secret_values))
         .collect();
     let globals = plan.globals.as_ref().and_then(|value| {
         let path = working_dir.join(value);
-        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|_| path)
+        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|doc| {
+            secret_values.extend(secret_variables(&doc));
+            path
+        })
     });
     let iteration_data = plan.iteration_data.as_ref().and_then(|value| {
         let path = working_dir.join(value);
@@ -213,6 +220,7 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
             skipped,
             lint,
             globals,
+            secret_values,
             iteration_data,
             ssl_client_cert,
             ssl_client_key,
@@ -226,6 +234,7 @@ fn environment(
     base: &Path,
     value: &str,
     errors: &mut Vec<InputError>,
+    secret_values: &mut Vec<String>,
 ) -> Option<EnvironmentTarget> {
     let path = base.join(value);
     if !path.exists() && is_uid(value) {
@@ -236,6 +245,7 @@ fn environment(
         });
     }
     let doc = read_variables_file(&path, value, Field::Environment, errors)?;
+    secret_values.extend(secret_variables(&doc));
     let name = doc
         .get("name")
         .and_then(|n| n.as_str())
@@ -255,6 +265,22 @@ fn environment(
         display: value.to_owned(),
         name,
     })
+}
+
+/// The values an environment or globals file marks `type: secret`.
+fn secret_variables(doc: &serde_json::Value) -> Vec<String> {
+    doc.get("values")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|v| v.get("type").and_then(|t| t.as_str()) == Some("secret"))
+        .filter_map(|v| match v.get("value")? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        })
+        .filter(|v| !v.trim().is_empty())
+        .collect()
 }
 
 /// An environment or globals file: readable JSON with a `values` list.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
 use crate::install::InstalledCli;
-use crate::plan::{KeyValue, Plan, Region};
+use crate::plan::{KeyValue, Plan, Region, RequestDetails};
 use crate::process::{Cancel, ExitKind, LineAction, ToolCommand, ToolExit};
 use crate::resolve::{CloudContext, CollectionSource, Resolved, Resource, RunTarget};
 use crate::run::upload::Upload;
@@ -313,10 +313,12 @@ pub(crate) fn collection_run_args(
         "--reporter-cli-no-failures".into(),
         "--reporter-json-export".into(),
         path(&files.report_json),
-        // Bodies and headers can be large and can hold credentials; the
-        // task reads only names, statuses and timings.
-        "--reporter-json-omitAllHeadersAndBody".into(),
     ]);
+    if plan.request_details == RequestDetails::None {
+        // Bodies and headers can be large and can hold credentials; with no
+        // detail wanted, the task reads only names, statuses and timings.
+        args.push("--reporter-json-omitAllHeadersAndBody".into());
+    }
     args.extend(plan.extra_args.iter().cloned());
     args
 }
@@ -430,7 +432,7 @@ mod tests {
         let args = collection_run_args(&plan, &resolved, &resolved.runs[0], &files).join(" ");
         let args = args.replace(&root.display().to_string(), "[DIR]");
         assert!(!args.contains("$ecret"), "{args}");
-        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --verbose");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --verbose");
     }
 
     #[test]
