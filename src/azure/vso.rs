@@ -155,7 +155,11 @@ pub(crate) fn upload_file(path: &str) -> String {
 /// `task.addattachment`: a file attached to the step's timeline record
 /// under a type and a name (both file-name characters only).
 pub(crate) fn add_attachment(kind: &str, name: &str, path: &str) -> String {
-    command("task.addattachment", &[("type", kind), ("name", name)], path)
+    command(
+        "task.addattachment",
+        &[("type", kind), ("name", name)],
+        path,
+    )
 }
 
 /// `results.publish` for one JUnit file. The file goes in `resultFiles`, not
@@ -294,7 +298,11 @@ mod tests {
             "##vso[task.complete result=SucceededWithIssues;]2 tests failed"
         );
         assert_eq!(
-            add_attachment("postman-cli-task.results", "postman-results-1.json", "/r/a.json"),
+            add_attachment(
+                "postman-cli-task.results",
+                "postman-results-1.json",
+                "/r/a.json"
+            ),
             "##vso[task.addattachment type=postman-cli-task.results;name=postman-results-1.json;]/r/a.json"
         );
     }

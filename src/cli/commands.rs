@@ -122,12 +122,8 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
     let read = std::fs::File::open(&args.report)
         .map_err(|e| format!("cannot read {}: {e}", args.report.display()))
         .and_then(|file| {
-            crate::report::json::read_report(
-                file,
-                &mut paths,
-                crate::plan::RequestDetails::None,
-            )
-            .map_err(|e| e.to_string())
+            crate::report::json::read_report(file, &mut paths, crate::plan::RequestDetails::None)
+                .map_err(|e| e.to_string())
         });
     let summary = match read {
         Ok(s) => s,

@@ -70,10 +70,7 @@ pub(crate) fn document(a: &Attachment<'_>) -> Value {
         .map(|r| {
             (
                 run(r),
-                r.details
-                    .iter()
-                    .map(|d| (request(d), d.failed()))
-                    .collect(),
+                r.details.iter().map(|d| (request(d), d.failed())).collect(),
             )
         })
         .collect();
@@ -255,4 +252,116 @@ fn lint(l: &LintOutcome) -> Value {
         "reportUrl": report_url,
         "findings": findings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Assertion, AssertionStatus};
+
+    fn run_with(details: Vec<RequestDetail>) -> RunResult {
+        let mut runs = crate::publish::junit::tests::sample_runs();
+        let mut run = runs.remove(0);
+        run.details = details;
+        run
+    }
+
+    fn detail(i: usize, failed: bool, body: usize) -> RequestDetail {
+        RequestDetail {
+            iteration: 1,
+            path: format!("R{i}"),
+            method: "GET".into(),
+            url: format!("http://api/{i}"),
+            status: Some(if failed { 500 } else { 200 }),
+            assertions: vec![Assertion {
+                name: "ok".into(),
+                status: if failed {
+                    AssertionStatus::Failed
+                } else {
+                    AssertionStatus::Passed
+                },
+                message: failed.then(|| "expected 500 to be 200".into()),
+            }],
+            response: (body > 0).then(|| Message {
+                headers: vec![("Content-Type".into(), "text/plain".into())],
+                body: Some("b".repeat(body)),
+                body_truncated: false,
+                size: body as u64,
+            }),
+            ..RequestDetail::default()
+        }
+    }
+
+    fn doc(runs: &[RunResult], limit: usize) -> (Value, usize) {
+        let v = document(&Attachment {
+            title: "Postman",
+            shard: Some("1/2".into()),
+            cli_version: Some("1.62.0"),
+            runs,
+            lint: None,
+            limit,
+        });
+        let size = serde_json::to_vec(&v).unwrap().len();
+        (v, size)
+    }
+
+    #[test]
+    fn the_schema_holds_runs_requests_and_detail() {
+        let runs = [run_with(vec![detail(1, false, 0), detail(2, true, 10)])];
+        let (v, _) = doc(&runs, usize::MAX);
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["shard"], "1/2");
+        assert_eq!(v["truncated"], json!({"requests": 0, "bodies": 0}));
+        let run = &v["runs"][0];
+        assert_eq!(run["status"], "failed");
+        assert_eq!(
+            run["postmanUrl"],
+            "https://go.postman.co/workspace/ws/run/1-abc"
+        );
+        assert_eq!(run["counts"]["total"], 3);
+        let req = &run["requests"][1];
+        assert_eq!(req["assertions"][0]["message"], "expected 500 to be 200");
+        assert_eq!(req["response"]["body"], "bbbbbbbbbb");
+        assert_eq!(
+            req["response"]["headers"][0],
+            json!(["Content-Type", "text/plain"])
+        );
+        assert_eq!(run["requests"][0]["response"], Value::Null);
+    }
+
+    #[test]
+    fn the_bound_drops_bodies_then_passed_requests_and_says_so() {
+        let details: Vec<RequestDetail> = (0..200)
+            .map(|i| detail(i, i % 10 == 0, if i % 10 == 0 { 20_000 } else { 0 }))
+            .collect();
+        let runs = [run_with(details)];
+        let (full, full_size) = doc(&runs, usize::MAX);
+        assert!(full_size > 400_000);
+        assert_eq!(full["truncated"]["bodies"], 0);
+
+        // Bodies go first: the requests all stay.
+        let (v, size) = doc(&runs, 200_000);
+        assert!(size <= 200_000, "{size}");
+        assert!(v["truncated"]["bodies"].as_u64().unwrap() > 0);
+        assert_eq!(v["truncated"]["requests"], 0);
+        assert_eq!(v["runs"][0]["requests"].as_array().unwrap().len(), 200);
+
+        // Then passed requests, and failed ones are kept longest.
+        let (v, size) = doc(&runs, 10_000);
+        assert!(size <= 10_000, "{size}");
+        let kept = v["runs"][0]["requests"].as_array().unwrap();
+        let dropped = v["truncated"]["requests"].as_u64().unwrap() as usize;
+        assert_eq!(kept.len() + dropped, 200);
+        assert!(dropped > 0);
+        let failed = kept.iter().filter(|r| r["status"] == 500).count();
+        assert_eq!(failed, 20, "passed requests leave first");
+    }
+
+    #[test]
+    fn the_file_name_is_unique_per_task_run() {
+        assert_eq!(
+            file_name(Path::new("/r/20261130-164207-aB3")),
+            "postman-results-20261130-164207-aB3.json"
+        );
+    }
 }

@@ -172,7 +172,10 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
     }
 
     // The Postman tab's data: beside the summary, attached in a pipeline.
-    if let Some(limit) = p.attachment_limit.filter(|_| !runs.is_empty() || p.lint.is_some()) {
+    if let Some(limit) = p
+        .attachment_limit
+        .filter(|_| !runs.is_empty() || p.lint.is_some())
+    {
         let name = attachment::file_name(dir);
         let path = dir.join(&name);
         let data = attachment::Attachment {

@@ -46,7 +46,10 @@ pub(super) struct HeaderEntry {
 }
 
 /// Headers as pairs; the values of credential headers go to `secrets`.
-pub(super) fn headers(entries: Vec<HeaderEntry>, secrets: &mut Vec<String>) -> Vec<(String, String)> {
+pub(super) fn headers(
+    entries: Vec<HeaderEntry>,
+    secrets: &mut Vec<String>,
+) -> Vec<(String, String)> {
     entries
         .into_iter()
         .filter_map(|h| {
@@ -104,7 +107,8 @@ pub(super) fn request_body(body: &serde_json::Value) -> Option<(String, bool, u6
             .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
             .unwrap_or_default()
     };
-    let enabled = |v: &&serde_json::Value| v.get("disabled").and_then(|d| d.as_bool()) != Some(true);
+    let enabled =
+        |v: &&serde_json::Value| v.get("disabled").and_then(|d| d.as_bool()) != Some(true);
     let text = match body.get("mode").and_then(|m| m.as_str()) {
         Some("raw") => field(body, "raw"),
         Some("urlencoded") => body
@@ -143,7 +147,9 @@ pub(super) fn request_body(body: &serde_json::Value) -> Option<(String, bool, u6
             .unwrap_or_default(),
         Some("file") => format!(
             "(file {})",
-            body.get("file").map(|f| field(f, "src")).unwrap_or_default()
+            body.get("file")
+                .map(|f| field(f, "src"))
+                .unwrap_or_default()
         ),
         _ => return None,
     };
@@ -335,7 +341,10 @@ mod tests {
     #[test]
     fn json_is_reindented_in_key_order() {
         assert_eq!(
-            pretty_if_json(r#"{"b":1,"a":[1, {}],"s":"x,{y}:\"z\"","e":[]}"#.into(), false),
+            pretty_if_json(
+                r#"{"b":1,"a":[1, {}],"s":"x,{y}:\"z\"","e":[]}"#.into(),
+                false
+            ),
             "{\n  \"b\": 1,\n  \"a\": [\n    1,\n    {}\n  ],\n  \"s\": \"x,{y}:\\\"z\\\"\",\n  \"e\": []\n}"
         );
         assert_eq!(pretty_if_json("{\"a\":".into(), false), "{\"a\":");
@@ -351,7 +360,10 @@ mod tests {
         );
         let b: CappedBuffer = serde_json::from_str(&big).unwrap();
         let (text, cut, size) = b.text().unwrap();
-        assert_eq!((text.len(), cut, size), (BODY_READ, true, BODY_READ as u64 + 10));
+        assert_eq!(
+            (text.len(), cut, size),
+            (BODY_READ, true, BODY_READ as u64 + 10)
+        );
         let b: CappedBuffer =
             serde_json::from_str(r#"{"type":"Buffer","data":[123,125]}"#).unwrap();
         assert_eq!(b.text(), Some(("{}".into(), false, 2)));

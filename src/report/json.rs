@@ -715,6 +715,74 @@ mod tests {
         );
     }
 
+    /// Headers and bodies, as the CLI writes them without
+    /// `--reporter-json-omitAllHeadersAndBody`.
+    const DETAILED: &str = r#"{"run":{"summary":{"executedRequests":{"executed":2}},"executions":[
+        {"iterationCount":0,"requestExecuted":{"id":"a","name":"Passes","method":"POST","url":"http://x/ok",
+          "headers":[{"key":"Authorization","value":"Bearer tok-passed-1"},{"key":"Accept","value":"*/*","system":true}],
+          "body":{"mode":"raw","raw":"{\"q\":1}"}},
+         "response":{"code":200,"status":"OK","responseTime":3,"headers":[{"key":"Content-Type","value":"application/json"}],
+          "stream":{"type":"Buffer","data":[123,34,111,107,34,58,116,114,117,101,125]}},
+         "tests":[{"name":"ok","status":"passed"}],"errors":[]},
+        {"iterationCount":0,"requestExecuted":{"id":"b","name":"Fails","method":"GET","url":"http://x/bad",
+          "headers":[{"key":"Cookie","value":"sid=c00kie-v4lue"}]},
+         "response":{"code":500,"status":"Internal Server Error","responseTime":4,
+          "headers":[{"key":"Set-Cookie","value":"next=s3t-c00kie; Path=/"}],
+          "stream":{"type":"Buffer","data":[123,34,101,34,58,49,125]}},
+         "tests":[{"name":"is 200","status":"failed","error":{"message":"expected 500 to be 200"}}],"errors":[]}
+      ]}}"#;
+
+    #[test]
+    fn requests_keep_their_detail_as_asked() {
+        let read =
+            |keep| parse_report(DETAILED.as_bytes(), &mut RequestPaths::default(), keep).unwrap();
+        let s = read(RequestDetails::Failed);
+        assert_eq!(s.details.len(), 2);
+        let (passed, failed) = (&s.details[0], &s.details[1]);
+        assert_eq!(
+            (
+                passed.method.as_str(),
+                passed.url.as_str(),
+                passed.status,
+                passed.time_ms
+            ),
+            ("POST", "http://x/ok", Some(200), Some(3))
+        );
+        assert!(!passed.failed() && passed.request.is_none() && passed.response.is_none());
+        assert!(failed.failed());
+        assert_eq!(
+            failed.assertions[0].message.as_deref(),
+            Some("expected 500 to be 200")
+        );
+        let response = failed.response.as_ref().unwrap();
+        assert_eq!(response.body.as_deref(), Some("{\n  \"e\": 1\n}"));
+        assert_eq!((response.size, response.body_truncated), (7, false));
+        assert_eq!(
+            failed.request.as_ref().unwrap().headers,
+            [("Cookie".to_owned(), "sid=c00kie-v4lue".to_owned())]
+        );
+        // Credential headers of every request are secrets of the run.
+        for v in ["tok-passed-1", "c00kie-v4lue", "s3t-c00kie"] {
+            assert!(
+                s.header_secrets.iter().any(|h| h == v),
+                "{v}: {:?}",
+                s.header_secrets
+            );
+        }
+
+        let all = read(RequestDetails::All);
+        let request = all.details[0].request.as_ref().unwrap();
+        assert_eq!(request.body.as_deref(), Some("{\n  \"q\": 1\n}"));
+        assert_eq!(request.headers.len(), 2);
+        let none = read(RequestDetails::None);
+        assert!(
+            none.details
+                .iter()
+                .all(|d| d.request.is_none() && d.response.is_none())
+        );
+        assert_eq!(none.cases, s.cases);
+    }
+
     #[test]
     fn run_errors_and_odd_shapes_are_tolerated() {
         let s = parse_report(
@@ -725,11 +793,14 @@ mod tests {
         .unwrap();
         assert_eq!(s.run_error.as_deref(), Some("callback timed out"));
         assert!(s.cases.is_empty());
-        assert!(parse_report(
-            b"{}".as_slice(),
-            &mut RequestPaths::default(),
-            RequestDetails::Failed
-        ).is_err());
+        assert!(
+            parse_report(
+                b"{}".as_slice(),
+                &mut RequestPaths::default(),
+                RequestDetails::Failed
+            )
+            .is_err()
+        );
         assert!(
             parse_report(
                 br#"{"run":{"executions":[{"tests":7}]}}"#.as_slice(),

@@ -436,6 +436,46 @@ mod tests {
     }
 
     #[test]
+    fn no_request_details_asks_the_cli_to_omit_headers_and_bodies() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("c.json"),
+            r#"{"info":{"name":"C"},"item":[]}"#,
+        )
+        .unwrap();
+        let args = |details: Option<&str>| {
+            let raw = RawInputs {
+                naming: Some(Naming::Task),
+                collection: vec!["c.json".into()],
+                request_details: details.map(str::to_owned),
+                ..Default::default()
+            };
+            let plan = crate::plan::build(&raw).unwrap();
+            let (resolved, _) = crate::resolve::resolve(&plan, dir.path());
+            let files = RunFiles::new(dir.path().join("run-01"));
+            collection_run_args(&plan, &resolved, &resolved.runs[0], &files)
+        };
+        let omit = "--reporter-json-omitAllHeadersAndBody".to_owned();
+        assert!(args(Some("none")).contains(&omit));
+        assert!(!args(Some("all")).contains(&omit));
+        assert!(!args(None).contains(&omit));
+        let raw = RawInputs {
+            naming: Some(Naming::Task),
+            collection: vec!["c.json".into()],
+            request_details: Some("some".into()),
+            ..Default::default()
+        };
+        let errors = crate::plan::build(&raw).unwrap_err();
+        assert!(
+            errors[0]
+                .render(Naming::Task)
+                .contains("`some` is not one of failed, all, none"),
+            "{}",
+            errors[0].render(Naming::Task)
+        );
+    }
+
+    #[test]
     fn variables_merge_over_the_given_file() {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path().join("env.json");
