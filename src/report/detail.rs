@@ -67,20 +67,25 @@ pub(super) fn headers(
         .collect()
 }
 
+/// Parts of a credential shorter than this are not masked on their own: a
+/// cookie such as `theme=dark` would otherwise mask every `dark` in the run,
+/// while session ids and tokens are longer.
+const PART_MIN: usize = 8;
+
 /// A credential header's value, and the parts of it that show up alone:
 /// the token after `Bearer`, each cookie's value.
 fn credential_parts(name: &str, value: &str, out: &mut Vec<String>) {
-    let mut push = |v: &str| {
+    let mut push = |v: &str, min: usize| {
         let v = v.trim();
-        if !v.is_empty() && !out.iter().any(|o| o == v) {
+        if v.chars().count() >= min.max(1) && !out.iter().any(|o| o == v) {
             out.push(v.to_owned());
         }
     };
-    push(value);
+    push(value, 1);
     let lower = name.trim().to_ascii_lowercase();
     if lower.ends_with("authorization") {
         if let Some((_, token)) = value.trim().split_once(' ') {
-            push(token);
+            push(token, PART_MIN);
         }
     } else if lower == "cookie" || lower == "set-cookie" {
         let pairs: Vec<&str> = if lower == "cookie" {
@@ -91,7 +96,7 @@ fn credential_parts(name: &str, value: &str, out: &mut Vec<String>) {
         };
         for pair in pairs {
             if let Some((_, v)) = pair.split_once('=') {
-                push(v);
+                push(v, PART_MIN);
             }
         }
     }
@@ -375,8 +380,8 @@ mod tests {
     fn credential_headers_give_their_values_and_parts() {
         let entries: Vec<HeaderEntry> = serde_json::from_str(
             r#"[{"key":"Authorization","value":"Bearer tok-123456"},
-                {"key":"Cookie","value":"sid=abc123; theme=dark"},
-                {"key":"set-cookie","value":"s2=zzz999; Path=/; HttpOnly"},
+                {"key":"Cookie","value":"sid=abc123456; theme=dark"},
+                {"key":"set-cookie","value":"s2=zzz999zzz; Path=/; HttpOnly"},
                 {"key":"Accept","value":"*/*"}]"#,
         )
         .unwrap();
@@ -388,11 +393,10 @@ mod tests {
             [
                 "Bearer tok-123456",
                 "tok-123456",
-                "sid=abc123; theme=dark",
-                "abc123",
-                "dark",
-                "s2=zzz999; Path=/; HttpOnly",
-                "zzz999"
+                "sid=abc123456; theme=dark",
+                "abc123456",
+                "s2=zzz999zzz; Path=/; HttpOnly",
+                "zzz999zzz"
             ]
         );
     }
