@@ -598,6 +598,30 @@ mod tests {
     }
 
     #[test]
+    fn secret_values_of_the_environment_and_globals_are_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "ok.json", COLLECTION);
+        write(
+            dir.path(),
+            "env.json",
+            r#"{"values":[{"key":"a","value":"plain"},{"key":"t","value":"env-secret-1","type":"secret"},{"key":"e","value":"","type":"secret"}]}"#,
+        );
+        write(
+            dir.path(),
+            "globals.json",
+            r#"{"values":[{"key":"g","value":"glob-secret-2","type":"secret"}]}"#,
+        );
+        let p = plan(|r| {
+            r.collection = vec!["ok.json".into()];
+            r.environment = vec!["env.json".into()];
+            r.globals = Some("globals.json".into());
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        assert_eq!(resolved.secret_values, ["env-secret-1", "glob-secret-2"]);
+    }
+
+    #[test]
     fn problems_are_named() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "bad.json", "{\"info\": ");
