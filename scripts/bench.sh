@@ -10,6 +10,9 @@
 #   parallel runs   8 collections against a target with 0.5 s latency: parallel 4 vs parallel 1
 #   large report    100,000 results: JSON report -> JUnit + summary (time, peak memory)
 #                   vs  Python's ElementTree parsing the same JUnit
+#   tab data size   the Postman tab's attachment  vs  the CLI's JSON report of the
+#                   same run (50 iterations of the passing collection), with
+#                   requestDetails all and failed (bytes)
 #   Postman tab     a build with a 5,000-request run, from the frame's start to
 #                   its first draw in headless Chromium  vs  an empty build;
 #                   expanding that run and the failed-only filter (absolute)
@@ -167,7 +170,22 @@ PY
 et_ms=${et_stats% *}
 et_kb=${et_stats#* }
 
-# 6. The Postman tab under the tests' emulated Azure DevOps host
+# 6. The tab's data against the CLI's JSON report of the same run (the
+#    report the task copies beside it, with headers and bodies).
+echo "measuring the Postman tab's attachment against the CLI's JSON report..." >&2
+att_size() {
+  rm -rf "$work/att"
+  (cd "$work" && "$bin" run "$collection" --env-var "baseUrl=$base" --cli-version "$cli_version" \
+    --iteration-count 50 --request-details "$1" --report-dir "$work/att" >/dev/null 2>&1) || true
+  local att report
+  att=$(find "$work/att" -name 'postman-results-*.json' | head -n 1)
+  report=$(find "$work/att" -name postman-report.json | head -n 1)
+  echo "$(stat -c %s "$att") $(stat -c %s "$report")"
+}
+read -r att_all_b report_all_b <<<"$(att_size all)"
+read -r att_failed_b report_failed_b <<<"$(att_size failed)"
+
+# 7. The Postman tab under the tests' emulated Azure DevOps host
 #    (web/test/host.mjs): ready = the frame's start to its first full draw
 #    (handshake, REST calls, parsing, drawing).
 echo "measuring the Postman tab in headless Chromium ($reps loads each)..." >&2
@@ -187,6 +205,8 @@ printf '%-34s %10s %10s %8s\n' "cold install vs curl, then tar" "$cold_ms" "$cur
 printf '%-34s %10s %10s %8s\n' "8 collections: parallel 4 vs 1" "$par4_ms" "$par1_ms" "$(ratio "$par4_ms" "$par1_ms")"
 printf '%-34s %10s %10s %8s\n' "100k results vs ElementTree" "$big_ms" "$et_ms" "$(ratio "$big_ms" "$et_ms")"
 printf '%-34s %10s %10s %8s\n' "  peak memory (KiB)" "$big_kb" "$et_kb" "$(ratio "$big_kb" "$et_kb")"
+printf '%-34s %10s %10s %8s\n' "tab data (bytes): all vs CLI JSON" "$att_all_b" "$report_all_b" "$(ratio "$att_all_b" "$report_all_b")"
+printf '%-34s %10s %10s %8s\n' "tab data (bytes): failed vs CLI JSON" "$att_failed_b" "$report_failed_b" "$(ratio "$att_failed_b" "$report_failed_b")"
 printf '%-34s %10s %10s %8s\n' "tab ready: 5,000 requests vs none" "$tab_big_ms" "$tab_empty_ms" "$(ratio "$tab_big_ms" "$tab_empty_ms")"
 printf '%-34s %10s %10s %8s\n' "  expand the 5,000-request run" "$tab_expand_ms" "-" "-"
 printf '%-34s %10s %10s %8s\n' "  failed only, 5,000 requests" "$tab_failed_ms" "-" "-"

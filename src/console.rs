@@ -199,6 +199,14 @@ impl Console {
         }
     }
 
+    /// Attaches a file to this step in the build (the Postman tab reads
+    /// it); nothing on a terminal.
+    pub(crate) fn add_attachment(&self, kind: &str, name: &str, path: &str) {
+        if self.mode == Mode::Agent {
+            self.out(&vso::add_attachment(kind, name, path));
+        }
+    }
+
     pub(crate) fn upload_summary(&self, path: &str) {
         if self.mode == Mode::Agent {
             self.out(&vso::upload_summary(path));

@@ -11,6 +11,9 @@ use crate::azure::agent::AgentEnv;
 pub(crate) const DEFAULT_SITE: &str = "https://dl-cli.pstmn.io";
 /// The npm registry, unless the plan or `npm_config_registry` names one.
 pub(crate) const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
+/// The Postman tab's attachment: 8 MiB keeps the tab quick to load and
+/// parse, and holds thousands of requests with their failed bodies.
+pub(crate) const DEFAULT_ATTACHMENT_LIMIT: usize = 8 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Knobs {
@@ -28,6 +31,9 @@ pub(crate) struct Knobs {
     pub(crate) download_site: String,
     /// `npm_config_registry`: the registry npm itself would use.
     pub(crate) npm_registry: String,
+    /// `POSTMAN_CLI_TASK_ATTACHMENT_LIMIT`: the most bytes the Postman tab's
+    /// attachment may take (default 8 MiB).
+    pub(crate) attachment_limit: usize,
 }
 
 impl Knobs {
@@ -55,6 +61,10 @@ impl Knobs {
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or(DEFAULT_REGISTRY)
                 .to_owned(),
+            attachment_limit: env
+                .get("POSTMAN_CLI_TASK_ATTACHMENT_LIMIT")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(DEFAULT_ATTACHMENT_LIMIT),
         }
     }
 }

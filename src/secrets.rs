@@ -99,7 +99,7 @@ impl Secrets {
         self.extend([value]);
     }
 
-    fn extend<'v>(&mut self, values: impl IntoIterator<Item = &'v str>) {
+    pub(crate) fn extend<'v>(&mut self, values: impl IntoIterator<Item = &'v str>) {
         let before = self.values.len();
         for value in values {
             let value = value.trim();

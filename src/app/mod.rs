@@ -117,6 +117,8 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             lint: out.lint.as_ref(),
             to_tests_tab: plan.as_ref().is_none_or(|p| p.publish_test_results),
             temp_dir: &ctx.scratch_dir,
+            shard: out.shard.map(|s| s.to_string()),
+            attachment_limit: Some(ctx.knobs.attachment_limit),
         },
         &secrets,
     );

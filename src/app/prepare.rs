@@ -47,6 +47,14 @@ pub(super) fn prepare(
             }
         }
     }
+    // Values an environment or globals file marks secret are masked in the
+    // log and in everything written, as secret pipeline variables are.
+    for value in &resolved.secret_values {
+        if value.trim().chars().count() >= crate::secrets::MIN_LEN {
+            console.set_secret(value.trim());
+        }
+    }
+    secrets.extend(resolved.secret_values.iter().map(String::as_str));
     let shard = shard::resolve(plan.shard, &ctx.env).unwrap_or_else(|detail| {
         fatal.push(InputError::new(
             Field::Shard,

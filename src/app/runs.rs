@@ -132,6 +132,7 @@ impl Runs<'_> {
             output,
             limits,
             &self.runner.plan.folders,
+            self.runner.plan.request_details,
         );
         for warning in &warnings {
             self.console.warning(warning);

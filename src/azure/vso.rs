@@ -152,6 +152,16 @@ pub(crate) fn upload_file(path: &str) -> String {
     command("task.uploadfile", &[], path)
 }
 
+/// `task.addattachment`: a file attached to the step's timeline record
+/// under a type and a name (both file-name characters only).
+pub(crate) fn add_attachment(kind: &str, name: &str, path: &str) -> String {
+    command(
+        "task.addattachment",
+        &[("type", kind), ("name", name)],
+        path,
+    )
+}
+
 /// `results.publish` for one JUnit file. The file goes in `resultFiles`, not
 /// in the message, because the agent splits the message on commas.
 pub(crate) fn publish_junit(file: &str, run_title: &str) -> String {
@@ -286,6 +296,14 @@ mod tests {
         assert_eq!(
             complete(TaskResult::SucceededWithIssues, "2 tests failed"),
             "##vso[task.complete result=SucceededWithIssues;]2 tests failed"
+        );
+        assert_eq!(
+            add_attachment(
+                "postman-cli-task.results",
+                "postman-results-1.json",
+                "/r/a.json"
+            ),
+            "##vso[task.addattachment type=postman-cli-task.results;name=postman-results-1.json;]/r/a.json"
         );
     }
 

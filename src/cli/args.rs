@@ -151,6 +151,10 @@ pub(super) struct RunArgs {
     /// How many times a collection run that failed is run again, as a whole (default 0).
     #[arg(long, value_name = "N")]
     pub(super) retry_failed_runs: Option<String>,
+    /// Which requests keep their headers and bodies in the results
+    /// attachment: failed (default), all or none.
+    #[arg(long, value_name = "WHICH")]
+    pub(super) request_details: Option<String>,
     #[command(flatten)]
     pub(super) install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -280,6 +284,7 @@ impl RunArgs {
             parallel: self.parallel,
             shard: self.shard,
             retry_failed_runs: self.retry_failed_runs,
+            request_details: self.request_details,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);

@@ -131,7 +131,8 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
     let read = std::fs::File::open(&args.report)
         .map_err(|e| format!("cannot read {}: {e}", args.report.display()))
         .and_then(|file| {
-            crate::report::json::read_report(file, &mut paths).map_err(|e| e.to_string())
+            crate::report::json::read_report(file, &mut paths, crate::plan::RequestDetails::None)
+                .map_err(|e| e.to_string())
         });
     let summary = match read {
         Ok(s) => s,
@@ -159,6 +160,8 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
         report_dir: PathBuf::new(),
         upload: Upload::NotExpected,
         retries: Default::default(),
+        details: Vec::new(),
+        header_secrets: Vec::new(),
     };
     crate::report::run::fill(&mut run, summary);
     let files = Files {
@@ -188,6 +191,8 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
             lint: None,
             to_tests_tab: false,
             temp_dir: &std::env::temp_dir(),
+            shard: None,
+            attachment_limit: None,
         },
         &crate::secrets::Secrets::default(),
     );

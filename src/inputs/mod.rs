@@ -61,6 +61,7 @@ pub(crate) enum Field {
     CliPath,
     CliSha256,
     CliMinimumReleaseAge,
+    RequestDetails,
 }
 
 impl Field {
@@ -113,6 +114,7 @@ impl Field {
         Field::CliPath,
         Field::CliSha256,
         Field::CliMinimumReleaseAge,
+        Field::RequestDetails,
     ];
 
     /// The task input name, as declared in task.json.
@@ -165,6 +167,7 @@ impl Field {
             Field::CliPath => "cliPath",
             Field::CliSha256 => "cliSha256",
             Field::CliMinimumReleaseAge => "cliMinimumReleaseAge",
+            Field::RequestDetails => "requestDetails",
         }
     }
 
@@ -217,6 +220,7 @@ impl Field {
             Field::CliPath => "--cli-path",
             Field::CliSha256 => "--cli-sha256",
             Field::CliMinimumReleaseAge => "--cli-minimum-release-age",
+            Field::RequestDetails => "--request-details",
             Field::PublishTestResults | Field::FailOnTestFailure | Field::PostmanConnection => {
                 return None;
             }
@@ -306,6 +310,7 @@ pub(crate) struct RawInputs {
     pub(crate) cli_path: Option<String>,
     pub(crate) cli_sha256: Option<String>,
     pub(crate) cli_minimum_release_age: Option<String>,
+    pub(crate) request_details: Option<String>,
 }
 
 impl RawInputs {
@@ -364,6 +369,7 @@ impl RawInputs {
             cli_path: one(Field::CliPath),
             cli_sha256: one(Field::CliSha256),
             cli_minimum_release_age: one(Field::CliMinimumReleaseAge),
+            request_details: one(Field::RequestDetails),
         }
     }
 

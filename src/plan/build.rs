@@ -3,7 +3,7 @@
 
 use super::{
     CloudPlan, InputError, InputErrorKind, InstallPlan, InstallSource, KeyValue, LintPlan,
-    Parallel, Plan, Region, Severity, ShardSpec, VersionSpec,
+    Parallel, Plan, Region, RequestDetails, Severity, ShardSpec, VersionSpec,
 };
 use crate::inputs::{ExtraArgs, Field, RawInputs, Secret};
 
@@ -164,6 +164,24 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
             }
         },
     };
+    let request_details = match raw.request_details.as_deref().map(str::trim) {
+        None | Some("") => RequestDetails::Failed,
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "failed" => RequestDetails::Failed,
+            "all" => RequestDetails::All,
+            "none" => RequestDetails::None,
+            _ => {
+                err(
+                    Field::RequestDetails,
+                    InputErrorKind::NotOneOf {
+                        value: v.into(),
+                        allowed: "failed, all, none",
+                    },
+                );
+                RequestDetails::Failed
+            }
+        },
+    };
 
     if raw.ssl_client_key.is_some() && raw.ssl_client_cert.is_none() {
         err(
@@ -220,6 +238,7 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         parallel,
         shard,
         retry_failed_runs,
+        request_details,
     })
 }
 

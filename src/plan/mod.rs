@@ -60,6 +60,18 @@ pub(crate) struct Plan {
     /// `retryFailedRuns`: how many times a collection run that failed is
     /// run again, as a whole.
     pub(crate) retry_failed_runs: u32,
+    /// `requestDetails`: which requests keep their headers and bodies.
+    pub(crate) request_details: RequestDetails,
+}
+
+/// Which requests keep their headers and bodies for the Postman tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestDetails {
+    /// Those with a failed assertion or an error: what people open.
+    Failed,
+    All,
+    /// None: the CLI is told to leave them out of its report.
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -362,6 +362,8 @@ pub(crate) mod tests {
                     url: Some("https://go.postman.co/workspace/ws/run/1-abc".into()),
                 },
                 retries: Default::default(),
+                details: Vec::new(),
+                header_secrets: Vec::new(),
             },
             RunResult {
                 index: 2,
@@ -377,6 +379,8 @@ pub(crate) mod tests {
                 report_dir: "runs/02-broken-co".into(),
                 upload: crate::run::upload::Upload::NotExpected,
                 retries: Default::default(),
+                details: Vec::new(),
+                header_secrets: Vec::new(),
             },
         ]
     }
@@ -562,6 +566,7 @@ pub(crate) mod tests {
             let summary = crate::report::json::parse_report(
                 report(seed).as_bytes(),
                 &mut collection.request_paths(),
+                crate::plan::RequestDetails::None,
             )
             .unwrap();
             crate::report::run::fill(&mut run, summary);
@@ -615,6 +620,7 @@ pub(crate) mod tests {
         let summary = crate::report::json::parse_report(
             report.as_bytes(),
             &mut crate::resolve::collection::RequestPaths::default(),
+            crate::plan::RequestDetails::None,
         )
         .unwrap();
         crate::report::run::fill(&mut run, summary);

@@ -4,6 +4,7 @@
 //! findings inline, and the report a person reads at a terminal
 //! ([`terminal`]); with every known secret taken out first.
 
+pub(crate) mod attachment;
 pub(crate) mod headline;
 pub(crate) mod junit;
 pub(crate) mod summary;
@@ -40,6 +41,11 @@ pub(crate) struct Publication<'a> {
     /// The job's temporary folder, for a copy of a JUnit file whose path
     /// the agent cannot read.
     pub(crate) temp_dir: &'a Path,
+    /// This job's shard (`1/2`), when the runs are sharded.
+    pub(crate) shard: Option<String>,
+    /// The most bytes the Postman tab's attachment may take; `None` writes
+    /// none (`convert`).
+    pub(crate) attachment_limit: Option<usize>,
 }
 
 /// Where the JUnit file and the summary go; the lint's JUnit and a long
@@ -66,6 +72,8 @@ impl Files {
 pub(crate) struct Published {
     pub(crate) junit: Option<PathBuf>,
     pub(crate) summary: Option<PathBuf>,
+    /// The Postman tab's attachment.
+    pub(crate) attachment: Option<PathBuf>,
 }
 
 /// Writes and publishes what exists: JUnit when any collection ran, the
@@ -161,6 +169,33 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
             out.summary = Some(path.clone());
         }
         Err(e) => console.error(&format!("cannot write the summary {}: {e}", path.display())),
+    }
+
+    // The Postman tab's data: beside the summary, attached in a pipeline.
+    if let Some(limit) = p
+        .attachment_limit
+        .filter(|_| !runs.is_empty() || p.lint.is_some())
+    {
+        let name = attachment::file_name(dir);
+        let path = dir.join(&name);
+        let data = attachment::Attachment {
+            title,
+            shard: p.shard.clone(),
+            cli_version: cli_version.as_deref(),
+            runs,
+            lint: p.lint,
+            limit,
+        };
+        match attachment::write(&data, &path, secrets) {
+            Ok(()) => {
+                console.add_attachment(attachment::KIND, &name, &path.display().to_string());
+                out.attachment = Some(path);
+            }
+            Err(e) => console.warning(&format!(
+                "cannot write the Postman tab's data {}: {e}",
+                path.display()
+            )),
+        }
     }
 
     console.set_output("testsTotal", &counts.total.to_string());
@@ -291,7 +326,17 @@ pub(crate) fn copy_run_report(
     }
     if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
         // The JSON report holds secrets JSON-escaped: it is redacted value
-        // by value, in decoded form.
+        // by value, in decoded form. The credential headers the run sent or
+        // received are masked with the known secrets.
+        let with_headers;
+        let secrets = if result.header_secrets.is_empty() {
+            secrets
+        } else {
+            let mut s = secrets.clone();
+            s.extend(result.header_secrets.iter().map(String::as_str));
+            with_headers = s;
+            &with_headers
+        };
         let _ = std::fs::create_dir_all(&dir);
         let _ = std::fs::write(
             dir.join("postman-report.json"),

@@ -13,8 +13,16 @@ use std::io::Read;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::report::model::{Failure, FailureKind, Status, TestCase};
+use super::detail::{self, CappedBuffer, HeaderEntry};
+use crate::plan::RequestDetails;
+use crate::report::model::{
+    Assertion, AssertionStatus, Failure, FailureKind, Message, RequestDetail, Status, TestCase,
+};
 use crate::resolve::collection::RequestPaths;
+
+/// The most body text kept in memory for one run (the attachment holds
+/// less): past it, bodies are left out and said to be.
+const KEPT_BODIES_BUDGET: usize = 16 * 1024 * 1024;
 
 /// What the report says about the run as a whole.
 #[derive(Debug, Default)]
@@ -28,8 +36,16 @@ pub(crate) struct ReportSummary {
     /// The CLI's `runError`, when the run stopped on a fatal error.
     pub(crate) run_error: Option<String>,
     pub(crate) cases: Vec<TestCase>,
+    /// Each request as it ran, with headers and bodies as `keep` asks.
+    pub(crate) details: Vec<RequestDetail>,
+    /// Values of credential headers seen (see [`detail::SENSITIVE_HEADERS`]).
+    pub(crate) header_secrets: Vec<String>,
     /// The CLI's own count of assertions, when the report gives one.
     totals: Option<Totals>,
+    /// Which requests keep their headers and bodies.
+    keep: Option<RequestDetails>,
+    /// Body bytes kept so far, against [`KEPT_BODIES_BUDGET`].
+    kept_body_bytes: usize,
 }
 
 /// Assertions, as the report's summary counts them (`run.summary.tests`),
@@ -89,10 +105,12 @@ pub(crate) enum ReportError {
 pub(crate) fn read_report(
     reader: impl Read,
     request_paths: &mut RequestPaths,
+    keep: RequestDetails,
 ) -> Result<ReportSummary, ReportError> {
     let summary = parse_report(
         std::io::BufReader::with_capacity(256 * 1024, reader),
         request_paths,
+        keep,
     )
     .map_err(ReportError::Format)?;
     summary.check_totals().map_err(ReportError::Totals)?;
@@ -102,8 +120,12 @@ pub(crate) fn read_report(
 pub(crate) fn parse_report(
     reader: impl Read,
     request_paths: &mut RequestPaths,
+    keep: RequestDetails,
 ) -> Result<ReportSummary, serde_json::Error> {
-    let mut summary = ReportSummary::default();
+    let mut summary = ReportSummary {
+        keep: Some(keep),
+        ..ReportSummary::default()
+    };
     let mut de = serde_json::Deserializer::from_reader(reader);
     TopSeed {
         out: &mut summary,
@@ -212,7 +234,7 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
                     self.out.totals = s.tests;
                 }
                 "executions" => map.next_value_seed(ExecutionsSeed {
-                    out: &mut self.out.cases,
+                    out: &mut *self.out,
                     paths: &mut *self.paths,
                 })?,
                 "runError" => {
@@ -229,7 +251,7 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
 }
 
 struct ExecutionsSeed<'a> {
-    out: &'a mut Vec<TestCase>,
+    out: &'a mut ReportSummary,
     paths: &'a mut RequestPaths,
 }
 
@@ -250,7 +272,7 @@ impl<'de> Visitor<'de> for ExecutionsSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(execution) = seq.next_element::<Execution>()? {
-            execution.into_cases(&mut *self.paths, self.out);
+            execution.into_cases(&mut *self.paths, &mut *self.out);
         }
         Ok(())
     }
@@ -275,6 +297,9 @@ struct RequestExecuted {
     name: Option<String>,
     method: Option<String>,
     url: Option<serde_json::Value>,
+    #[serde(default)]
+    headers: Option<Vec<HeaderEntry>>,
+    body: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +308,9 @@ struct Response {
     status: Option<String>,
     #[serde(rename = "responseTime")]
     response_time: Option<u64>,
+    #[serde(default)]
+    headers: Option<Vec<HeaderEntry>>,
+    stream: Option<CappedBuffer>,
 }
 
 #[derive(Deserialize)]
@@ -302,10 +330,10 @@ struct TestError {
 }
 
 impl Execution {
-    fn into_cases(self, paths: &mut RequestPaths, out: &mut Vec<TestCase>) {
+    fn into_cases(mut self, paths: &mut RequestPaths, summary: &mut ReportSummary) {
         let iteration = self.iteration + 1;
-        let (id, name, method, url) = match self.request {
-            Some(r) => (r.id, r.name, r.method, r.url),
+        let (id, name, method, url) = match self.request.as_mut() {
+            Some(r) => (r.id.take(), r.name.take(), r.method.take(), r.url.take()),
             None => (None, None, None, None),
         };
         // Without the collection's tree, a request saved without a name is
@@ -317,6 +345,11 @@ impl Execution {
                 Some(url) => format!("{} {}", method.as_deref().unwrap_or("GET"), url_text(url)),
                 None => "(unnamed request)".to_owned(),
             });
+        if let Some(keep) = summary.keep {
+            let detail = self.detail(&request, method.as_deref(), url.as_ref(), keep, summary);
+            summary.details.push(detail);
+        }
+        let out = &mut summary.cases;
         let folder = paths.folder_of(&request).to_owned();
         // The request's time is counted once, shared among its cases, so the
         // cases of a run add up to the time its requests took.
@@ -400,6 +433,102 @@ impl Execution {
                 time_ms: times.next().unwrap_or(0),
             });
         }
+    }
+}
+
+impl Execution {
+    /// The request as the Postman tab shows it; its headers and bodies only
+    /// when `keep` asks for them.
+    fn detail(
+        &mut self,
+        path: &str,
+        method: Option<&str>,
+        url: Option<&serde_json::Value>,
+        keep: RequestDetails,
+        summary: &mut ReportSummary,
+    ) -> RequestDetail {
+        let mut detail = RequestDetail {
+            iteration: self.iteration + 1,
+            path: path.to_owned(),
+            method: method.unwrap_or("?").to_owned(),
+            url: url.map(url_text).unwrap_or_default(),
+            status: self.response.as_ref().and_then(|r| r.code),
+            status_text: self.response.as_ref().and_then(|r| r.status.clone()),
+            time_ms: self.response.as_ref().and_then(|r| r.response_time),
+            ..RequestDetail::default()
+        };
+        for test in &self.tests {
+            let status = match test.status.as_str() {
+                "passed" | "pass" => AssertionStatus::Passed,
+                "skipped" | "skip" => AssertionStatus::Skipped,
+                _ => AssertionStatus::Failed,
+            };
+            detail.assertions.push(Assertion {
+                name: test.name.clone(),
+                status,
+                message: (status == AssertionStatus::Failed).then(|| {
+                    test.error
+                        .as_ref()
+                        .and_then(|e| e.message.clone())
+                        .unwrap_or_else(|| "assertion failed".to_owned())
+                }),
+            });
+        }
+        for error in &self.errors {
+            let kind = match error.get("source").and_then(|s| s.as_str()) {
+                Some("request" | "script-level-request") => FailureKind::RequestError,
+                _ => FailureKind::ScriptError,
+            };
+            detail.errors.push((kind, error_text(error)));
+        }
+        // Credential headers are secrets of the run whether or not their
+        // request keeps its detail: a body elsewhere may echo them.
+        let secrets = &mut summary.header_secrets;
+        let request_headers = self
+            .request
+            .as_mut()
+            .and_then(|r| r.headers.take())
+            .map(|h| detail::headers(h, secrets));
+        let response_headers = self
+            .response
+            .as_mut()
+            .and_then(|r| r.headers.take())
+            .map(|h| detail::headers(h, secrets));
+        let wanted = match keep {
+            RequestDetails::All => true,
+            RequestDetails::Failed => detail.failed(),
+            RequestDetails::None => false,
+        };
+        if !wanted {
+            return detail;
+        }
+        let mut message = |headers: Option<Vec<(String, String)>>,
+                           body: Option<(String, bool, u64)>| {
+            let mut m = Message {
+                headers: headers.unwrap_or_default(),
+                ..Message::default()
+            };
+            if let Some((text, cut, size)) = body {
+                m.size = size;
+                if summary.kept_body_bytes + text.len() > KEPT_BODIES_BUDGET {
+                    m.body_truncated = true;
+                } else {
+                    summary.kept_body_bytes += text.len();
+                    m.body = Some(text);
+                    m.body_truncated = cut;
+                }
+            }
+            m
+        };
+        if let Some(request) = self.request.as_mut() {
+            let body = request.body.take().and_then(|b| detail::request_body(&b));
+            detail.request = Some(message(request_headers, body));
+        }
+        if let Some(response) = self.response.as_mut() {
+            let body = response.stream.take().and_then(CappedBuffer::text);
+            detail.response = Some(message(response_headers, body));
+        }
+        detail
     }
 }
 
@@ -543,7 +672,7 @@ mod tests {
         )
         .unwrap()
         .request_paths();
-        let s = parse_report(REPORT.as_bytes(), &mut paths).unwrap();
+        let s = parse_report(REPORT.as_bytes(), &mut paths, RequestDetails::Failed).unwrap();
         assert_eq!((s.iterations, s.requests, s.duration_ms), (2, 4, Some(250)));
         assert_eq!(s.collection_name.as_deref(), Some("Demo API"));
         assert_eq!(s.run_error, None);
@@ -568,7 +697,12 @@ mod tests {
 
     #[test]
     fn a_requests_time_is_shared_among_its_cases_and_counted_once() {
-        let s = parse_report(REPORT.as_bytes(), &mut RequestPaths::default()).unwrap();
+        let s = parse_report(
+            REPORT.as_bytes(),
+            &mut RequestPaths::default(),
+            crate::plan::RequestDetails::None,
+        )
+        .unwrap();
         let times: Vec<u64> = s.cases.iter().map(|c| c.time_ms).collect();
         // 6 ms over three assertions, 5 ms on one script error, and no
         // response (so no time) for the request that failed.
@@ -590,7 +724,12 @@ mod tests {
         let report = r#"{"run":{"executions":[
             {"requestExecuted":{"id":"8606f9eb-9d49-40c9-ace7-2827cce4b5d4","method":"POST","url":"http://x/orders"},
              "tests":[{"name":"ok","status":"passed"}]}]}}"#;
-        let s = parse_report(report.as_bytes(), &mut RequestPaths::default()).unwrap();
+        let s = parse_report(
+            report.as_bytes(),
+            &mut RequestPaths::default(),
+            crate::plan::RequestDetails::None,
+        )
+        .unwrap();
         assert_eq!(s.cases[0].request, "POST http://x/orders");
     }
 
@@ -613,6 +752,7 @@ mod tests {
             read_report(
                 std::fs::File::open(path).unwrap(),
                 &mut RequestPaths::default(),
+                RequestDetails::Failed,
             )
         };
         assert!(read(&path).is_ok());
@@ -629,20 +769,97 @@ mod tests {
         );
     }
 
+    /// Headers and bodies, as the CLI writes them without
+    /// `--reporter-json-omitAllHeadersAndBody`.
+    const DETAILED: &str = r#"{"run":{"summary":{"executedRequests":{"executed":2}},"executions":[
+        {"iterationCount":0,"requestExecuted":{"id":"a","name":"Passes","method":"POST","url":"http://x/ok",
+          "headers":[{"key":"Authorization","value":"Bearer tok-passed-1"},{"key":"Accept","value":"*/*","system":true}],
+          "body":{"mode":"raw","raw":"{\"q\":1}"}},
+         "response":{"code":200,"status":"OK","responseTime":3,"headers":[{"key":"Content-Type","value":"application/json"}],
+          "stream":{"type":"Buffer","data":[123,34,111,107,34,58,116,114,117,101,125]}},
+         "tests":[{"name":"ok","status":"passed"}],"errors":[]},
+        {"iterationCount":0,"requestExecuted":{"id":"b","name":"Fails","method":"GET","url":"http://x/bad",
+          "headers":[{"key":"Cookie","value":"sid=c00kie-v4lue"}]},
+         "response":{"code":500,"status":"Internal Server Error","responseTime":4,
+          "headers":[{"key":"Set-Cookie","value":"next=s3t-c00kie; Path=/"}],
+          "stream":{"type":"Buffer","data":[123,34,101,34,58,49,125]}},
+         "tests":[{"name":"is 200","status":"failed","error":{"message":"expected 500 to be 200"}}],"errors":[]}
+      ]}}"#;
+
+    #[test]
+    fn requests_keep_their_detail_as_asked() {
+        let read =
+            |keep| parse_report(DETAILED.as_bytes(), &mut RequestPaths::default(), keep).unwrap();
+        let s = read(RequestDetails::Failed);
+        assert_eq!(s.details.len(), 2);
+        let (passed, failed) = (&s.details[0], &s.details[1]);
+        assert_eq!(
+            (
+                passed.method.as_str(),
+                passed.url.as_str(),
+                passed.status,
+                passed.time_ms
+            ),
+            ("POST", "http://x/ok", Some(200), Some(3))
+        );
+        assert!(!passed.failed() && passed.request.is_none() && passed.response.is_none());
+        assert!(failed.failed());
+        assert_eq!(
+            failed.assertions[0].message.as_deref(),
+            Some("expected 500 to be 200")
+        );
+        let response = failed.response.as_ref().unwrap();
+        assert_eq!(response.body.as_deref(), Some("{\n  \"e\": 1\n}"));
+        assert_eq!((response.size, response.body_truncated), (7, false));
+        assert_eq!(
+            failed.request.as_ref().unwrap().headers,
+            [("Cookie".to_owned(), "sid=c00kie-v4lue".to_owned())]
+        );
+        // Credential headers of every request are secrets of the run.
+        for v in ["tok-passed-1", "c00kie-v4lue", "s3t-c00kie"] {
+            assert!(
+                s.header_secrets.iter().any(|h| h == v),
+                "{v}: {:?}",
+                s.header_secrets
+            );
+        }
+
+        let all = read(RequestDetails::All);
+        let request = all.details[0].request.as_ref().unwrap();
+        assert_eq!(request.body.as_deref(), Some("{\n  \"q\": 1\n}"));
+        assert_eq!(request.headers.len(), 2);
+        let none = read(RequestDetails::None);
+        assert!(
+            none.details
+                .iter()
+                .all(|d| d.request.is_none() && d.response.is_none())
+        );
+        assert_eq!(none.cases, s.cases);
+    }
+
     #[test]
     fn run_errors_and_odd_shapes_are_tolerated() {
         let s = parse_report(
             br#"{"run":{"executions":null,"runError":{"name":"Error","message":"callback timed out"},"extra":[1]}}"#.as_slice(),
             &mut RequestPaths::default(),
+            RequestDetails::Failed,
         )
         .unwrap();
         assert_eq!(s.run_error.as_deref(), Some("callback timed out"));
         assert!(s.cases.is_empty());
-        assert!(parse_report(b"{}".as_slice(), &mut RequestPaths::default()).is_err());
+        assert!(
+            parse_report(
+                b"{}".as_slice(),
+                &mut RequestPaths::default(),
+                RequestDetails::Failed
+            )
+            .is_err()
+        );
         assert!(
             parse_report(
                 br#"{"run":{"executions":[{"tests":7}]}}"#.as_slice(),
-                &mut RequestPaths::default()
+                &mut RequestPaths::default(),
+                RequestDetails::Failed
             )
             .is_err()
         );

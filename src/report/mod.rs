@@ -4,6 +4,7 @@
 //!
 //! - [`json`]: the CLI's native JSON report, streamed into test cases, which
 //!   must add up to the CLI's own totals.
+//! - [`detail`]: a request's headers and bodies, read for the Postman tab.
 //! - [`run`]: one collection run's result, from how the CLI ended and its
 //!   report.
 //! - [`lint`]: what `api lint` and `spec lint` printed, as findings.
@@ -15,6 +16,7 @@
 
 pub(crate) mod collection_lint;
 pub(crate) mod console;
+pub(crate) mod detail;
 pub(crate) mod json;
 pub(crate) mod lint;
 pub(crate) mod model;

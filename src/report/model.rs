@@ -103,6 +103,12 @@ pub(crate) struct RunResult {
     pub(crate) upload: crate::run::upload::Upload,
     /// The attempts before this one, when a failed run was run again.
     pub(crate) retries: Retries,
+    /// Each request as it ran, for the Postman tab (see [`RequestDetail`]).
+    pub(crate) details: Vec<RequestDetail>,
+    /// Values of credential headers (`Authorization`, `Cookie`, …) the
+    /// run sent or received: secrets of this run alone, masked wherever
+    /// they show up (a body that echoes them, the copied reports).
+    pub(crate) header_secrets: Vec<String>,
 }
 
 /// A run's earlier attempts (`retryFailedRuns`): the results are the last
@@ -125,6 +131,75 @@ pub(crate) struct EarlierAttempt {
     pub(crate) end: RunEnd,
     /// Its failed cases only.
     pub(crate) failures: Vec<TestCase>,
+}
+
+/// One request of a run, in the order they ran: what the Postman tab shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RequestDetail {
+    /// 1-based.
+    pub(crate) iteration: u32,
+    /// `Folder / Request`.
+    pub(crate) path: String,
+    pub(crate) method: String,
+    pub(crate) url: String,
+    /// `None` when no response arrived.
+    pub(crate) status: Option<u16>,
+    pub(crate) status_text: Option<String>,
+    pub(crate) time_ms: Option<u64>,
+    pub(crate) assertions: Vec<Assertion>,
+    /// Request and script errors: `(kind, message)`.
+    pub(crate) errors: Vec<(FailureKind, String)>,
+    /// `None` when its detail was not kept (see `requestDetails`).
+    pub(crate) request: Option<Message>,
+    pub(crate) response: Option<Message>,
+}
+
+impl RequestDetail {
+    /// A failed assertion or any error: what `requestDetails: failed`
+    /// keeps, and what the tab calls failed.
+    pub(crate) fn failed(&self) -> bool {
+        !self.errors.is_empty()
+            || self
+                .assertions
+                .iter()
+                .any(|a| a.status == AssertionStatus::Failed)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Assertion {
+    pub(crate) name: String,
+    pub(crate) status: AssertionStatus,
+    pub(crate) message: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AssertionStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl AssertionStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AssertionStatus::Passed => "passed",
+            AssertionStatus::Failed => "failed",
+            AssertionStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// A request or response as sent or received: headers in order, and the
+/// body as text (lossy UTF-8), possibly cut.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Message {
+    pub(crate) headers: Vec<(String, String)>,
+    /// `None` when there is none, or it was left out (`body_truncated`).
+    pub(crate) body: Option<String>,
+    pub(crate) body_truncated: bool,
+    /// The body's size in bytes as sent or received.
+    pub(crate) size: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

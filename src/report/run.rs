@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::json::{ReportSummary, read_report};
+use crate::plan::RequestDetails;
 use crate::process::{ExitKind, ToolExit};
 use crate::report::model::{RunEnd, RunResult};
 use crate::resolve::v3::V3Collection;
@@ -26,6 +27,7 @@ pub(crate) fn run_result(
     output: RunOutput,
     limits: Limits,
     selectors: &[String],
+    keep: RequestDetails,
 ) -> (RunResult, Vec<String>) {
     let mut warnings = Vec::new();
     let mut result = RunResult {
@@ -42,6 +44,8 @@ pub(crate) fn run_result(
         report_dir: output.dir,
         upload: output.upload,
         retries: Default::default(),
+        details: Vec::new(),
+        header_secrets: Vec::new(),
     };
     let exit = match output.exit {
         Ok(exit) => exit,
@@ -85,7 +89,7 @@ pub(crate) fn run_result(
         .as_ref()
         .map(|c| c.request_paths())
         .unwrap_or_default();
-    match read_report(report, &mut paths) {
+    match read_report(report, &mut paths, keep) {
         Err(e) => result.end = RunEnd::Failed(e.to_string()),
         Ok(summary) => {
             // A collection given by UID is named after what the CLI
@@ -208,6 +212,8 @@ pub(crate) fn fill(result: &mut RunResult, summary: ReportSummary) {
     result.iterations = summary.iterations;
     result.requests = summary.requests;
     result.cases = summary.cases;
+    result.details = summary.details;
+    result.header_secrets = summary.header_secrets;
     if let Some(error) = summary.run_error {
         result.end = RunEnd::Failed(format!("the run stopped: {error}"));
     } else if result.requests == 0 {

@@ -120,6 +120,9 @@ pub(crate) struct Resolved {
     /// What `apiLint` lints.
     pub(crate) lint: Option<LintTarget>,
     pub(crate) globals: Option<PathBuf>,
+    /// Values of `type: secret` in the environment and globals files:
+    /// masked like secret pipeline variables.
+    pub(crate) secret_values: Vec<String>,
     pub(crate) iteration_data: Option<PathBuf>,
     pub(crate) ssl_client_cert: Option<PathBuf>,
     pub(crate) ssl_client_key: Option<PathBuf>,
@@ -153,14 +156,18 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
         }
     };
 
+    let mut secret_values = Vec::new();
     let environments: Vec<EnvironmentTarget> = plan
         .environments
         .iter()
-        .filter_map(|value| environment(&working_dir, value, &mut fatal))
+        .filter_map(|value| environment(&working_dir, value, &mut fatal, &mut secret_values))
         .collect();
     let globals = plan.globals.as_ref().and_then(|value| {
         let path = working_dir.join(value);
-        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|_| path)
+        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|doc| {
+            secret_values.extend(secret_variables(&doc));
+            path
+        })
     });
     let iteration_data = plan.iteration_data.as_ref().and_then(|value| {
         let path = working_dir.join(value);
@@ -219,6 +226,7 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
             skipped,
             lint,
             globals,
+            secret_values,
             iteration_data,
             ssl_client_cert,
             ssl_client_key,
@@ -232,6 +240,7 @@ fn environment(
     base: &Path,
     value: &str,
     errors: &mut Vec<InputError>,
+    secret_values: &mut Vec<String>,
 ) -> Option<EnvironmentTarget> {
     let path = base.join(value);
     if !path.exists() && is_uid(value) {
@@ -242,6 +251,7 @@ fn environment(
         });
     }
     let doc = read_variables_file(&path, value, Field::Environment, errors)?;
+    secret_values.extend(secret_variables(&doc));
     let name = doc
         .name
         .filter(|n| !n.trim().is_empty())
@@ -263,6 +273,20 @@ fn environment(
         display: value.to_owned(),
         name,
     })
+}
+
+/// The values an environment or globals file marks `type: secret`.
+fn secret_variables(doc: &Variables) -> Vec<String> {
+    doc.values
+        .iter()
+        .filter(|v| v.kind.as_deref() == Some("secret"))
+        .filter_map(|v| match &v.value {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        })
+        .filter(|v| !v.trim().is_empty())
+        .collect()
 }
 
 /// An environment or globals file in any shape the CLI runs: Postman's
@@ -624,6 +648,30 @@ mod tests {
         let (resolved, _) = resolve(&p, dir.path());
         let names: Vec<_> = resolved.runs.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["Shop API (a.json)", "Shop API (b.json)"]);
+    }
+
+    #[test]
+    fn secret_values_of_the_environment_and_globals_are_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "ok.json", COLLECTION);
+        write(
+            dir.path(),
+            "env.json",
+            r#"{"values":[{"key":"a","value":"plain"},{"key":"t","value":"env-secret-1","type":"secret"},{"key":"e","value":"","type":"secret"}]}"#,
+        );
+        write(
+            dir.path(),
+            "globals.json",
+            r#"{"values":[{"key":"g","value":"glob-secret-2","type":"secret"}]}"#,
+        );
+        let p = plan(|r| {
+            r.collection = vec!["ok.json".into()];
+            r.environment = vec!["env.json".into()];
+            r.globals = Some("globals.json".into());
+        });
+        let (resolved, fatal) = resolve(&p, dir.path());
+        assert!(fatal.is_empty(), "{fatal:?}");
+        assert_eq!(resolved.secret_values, ["env-secret-1", "glob-secret-2"]);
     }
 
     #[test]

@@ -14,6 +14,12 @@ pub(crate) fn merge(attempts: Vec<RunResult>, of: u32) -> Option<RunResult> {
     if of <= 1 {
         return Some(last);
     }
+    // An earlier attempt's failures may quote the credentials it sent, so
+    // they are masked with the run's.
+    for run in &attempts {
+        last.header_secrets
+            .extend(run.header_secrets.iter().cloned());
+    }
     let earlier = attempts
         .into_iter()
         .zip(1..)
@@ -54,6 +60,8 @@ mod tests {
             report_dir: Default::default(),
             upload: crate::run::upload::Upload::NotExpected,
             retries: Default::default(),
+            details: Vec::new(),
+            header_secrets: Vec::new(),
             cases: vec![TestCase {
                 request: "Orders".into(),
                 folder: String::new(),

@@ -4,6 +4,7 @@
 //! them. Counting them is here too, so every sink counts alike.
 
 pub(crate) mod attempts;
+mod detail;
 
 use crate::report::model::{Counts, RunEnd, RunResult, Status};
 use crate::secrets::Secrets;
@@ -35,8 +36,19 @@ fn make_names_unique(runs: &mut [RunResult]) {
 
 /// Masks every known secret in what a sink will show of a run. The sinks
 /// escape afterwards (XML, markdown), so the secrets are found in their
-/// plain form here.
+/// plain form here. The values of the credential headers the run sent or
+/// received are secrets of this run too.
 fn redact(run: &mut RunResult, secrets: &Secrets) {
+    let with_headers;
+    let secrets = if run.header_secrets.is_empty() {
+        secrets
+    } else {
+        let mut s = secrets.clone();
+        s.extend(run.header_secrets.iter().map(String::as_str));
+        with_headers = s;
+        &with_headers
+    };
+    detail::redact(&mut run.details, secrets);
     let r = |s: &mut String| {
         if let std::borrow::Cow::Owned(clean) = secrets.redact(s) {
             *s = clean;

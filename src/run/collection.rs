@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
 use crate::install::InstalledCli;
-use crate::plan::{KeyValue, Plan, Region};
+use crate::plan::{KeyValue, Plan, Region, RequestDetails};
 use crate::process::{Cancel, ExitKind, LineAction, Stream, ToolCommand, ToolExit};
 use crate::resolve::variables::{Scope, decode, read_variables};
 use crate::resolve::{CloudContext, CollectionSource, Resolved, Resource, RunTarget};
@@ -406,7 +406,7 @@ pub(crate) fn collection_run_args(
             args.push("--report-events".into());
         }
     } else {
-        args.extend(json_report_args(files));
+        args.extend(json_report_args(files, plan.request_details));
     }
     if !plan.cloud.analytics && no_report_events {
         // Without it, a CLI given a key posts usage analytics on every run.
@@ -418,9 +418,9 @@ pub(crate) fn collection_run_args(
 
 /// The reporters of a v2.x run: the JSON report, read by
 /// `report::json`.
-fn json_report_args(files: &RunFiles) -> Vec<String> {
+fn json_report_args(files: &RunFiles, details: RequestDetails) -> Vec<String> {
     let path = |p: &Path| p.display().to_string();
-    vec![
+    let mut args = vec![
         // The JSON report is the one source of results. The CLI's JUnit
         // reporter is not asked for: it adds nothing the JSON lacks, and it
         // crashes (losing the run) on a control character in a test name.
@@ -433,10 +433,13 @@ fn json_report_args(files: &RunFiles) -> Vec<String> {
         "--reporter-cli-no-failures".into(),
         "--reporter-json-export".into(),
         path(&files.report_json),
-        // Bodies and headers can be large and can hold credentials; the
-        // task reads only names, statuses and timings.
-        "--reporter-json-omitAllHeadersAndBody".into(),
-    ]
+    ];
+    if details == RequestDetails::None {
+        // Bodies and headers can be large and can hold credentials; with no
+        // detail wanted, the task reads only names, statuses and timings.
+        args.push("--reporter-json-omitAllHeadersAndBody".into());
+    }
+    args
 }
 
 /// Writes an environment or globals file: the given one (if any) with
@@ -560,7 +563,47 @@ mod tests {
             collection_run_args(&plan, &resolved, &resolved.runs[0], &files, false, true).join(" ");
         let args = args.replace(&root.display().to_string(), "[DIR]");
         assert!(!args.contains("$ecret"), "{args}");
-        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-json-omitAllHeadersAndBody --no-report-events --verbose");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --no-report-events --verbose");
+    }
+
+    #[test]
+    fn no_request_details_asks_the_cli_to_omit_headers_and_bodies() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("c.json"),
+            r#"{"info":{"name":"C"},"item":[]}"#,
+        )
+        .unwrap();
+        let args = |details: Option<&str>| {
+            let raw = RawInputs {
+                naming: Some(Naming::Task),
+                collection: vec!["c.json".into()],
+                request_details: details.map(str::to_owned),
+                ..Default::default()
+            };
+            let plan = crate::plan::build(&raw).unwrap();
+            let (resolved, _) = crate::resolve::resolve(&plan, dir.path());
+            let files = RunFiles::new(dir.path().join("run-01"));
+            collection_run_args(&plan, &resolved, &resolved.runs[0], &files, false, true)
+        };
+        let omit = "--reporter-json-omitAllHeadersAndBody".to_owned();
+        assert!(args(Some("none")).contains(&omit));
+        assert!(!args(Some("all")).contains(&omit));
+        assert!(!args(None).contains(&omit));
+        let raw = RawInputs {
+            naming: Some(Naming::Task),
+            collection: vec!["c.json".into()],
+            request_details: Some("some".into()),
+            ..Default::default()
+        };
+        let errors = crate::plan::build(&raw).unwrap_err();
+        assert!(
+            errors[0]
+                .render(Naming::Task)
+                .contains("`some` is not one of failed, all, none"),
+            "{}",
+            errors[0].render(Naming::Task)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! that run the real Postman CLI.
 
 mod api_lint;
+mod attachments;
 mod bad_inputs;
 mod cli_mode;
 mod collection_runs;

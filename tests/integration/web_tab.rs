@@ -68,3 +68,51 @@ fn the_postman_tab_shows_runs_failures_filters_links_and_scale_in_chromium() {
         assert!(shots.join(shot).is_file(), "{shot} was taken");
     }
 }
+
+/// The tab with the attachments a real task run wrote (the failing fixture
+/// collection and one that sends every kind of secret, real CLI): what a
+/// person sees of a failed request, and no secret in the page
+/// (web/test/real.test.mjs).
+#[test]
+fn the_postman_tab_shows_a_real_task_runs_attachment_without_its_secrets() {
+    let root = Path::new(ROOT);
+    let web = root.join("web");
+    let chromium = Path::new("/usr/bin/chromium");
+    assert!(
+        chromium.is_file(),
+        "the browser tests need Debian's Chromium"
+    );
+    let (_scenario, run, attachments) = crate::attachments::masking_run();
+    assert!(!attachments.is_empty(), "{run}");
+    let files: Vec<String> = attachments
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    if !web.join("node_modules/playwright-core").is_dir() {
+        npm(&web, &["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+    }
+    npm(&web, &["run", "--silent", "build"]);
+    let shots = root.join("target/web-screenshots");
+    let output = Command::new("node")
+        .arg("test/real.test.mjs")
+        .current_dir(&web)
+        .env("WEB_SCREENSHOTS", &shots)
+        .env("CHROMIUM", chromium)
+        .env("REAL_ATTACHMENTS", serde_json::to_string(&files).unwrap())
+        .env(
+            "REAL_SECRETS",
+            serde_json::to_string(&crate::attachments::secrets()).unwrap(),
+        )
+        .output()
+        .expect("run node web/test/real.test.mjs");
+    let report = text(&output);
+    assert!(
+        output.status.success(),
+        "the browser test failed:\n{report}"
+    );
+    assert!(
+        report.contains("# fail 0") && report.contains("# pass 1"),
+        "{report}"
+    );
+    assert!(shots.join("tab-real-run-light.png").is_file());
+}

@@ -309,6 +309,17 @@ async fn target_route(request: &RecordedRequest) -> Response {
             )
                 .into_response(),
         },
+        // A session the API hands out in a cookie, refused: a failed
+        // request whose response sets a credential.
+        (_, ["session"]) => (
+            StatusCode::UNAUTHORIZED,
+            [(
+                axum::http::header::SET_COOKIE,
+                format!("session={SESSION_COOKIE}; Path=/; HttpOnly"),
+            )],
+            Json(json!({ "error": "session refused" })),
+        )
+            .into_response(),
         (&Method::GET, ["inject"]) => Json(json!({
             "note": "##vso[task.setvariable variable=pwned]x",
             "status": "##vso[task.complete result=Failed;]boom",
@@ -344,7 +355,11 @@ async fn target_route(request: &RecordedRequest) -> Response {
     }
 }
 
-/// An API under test. Routes: `GET /ok`; `ANY /status/{code}`; `GET /inject`
+/// The session cookie `/session` sets: known to no one but the API.
+pub const SESSION_COOKIE: &str = "srv-session-5e1f0c9a7b3d";
+
+/// An API under test. Routes: `GET /ok`; `ANY /status/{code}`; `ANY /session`
+/// (401 with a `Set-Cookie` of [`SESSION_COOKIE`]); `GET /inject`
 /// (a body whose strings hold logging commands); `ANY /echo` (method,
 /// headers and body echoed as JSON); `GET /slow/{ms}`; `ANY /flaky/{key}`
 /// (503 the first time a key is seen, 200 after); `ANY

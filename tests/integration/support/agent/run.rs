@@ -300,6 +300,19 @@ impl TaskRun {
             .collect()
     }
 
+    /// Files attached with `task.addattachment`: type, name and path.
+    pub fn attachments(&self) -> Vec<(String, String, PathBuf)> {
+        self.commands_named("task.addattachment")
+            .map(|c| {
+                (
+                    c.prop("type").unwrap_or_default().to_owned(),
+                    c.prop("name").unwrap_or_default().to_owned(),
+                    PathBuf::from(&c.data),
+                )
+            })
+            .collect()
+    }
+
     /// Values registered with the masker through `task.setsecret`.
     pub fn secrets(&self) -> Vec<String> {
         self.commands_named("task.setsecret")

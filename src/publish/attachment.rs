@@ -1,0 +1,367 @@
+//! The results attachment the Postman tab reads (web/ATTACHMENT.md, schema
+//! 1): every run of this step with its requests in order, their
+//! assertions and errors, the headers and bodies the results kept, and the
+//! lint findings. Written from the ready results (secrets already masked),
+//! and bounded: past the bound, bodies go first (largest first), then
+//! requests (passed ones first, from the end), and `truncated` says how
+//! many.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::report::lint::{LintOutcome, LintReport};
+use crate::report::model::{Message, RequestDetail, RunEnd, RunResult};
+use crate::run::upload::Upload;
+use crate::secrets::Secrets;
+
+/// The attachment type the tab lists.
+pub(crate) const KIND: &str = "postman-cli-task.results";
+
+pub(crate) struct Attachment<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) shard: Option<String>,
+    pub(crate) cli_version: Option<&'a str>,
+    pub(crate) runs: &'a [RunResult],
+    pub(crate) lint: Option<&'a LintOutcome>,
+    /// The most bytes the file may take.
+    pub(crate) limit: usize,
+}
+
+/// The attachment's file name in `dir`, which is this task run's own
+/// report folder: its name makes the attachment's name unique among the
+/// steps' and jobs' of a build.
+pub(crate) fn file_name(dir: &Path) -> String {
+    let stamp: String = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    if stamp.is_empty() {
+        "postman-results.json".to_owned()
+    } else {
+        format!("postman-results-{stamp}.json")
+    }
+}
+
+/// Writes the attachment to `path`. Every string in it went through the
+/// results stage's masking but the lint's and the title; a last pass over
+/// the whole file, with the credential headers of every run, masks what any
+/// other part holds.
+pub(crate) fn write(a: &Attachment<'_>, path: &Path, secrets: &Secrets) -> std::io::Result<()> {
+    let mut all = secrets.clone();
+    all.extend(
+        a.runs
+            .iter()
+            .flat_map(|r| &r.header_secrets)
+            .map(String::as_str),
+    );
+    let text = serde_json::to_string(&document(a)).map_err(std::io::Error::other)?;
+    std::fs::write(path, all.redact_json(&text).as_bytes())
+}
+
+/// The attachment, within its bound.
+pub(crate) fn document(a: &Attachment<'_>) -> Value {
+    let mut runs: Vec<(Value, Vec<(Value, bool)>)> = a
+        .runs
+        .iter()
+        .map(|r| {
+            (
+                run(r),
+                r.details.iter().map(|d| (request(d), d.failed())).collect(),
+            )
+        })
+        .collect();
+    let cut_bodies: usize = a
+        .runs
+        .iter()
+        .flat_map(|r| &r.details)
+        .flat_map(|d| [&d.request, &d.response])
+        .flatten()
+        .filter(|m| m.body_truncated)
+        .count();
+    let mut truncated = (0usize, cut_bodies);
+    let base = json!({
+        "schema": 1,
+        "title": a.title,
+        "shard": a.shard,
+        "cliVersion": a.cli_version,
+        "truncated": {"requests": 0, "bodies": 0},
+        "runs": [],
+        "lint": a.lint.map(lint),
+    });
+    let size = |v: &Value| serde_json::to_vec(v).map_or(0, |b| b.len());
+    // One byte for each comma between requests.
+    let mut total = size(&base)
+        + runs
+            .iter()
+            .map(|(r, reqs)| size(r) + reqs.iter().map(|(q, _)| size(q) + 1).sum::<usize>())
+            .sum::<usize>()
+        + 64;
+    if total > a.limit {
+        // Bodies first, largest first.
+        let mut bodies: Vec<(usize, usize, &str, usize, bool)> = Vec::new();
+        for (i, (_, reqs)) in runs.iter().enumerate() {
+            for (j, (q, _)) in reqs.iter().enumerate() {
+                for side in ["request", "response"] {
+                    if let Some(body) = q[side]["body"].as_str() {
+                        let cut = q[side]["bodyTruncated"].as_bool() == Some(true);
+                        bodies.push((i, j, side, body.len(), cut));
+                    }
+                }
+            }
+        }
+        bodies.sort_by_key(|b| std::cmp::Reverse(b.3));
+        for (i, j, side, _, already_cut) in bodies {
+            if total <= a.limit {
+                break;
+            }
+            let message = &mut runs[i].1[j].0[side];
+            let before = size(message);
+            message["body"] = Value::Null;
+            message["bodyTruncated"] = Value::Bool(true);
+            total = total.saturating_sub(before.saturating_sub(size(message)));
+            if !already_cut {
+                truncated.1 += 1;
+            }
+        }
+    }
+    if total > a.limit {
+        // Then requests: passed ones before failed ones, each from the end.
+        for want_failed in [false, true] {
+            for (_, reqs) in runs.iter_mut().rev() {
+                while total > a.limit {
+                    let Some(at) = reqs.iter().rposition(|(_, failed)| *failed == want_failed)
+                    else {
+                        break;
+                    };
+                    let (q, _) = reqs.remove(at);
+                    total = total.saturating_sub(size(&q) + 1);
+                    truncated.0 += 1;
+                }
+            }
+        }
+    }
+    let mut doc = base;
+    doc["truncated"] = json!({"requests": truncated.0, "bodies": truncated.1});
+    doc["runs"] = Value::Array(
+        runs.into_iter()
+            .map(|(mut r, reqs)| {
+                r["requests"] = Value::Array(reqs.into_iter().map(|(q, _)| q).collect());
+                r
+            })
+            .collect(),
+    );
+    doc
+}
+
+fn run(r: &RunResult) -> Value {
+    let counts = r.assertion_counts();
+    let status = match &r.end {
+        RunEnd::Failed(_) => "incomplete",
+        RunEnd::Aborted => "aborted",
+        RunEnd::Completed if r.failed() => "failed",
+        RunEnd::Completed => "passed",
+    };
+    let reason = match &r.end {
+        RunEnd::Failed(reason) => Some(reason.as_str()),
+        RunEnd::Aborted => Some("The task was cancelled while this run was going."),
+        RunEnd::Completed => None,
+    };
+    let url = match &r.upload {
+        Upload::Uploaded { url: Some(url) } => Some(url.as_str()),
+        _ => None,
+    };
+    json!({
+        "index": r.index,
+        "name": r.name,
+        "collection": r.collection,
+        "environment": r.environment,
+        "status": status,
+        "reason": reason,
+        "counts": {
+            "total": counts.total, "passed": counts.passed,
+            "failed": counts.failed, "skipped": counts.skipped,
+        },
+        "durationMs": r.duration_ms,
+        "startedMs": r.started_ms,
+        "postmanUrl": url,
+        "requests": [],
+    })
+}
+
+fn request(d: &RequestDetail) -> Value {
+    json!({
+        "iteration": d.iteration,
+        "path": d.path,
+        "method": d.method,
+        "url": d.url,
+        "status": d.status,
+        "statusText": d.status_text,
+        "timeMs": d.time_ms,
+        "assertions": d.assertions.iter().map(|a| json!({
+            "name": a.name, "status": a.status.as_str(), "message": a.message,
+        })).collect::<Vec<_>>(),
+        "errors": d.errors.iter().map(|(kind, message)| json!({
+            "kind": kind.as_str(), "message": message,
+        })).collect::<Vec<_>>(),
+        "request": d.request.as_ref().map(message),
+        "response": d.response.as_ref().map(message),
+        // The JSON report holds no script console output.
+        "console": [],
+    })
+}
+
+fn message(m: &Message) -> Value {
+    json!({
+        "headers": m.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "body": m.body,
+        "bodyTruncated": m.body_truncated,
+        "size": m.size,
+    })
+}
+
+fn lint(l: &LintOutcome) -> Value {
+    let (error, report_url, findings) = match &l.result {
+        Err(reason) => (Some(reason.as_str()), None, Vec::new()),
+        Ok(parsed) => (
+            None,
+            match &parsed.report {
+                LintReport::Sent { url: Some(url) } => Some(url.as_str()),
+                _ => None,
+            },
+            parsed
+                .violations
+                .iter()
+                .map(|v| {
+                    json!({
+                        "severity": v.severity.as_str(), "kind": v.kind, "message": v.message,
+                        "path": v.path, "line": v.line, "column": v.column, "fails": l.fails(v),
+                    })
+                })
+                .collect(),
+        ),
+    };
+    json!({
+        "name": l.name(),
+        "target": l.target.display(),
+        "failSeverity": l.fail_severity.as_str(),
+        "error": error,
+        "reportUrl": report_url,
+        "findings": findings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Assertion, AssertionStatus};
+
+    fn run_with(details: Vec<RequestDetail>) -> RunResult {
+        let mut runs = crate::publish::junit::tests::sample_runs();
+        let mut run = runs.remove(0);
+        run.details = details;
+        run
+    }
+
+    fn detail(i: usize, failed: bool, body: usize) -> RequestDetail {
+        RequestDetail {
+            iteration: 1,
+            path: format!("R{i}"),
+            method: "GET".into(),
+            url: format!("http://api/{i}"),
+            status: Some(if failed { 500 } else { 200 }),
+            assertions: vec![Assertion {
+                name: "ok".into(),
+                status: if failed {
+                    AssertionStatus::Failed
+                } else {
+                    AssertionStatus::Passed
+                },
+                message: failed.then(|| "expected 500 to be 200".into()),
+            }],
+            response: (body > 0).then(|| Message {
+                headers: vec![("Content-Type".into(), "text/plain".into())],
+                body: Some("b".repeat(body)),
+                body_truncated: false,
+                size: body as u64,
+            }),
+            ..RequestDetail::default()
+        }
+    }
+
+    fn doc(runs: &[RunResult], limit: usize) -> (Value, usize) {
+        let v = document(&Attachment {
+            title: "Postman",
+            shard: Some("1/2".into()),
+            cli_version: Some("1.62.0"),
+            runs,
+            lint: None,
+            limit,
+        });
+        let size = serde_json::to_vec(&v).unwrap().len();
+        (v, size)
+    }
+
+    #[test]
+    fn the_schema_holds_runs_requests_and_detail() {
+        let runs = [run_with(vec![detail(1, false, 0), detail(2, true, 10)])];
+        let (v, _) = doc(&runs, usize::MAX);
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["shard"], "1/2");
+        assert_eq!(v["truncated"], json!({"requests": 0, "bodies": 0}));
+        let run = &v["runs"][0];
+        assert_eq!(run["status"], "failed");
+        assert_eq!(
+            run["postmanUrl"],
+            "https://go.postman.co/workspace/ws/run/1-abc"
+        );
+        assert_eq!(run["counts"]["total"], 3);
+        let req = &run["requests"][1];
+        assert_eq!(req["assertions"][0]["message"], "expected 500 to be 200");
+        assert_eq!(req["response"]["body"], "bbbbbbbbbb");
+        assert_eq!(
+            req["response"]["headers"][0],
+            json!(["Content-Type", "text/plain"])
+        );
+        assert_eq!(run["requests"][0]["response"], Value::Null);
+    }
+
+    #[test]
+    fn the_bound_drops_bodies_then_passed_requests_and_says_so() {
+        let details: Vec<RequestDetail> = (0..200)
+            .map(|i| detail(i, i % 10 == 0, if i % 10 == 0 { 20_000 } else { 0 }))
+            .collect();
+        let runs = [run_with(details)];
+        let (full, full_size) = doc(&runs, usize::MAX);
+        assert!(full_size > 400_000);
+        assert_eq!(full["truncated"]["bodies"], 0);
+
+        // Bodies go first: the requests all stay.
+        let (v, size) = doc(&runs, 200_000);
+        assert!(size <= 200_000, "{size}");
+        assert!(v["truncated"]["bodies"].as_u64().unwrap() > 0);
+        assert_eq!(v["truncated"]["requests"], 0);
+        assert_eq!(v["runs"][0]["requests"].as_array().unwrap().len(), 200);
+
+        // Then passed requests, and failed ones are kept longest.
+        let (v, size) = doc(&runs, 10_000);
+        assert!(size <= 10_000, "{size}");
+        let kept = v["runs"][0]["requests"].as_array().unwrap();
+        let dropped = v["truncated"]["requests"].as_u64().unwrap() as usize;
+        assert_eq!(kept.len() + dropped, 200);
+        assert!(dropped > 0);
+        let failed = kept.iter().filter(|r| r["status"] == 500).count();
+        assert_eq!(failed, 20, "passed requests leave first");
+    }
+
+    #[test]
+    fn the_file_name_is_unique_per_task_run() {
+        assert_eq!(
+            file_name(Path::new("/r/20261130-164207-aB3")),
+            "postman-results-20261130-164207-aB3.json"
+        );
+    }
+}
