@@ -72,7 +72,9 @@
 
 use std::collections::HashMap;
 
-use crate::report::model::{Failure, FailureKind, Status, TestCase};
+use crate::report::model::{
+    Assertion, AssertionStatus, Failure, FailureKind, RequestDetail, Status, TestCase,
+};
 use crate::resolve::v3::RunOrder;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -104,6 +106,9 @@ pub(crate) struct ConsoleRun {
     pub(crate) totals: Totals,
     /// One per assertion per iteration, plus one per request or script error.
     pub(crate) cases: Vec<TestCase>,
+    /// Each request as it ran, for the Postman tab: what the console says
+    /// of it (no headers or bodies: a v3 run has no JSON report).
+    pub(crate) details: Vec<RequestDetail>,
 }
 
 /// Reads the stdout of `postman collection run <v3 folder> --color off
@@ -485,6 +490,7 @@ fn assemble(
     requests: &mut RunOrder<'_>,
 ) -> Result<ConsoleRun, Unreadable> {
     let mut cases = Vec::new();
+    let mut details = Vec::new();
     let mut iteration: u64 = 1;
     let mut iteration_headers = 0u64;
     let mut request_headers = 0u64;
@@ -509,7 +515,7 @@ fn assemble(
                         "the run names a request `{id}` the collection does not have"
                     ));
                 };
-                share_time(&mut cases, current.as_ref());
+                end_request(&mut cases, &mut details, current.as_ref());
                 current = Some(Current {
                     path: request.path(),
                     folder: request.folders.join(" / "),
@@ -626,7 +632,7 @@ fn assemble(
         }
     }
 
-    share_time(&mut cases, current.as_ref());
+    end_request(&mut cases, &mut details, current.as_ref());
     if let Some(extra) = failures.next() {
         return unreadable(format!(
             "failure {} of the failure list has no result line",
@@ -669,7 +675,11 @@ fn assemble(
     {
         return unreadable("the script errors read do not match the CLI's totals");
     }
-    Ok(ConsoleRun { totals, cases })
+    Ok(ConsoleRun {
+        totals,
+        cases,
+        details,
+    })
 }
 
 #[derive(Default)]
@@ -719,12 +729,61 @@ fn case(c: &Current, name: String, iteration: u64, status: Status) -> TestCase {
     }
 }
 
-/// A request's response time, counted once: shared among its cases, as
-/// the JSON report's reader shares it.
-fn share_time(cases: &mut [TestCase], current: Option<&Current>) {
+/// The end of a request's results: its response time, counted once,
+/// shared among its cases (as the JSON report's reader shares it), and its
+/// detail for the Postman tab.
+fn end_request(
+    cases: &mut [TestCase],
+    details: &mut Vec<RequestDetail>,
+    current: Option<&Current>,
+) {
     let Some(c) = current else {
         return;
     };
+    details.push(request_detail(c, &cases[c.first_case..]));
+    share_time(cases, c);
+}
+
+/// What the console says of a request, and what became of its tests.
+fn request_detail(c: &Current, cases: &[TestCase]) -> RequestDetail {
+    let status_code = c
+        .status
+        .as_deref()
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|code| code.parse().ok());
+    let mut detail = RequestDetail {
+        iteration: cases.first().map_or(1, |case| case.iteration),
+        path: c.path.clone(),
+        method: c.method.clone(),
+        url: c.url.clone(),
+        status: status_code,
+        status_text: c
+            .status
+            .as_deref()
+            .and_then(|s| s.split_once(' '))
+            .map(|(_, text)| text.to_owned()),
+        time_ms: c.time_ms,
+        ..RequestDetail::default()
+    };
+    for case in cases {
+        match (&case.status, case.is_assertion()) {
+            (Status::Failed(f), false) => detail.errors.push((f.kind, f.message.clone())),
+            (status, _) => detail.assertions.push(Assertion {
+                name: case.name.clone(),
+                status: match status {
+                    Status::Passed => AssertionStatus::Passed,
+                    Status::Skipped => AssertionStatus::Skipped,
+                    Status::Failed(_) => AssertionStatus::Failed,
+                },
+                message: case.failure().map(|f| f.message.clone()),
+            }),
+        }
+    }
+    detail
+}
+
+/// A request's response time, counted once: shared among its cases.
+fn share_time(cases: &mut [TestCase], c: &Current) {
     let mine = &mut cases[c.first_case..];
     let shares = crate::report::model::shares(c.time_ms.unwrap_or(0), mine.len());
     for (case, ms) in mine.iter_mut().zip(shares) {
@@ -810,6 +869,25 @@ mod tests {
                 format!("{} | {} › {} | {s}", c.iteration, c.request, c.name)
             })
             .collect()
+    }
+
+    #[test]
+    fn each_request_of_a_v3_run_has_its_detail_for_the_tab() {
+        let r = run(&captured()).unwrap();
+        assert_eq!(r.details.len() as u64, r.totals.requests.executed);
+        let assertions: usize = r.details.iter().map(|d| d.assertions.len()).sum();
+        assert_eq!(assertions as u64, r.totals.assertions.executed);
+        let failed = r.details.iter().filter(|d| d.failed()).count();
+        assert!(failed > 0);
+        let errored = r
+            .details
+            .iter()
+            .find(|d| d.status.is_none() && !d.errors.is_empty())
+            .expect("a request error");
+        assert_eq!(errored.errors[0].0, FailureKind::RequestError);
+        let sent = r.details.iter().find(|d| d.status == Some(200)).unwrap();
+        assert_eq!(sent.status_text.as_deref(), Some("OK"));
+        assert!(sent.request.is_none() && sent.response.is_none());
     }
 
     #[test]

@@ -59,7 +59,15 @@ pub(crate) fn run_result(
         return (result, warnings);
     }
     if let (Some(console), Some(v3)) = (output.console, &target.v3) {
-        read_console(&mut result, &mut warnings, &exit, console, v3, selectors);
+        read_console(
+            &mut result,
+            &mut warnings,
+            &exit,
+            console,
+            v3,
+            selectors,
+            keep,
+        );
         return (result, warnings);
     }
     let Some(report) = output.report else {
@@ -138,6 +146,7 @@ fn read_console(
     console: Console,
     v3: &V3Collection,
     selectors: &[String],
+    keep: RequestDetails,
 ) {
     if console.truncated {
         result.end = RunEnd::Failed(format!(
@@ -162,6 +171,9 @@ fn read_console(
             result.iterations = u32::try_from(run.totals.iterations.executed).unwrap_or(u32::MAX);
             result.requests = run.totals.requests.executed;
             result.cases = run.cases;
+            if keep != RequestDetails::None {
+                result.details = run.details;
+            }
             result.duration_ms = run_duration(&console.text);
             if result.requests == 0 {
                 result.end = RunEnd::Failed(NO_REQUESTS.to_owned());
