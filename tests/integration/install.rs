@@ -343,9 +343,9 @@ fn the_agent_proxy_is_used_with_its_credentials_and_bypass_list() {
         r#"["^http://127\\.0\\.0\\.1:\\d+/"]"#,
     );
     m.install(&["--npm-registry", &registry.url()]).ok();
-    // Only this registry's requests count: a proxy's port may have been
-    // another test's server before, with a client of that test still
-    // talking to it.
+    // Only this registry's requests count. Under the full suite this proxy
+    // has once seen a stray packument request for another registry port,
+    // whose sender is not known; the message keeps everything it saw.
     let through: Vec<String> = bypassed
         .seen()
         .into_iter()
