@@ -107,8 +107,8 @@ pub(super) fn prepare(
                 resolved.runs.len(),
                 resolved.all_runs
             ));
-            if shard.index != 1 && resolved.lint.take().is_some() {
-                console.info("API lint runs in shard 1 only.");
+            if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
+                console.info("Lint runs in shard 1 only.");
             }
             format!("{} (shard {shard})", plan.test_run_title)
         }
