@@ -268,15 +268,18 @@ fn lint_suite(lint: &LintOutcome) -> TestSuite {
                     v.path,
                     v.message
                 );
+                // A YAML error quotes the lines it is at: the name is its
+                // first line, the description all of it.
+                let headline = v.message.lines().next().unwrap_or_default();
                 let mut tc = if lint.fails(v) {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_type(v.severity.as_str().to_uppercase())
-                        .set_message(v.message.as_str())
+                        .set_message(headline)
                         .set_description(detail);
-                    TestCase::new(format!("{} ({})", v.message, v.path), s)
+                    TestCase::new(format!("{headline} ({})", v.path), s)
                 } else {
                     let mut tc = TestCase::new(
-                        format!("{} ({})", v.message, v.path),
+                        format!("{headline} ({})", v.path),
                         TestCaseStatus::success(),
                     );
                     tc.set_system_out(detail);

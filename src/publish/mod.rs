@@ -239,7 +239,7 @@ pub(crate) fn report_lint(console: &Console, lint: &LintOutcome) {
             kind,
             &format!(
                 "{} ({} rule, {}): {}",
-                v.message,
+                v.message.lines().next().unwrap_or_default(),
                 v.kind,
                 v.severity.as_str(),
                 v.path

@@ -134,8 +134,11 @@ fn read_collection_lint(target: &LintTarget, output: &str) -> Result<ParsedLint,
         LintTarget::Collection { path, .. } => Some(path.as_path()),
         _ => None,
     };
-    let violations = report
-        .findings
+    // The CLI lists findings in the order it reads the files; sorted, the
+    // same findings read the same in every build.
+    let mut findings = report.findings;
+    findings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    let violations = findings
         .into_iter()
         .map(|f| {
             let shown = root

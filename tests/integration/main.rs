@@ -7,6 +7,7 @@
 mod api_lint;
 mod bad_inputs;
 mod cli_mode;
+mod collection_lint;
 mod collection_runs;
 mod e2e;
 mod harness;
