@@ -87,7 +87,7 @@ pub(super) fn prepare(
     }
     out.fail_on_upload_error = plan.cloud.fail_on_upload_error;
     let (cloud, warnings) = cloud_context(&ctx.env, &ctx.knobs, plan, &resolved, api_key);
-    for warning in &warnings {
+    for warning in warnings.iter().chain(&resolved.warnings) {
         console.warning(warning);
     }
     for e in &resolved.skipped {

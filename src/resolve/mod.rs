@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) mod cloud;
 pub(crate) mod collection;
+pub(crate) mod linked;
 pub(crate) mod shard;
 pub(crate) mod v3;
 pub(crate) mod variables;
@@ -139,6 +140,9 @@ pub(crate) struct Resolved {
     pub(crate) environments: Vec<EnvironmentTarget>,
     /// Problems that stop single collections; the other collections run.
     pub(crate) skipped: Vec<InputError>,
+    /// What the user should know before the runs (a v3 collection the CLI
+    /// runs through its v2 path).
+    pub(crate) warnings: Vec<String>,
     /// What `apiLint` lints, then what `collectionLint` lints: each v3
     /// collection, YAML environment and YAML globals file once.
     pub(crate) lint: Vec<LintTarget>,
@@ -233,13 +237,32 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
         .collect();
     let mut skipped = Vec::new();
     let mut v3_folders = Vec::new();
-    let collections = collection_targets(
+    let mut collections = collection_targets(
         plan,
         &working_dir,
         &mut fatal,
         &mut skipped,
         &mut v3_folders,
     );
+    let mut warnings = Vec::new();
+    for c in &mut collections {
+        // The task gives `--no-report-events` unless `postmanAnalytics` is
+        // on; without it the CLI reports a cloud-linked v3 collection's run
+        // through its v2 path, whose output is v2.1's.
+        let linked =
+            c.v3.as_ref()
+                .and_then(|v3| linked::runs_as_v2(v3, &working_dir, plan.cloud.analytics));
+        if let Some(id) = linked {
+            warnings.push(format!(
+                "Collection `{}` is linked to Postman collection {id} and postmanAnalytics is on, \
+                 so the Postman CLI runs it as a v2.1 collection (to report it); the task reads \
+                 its JSON report, as for a v2.1 collection. Its requests are named without their \
+                 folders.",
+                c.display
+            ));
+            c.v3 = None;
+        }
+    }
     if plan.collection_lint.is_some() {
         lint.extend(
             v3_folders
@@ -274,6 +297,7 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
             runs,
             environments,
             skipped,
+            warnings,
             lint,
             globals,
             iteration_data,
