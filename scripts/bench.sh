@@ -3,6 +3,10 @@
 # ratios mean something on any machine:
 #
 #   task overhead   postman-cli-task run (warm cache)  vs  the Postman CLI run directly
+#   v3 collection   postman-cli-task run of examples/shop-v3 (console report read)
+#                   vs  the Postman CLI running the same folder directly; both
+#                   against the shop's local mock (`--use-mock`), CLI $BENCH_V3_CLI_VERSION;
+#                   the task's run includes its default collection lint
 #   warm install    postman-cli-task install, cache hit (absolute time)
 #   cold install    postman-cli-task install, empty cache  vs  npm install postman-cli, empty folder and npm cache
 #   cold install    postman-cli-task install (download streamed into the unpacker)
@@ -26,6 +30,7 @@ root=$(pwd)
 reps=${1:-5}
 cold_reps=$(( reps / 2 > 2 ? reps / 2 : 2 ))
 cli_version=${BENCH_CLI_VERSION:-1.34.0} # the newest version the `postman-cli` npm wrapper installs
+v3_cli_version=${BENCH_V3_CLI_VERSION:-1.62.0} # v3 collections need a CLI that runs them
 
 work=$(mktemp -d)
 server_pid=
@@ -109,6 +114,26 @@ task() {
 echo "measuring the task against the CLI alone ($reps runs each)…" >&2
 direct_ms=$(measure "$reps" direct | median)
 task_ms=$(measure "$reps" task | median)
+
+# 1b. A v3 collection (examples/shop-v3, a folder of YAML files) through the
+#     task (console report read strictly into JUnit and summary) against the
+#     same folder run by the CLI alone, both with the shop's mock.
+echo "installing Postman CLI $v3_cli_version for the v3 collection…" >&2
+postman_v3=$("$bin" install --version "$v3_cli_version" 2>/dev/null)
+v3_collection="$root/examples/shop-v3/postman/collections/Shop API (example)"
+v3_environment="$root/examples/shop-v3/postman/environments/local.environment.yaml"
+v3_mock=("--use-mock" "{{baseUrl}} mock:$root/examples/shop/mock")
+direct_v3() {
+  HOME="$direct_home" POSTMAN_CLI_SKIP_UPDATE_CHECK=1 "$postman_v3" collection run "$v3_collection" \
+    -e "$v3_environment" -r cli --color off --disable-unicode --no-report-events "${v3_mock[@]}"
+}
+task_v3() {
+  (cd "$work" && "$bin" run "$v3_collection" --environment "$v3_environment" --cli-version "$v3_cli_version" \
+    --report-dir "$work/reports-v3" -- "${v3_mock[@]}")
+}
+echo "measuring a v3 collection through the task against the CLI alone ($reps runs each)…" >&2
+direct_v3_ms=$(measure "$reps" direct_v3 | median)
+task_v3_ms=$(measure "$reps" task_v3 | median)
 
 # 2. Warm install: the cache hit a pipeline pays on every run after the first.
 echo "measuring warm installs ($reps)…" >&2
@@ -199,6 +224,7 @@ read -r tab_big_ms tab_empty_ms tab_expand_ms tab_failed_ms <<<"$tab_stats"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '\n%-34s %10s %10s %8s\n' "benchmark (median)" "ours ms" "base ms" "ratio"
 printf '%-34s %10s %10s %8s\n' "task run vs CLI alone" "$task_ms" "$direct_ms" "$(ratio "$task_ms" "$direct_ms")"
+printf '%-34s %10s %10s %8s\n' "v3 collection: task vs CLI alone" "$task_v3_ms" "$direct_v3_ms" "$(ratio "$task_v3_ms" "$direct_v3_ms")"
 printf '%-34s %10s %10s %8s\n' "warm install (cache hit)" "$warm_ms" "-" "-"
 printf '%-34s %10s %10s %8s\n' "cold install vs npm install" "$cold_ms" "$npm_ms" "$(ratio "$cold_ms" "$npm_ms")"
 printf '%-34s %10s %10s %8s\n' "cold install vs curl, then tar" "$cold_ms" "$curl_ms" "$(ratio "$cold_ms" "$curl_ms")"
@@ -210,4 +236,4 @@ printf '%-34s %10s %10s %8s\n' "tab data (bytes): failed vs CLI JSON" "$att_fail
 printf '%-34s %10s %10s %8s\n' "tab ready: 5,000 requests vs none" "$tab_big_ms" "$tab_empty_ms" "$(ratio "$tab_big_ms" "$tab_empty_ms")"
 printf '%-34s %10s %10s %8s\n' "  expand the 5,000-request run" "$tab_expand_ms" "-" "-"
 printf '%-34s %10s %10s %8s\n' "  failed only, 5,000 requests" "$tab_failed_ms" "-" "-"
-printf '\nPostman CLI %s; %s runs (%s cold); ratio < 1 means we are faster (or smaller).\n' "$cli_version" "$reps" "$cold_reps"
+printf '\nPostman CLI %s (v3 collection: %s); %s runs (%s cold); ratio < 1 means we are faster (or smaller).\n' "$cli_version" "$v3_cli_version" "$reps" "$cold_reps"

@@ -18,8 +18,9 @@ pub(crate) enum Job<'a> {
         of: usize,
         name: &'a str,
     },
-    /// API lint of a target.
-    Lint { target: &'a str },
+    /// A lint of a target: `what` says which (`API lint`, `Collection
+    /// lint`).
+    Lint { what: &'a str, target: &'a str },
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -114,7 +114,7 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
                 .collect(),
             not_started: out.not_started,
             cli: out.cli.as_ref(),
-            lint: out.lint.as_ref(),
+            lint: &out.lint,
             to_tests_tab: plan.as_ref().is_none_or(|p| p.publish_test_results),
             temp_dir: &ctx.scratch_dir,
             shard: out.shard.map(|s| s.to_string()),
@@ -320,7 +320,8 @@ async fn name_cloud_requests(ctx: &Context, prepared: &mut Prepared, network: &H
     }
 }
 
-/// API lint, after the runs, whatever they did (unless cancelled).
+/// API lint and collection lint, after the runs, whatever they did
+/// (unless cancelled), one target at a time.
 async fn lint(
     ctx: &Context,
     plan: &Plan,
@@ -328,28 +329,51 @@ async fn lint(
     cli: &InstalledCli,
     child_env: &std::collections::BTreeMap<std::ffi::OsString, std::ffi::OsString>,
     narrator: &Narrator<'_>,
-) -> Option<LintOutcome> {
-    let (Some(target), Some(lint_plan)) = (&prepared.resolved.lint, &plan.lint) else {
-        return None;
-    };
-    if ctx.cancel.is_cancelled() {
-        return None;
+) -> Vec<LintOutcome> {
+    let mut outcomes = Vec::new();
+    for target in &prepared.resolved.lint {
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        let (output, fail_severity) = if target.is_api() {
+            let Some(lint_plan) = &plan.lint else {
+                continue;
+            };
+            ctx.console.progress(95, "Linting the API");
+            let output = crate::run::lint::LintRun {
+                executable: &cli.executable,
+                target,
+                fail_severity: lint_plan.fail_severity,
+                integration_id: plan.cloud.integration_id.as_deref(),
+                env: child_env,
+                api_key: prepared.cloud.api_key.as_ref(),
+                in_azure_pipeline: ctx.env.in_pipeline()
+                    && ctx.env.variable("build.buildId").is_some(),
+                cwd: &prepared.resolved.working_dir,
+                limit: plan.cloud.run_limit,
+            }
+            .run(narrator, &ctx.cancel)
+            .await;
+            (output, lint_plan.fail_severity)
+        } else {
+            let Some(fail_severity) = plan.collection_lint else {
+                continue;
+            };
+            ctx.console.progress(95, "Linting the collections");
+            let output = crate::run::collection_lint::CollectionLintRun {
+                executable: &cli.executable,
+                target,
+                env: child_env,
+                cwd: &prepared.resolved.working_dir,
+                limit: plan.cloud.run_limit,
+            }
+            .run(narrator, &ctx.cancel)
+            .await;
+            (output, fail_severity)
+        };
+        let lint = crate::report::lint::outcome(target, fail_severity, output);
+        publish::report_lint(&ctx.console, &lint);
+        outcomes.push(lint);
     }
-    ctx.console.progress(95, "Linting the API");
-    let output = crate::run::lint::LintRun {
-        executable: &cli.executable,
-        target,
-        fail_severity: lint_plan.fail_severity,
-        integration_id: plan.cloud.integration_id.as_deref(),
-        env: child_env,
-        api_key: prepared.cloud.api_key.as_ref(),
-        in_azure_pipeline: ctx.env.in_pipeline() && ctx.env.variable("build.buildId").is_some(),
-        cwd: &prepared.resolved.working_dir,
-        limit: plan.cloud.run_limit,
-    }
-    .run(narrator, &ctx.cancel)
-    .await;
-    let lint = crate::report::lint::outcome(target, lint_plan.fail_severity, output);
-    publish::report_lint(&ctx.console, &lint);
-    Some(lint)
+    outcomes
 }

@@ -117,10 +117,10 @@ impl Events for Narrator<'_> {
                 }
             }
             Event::ToolStarted {
-                job: Job::Lint { target },
+                job: Job::Lint { what, target },
                 command,
             } => {
-                self.console.group_start(&format!("API lint: {target}"));
+                self.console.group_start(&format!("{what}: {target}"));
                 self.console.command_line(command);
             }
             Event::ToolOutput {

@@ -24,8 +24,8 @@ pub(crate) struct Outcome {
     pub(crate) fail_on_test_failure: bool,
     /// The task was cancelled; what finished is still published.
     pub(crate) cancelled: bool,
-    /// API lint, when it ran (or tried to).
-    pub(crate) lint: Option<LintOutcome>,
+    /// API lint and collection lint, each that ran (or tried to).
+    pub(crate) lint: Vec<LintOutcome>,
     /// Runs that never started because the task was cancelled.
     pub(crate) not_started: usize,
     /// This job's share of the runs, with `shard`.
@@ -74,10 +74,10 @@ impl Outcome {
         } else if incomplete
             || (self.runs.is_empty() && self.shard.is_none())
             || (self.fail_on_upload_error && self.upload_failures() > 0)
-            || self.lint.as_ref().is_some_and(|l| l.result.is_err())
+            || self.lint.iter().any(|l| l.result.is_err())
         {
             Verdict::Incomplete
-        } else if self.counts().failed > 0 || self.lint.as_ref().is_some_and(|l| l.failing() > 0) {
+        } else if self.counts().failed > 0 || self.lint.iter().any(|l| l.failing() > 0) {
             Verdict::TestsFailed
         } else {
             Verdict::Passed

@@ -95,7 +95,7 @@ pub(super) fn prepare(
     }
     out.fail_on_upload_error = plan.cloud.fail_on_upload_error;
     let (cloud, warnings) = cloud_context(&ctx.env, &ctx.knobs, plan, &resolved, api_key);
-    for warning in &warnings {
+    for warning in warnings.iter().chain(&resolved.warnings) {
         console.warning(warning);
     }
     for e in &resolved.skipped {
@@ -115,8 +115,8 @@ pub(super) fn prepare(
                 resolved.runs.len(),
                 resolved.all_runs
             ));
-            if shard.index != 1 && resolved.lint.take().is_some() {
-                console.info("API lint runs in shard 1 only.");
+            if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
+                console.info("Lint runs in shard 1 only.");
             }
             format!("{} (shard {shard})", plan.test_run_title)
         }

@@ -133,6 +133,9 @@ pub(super) struct RunArgs {
     /// The most one Postman CLI run may take, in minutes.
     #[arg(long, value_name = "MINUTES")]
     pub(super) timeout_minutes: Option<String>,
+    /// Do not lint the v3 collections and YAML environments of the run (`postman collection lint`).
+    #[arg(long)]
+    pub(super) no_collection_lint: bool,
     /// Lint an API definition file with your team's governance and security rules.
     #[arg(long, value_name = "FILE", conflicts_with = "api_id")]
     pub(super) api_definition: Option<String>,
@@ -276,6 +279,7 @@ impl RunArgs {
             fail_on_upload_error: flag(self.fail_on_upload_error),
             postman_analytics: flag(self.postman_analytics),
             timeout_minutes: self.timeout_minutes,
+            collection_lint: self.no_collection_lint.then(|| "false".to_owned()),
             api_lint: (self.api_definition.is_some() || self.api_id.is_some())
                 .then(|| "true".to_owned()),
             api_definition: self.api_definition,

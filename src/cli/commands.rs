@@ -37,7 +37,7 @@ pub(super) async fn run_cli(args: RunArgs) -> i32 {
     console.print(&crate::publish::terminal::render(
         &crate::publish::terminal::Terminal {
             runs: &out.runs,
-            lint: out.lint.as_ref(),
+            lint: &out.lint,
             headline: &out.headline(),
             junit: out.junit.as_ref(),
             summary: out.summary.as_ref(),
@@ -188,7 +188,7 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
             problems: Vec::new(),
             not_started: 0,
             cli: None,
-            lint: None,
+            lint: &[],
             to_tests_tab: false,
             temp_dir: &std::env::temp_dir(),
             shard: None,

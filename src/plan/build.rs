@@ -110,7 +110,10 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
 
     let install = install_plan(raw, &mut err);
     let cloud = cloud_plan(raw, &mut err);
-    let lint = lint_plan(raw, &mut err);
+    let lint_fail_severity = lint_fail_severity(raw, &mut err);
+    let lint = lint_plan(raw, lint_fail_severity, &mut err);
+    let collection_lint = boolean(Field::CollectionLint, &raw.collection_lint, true, &mut err)
+        .then_some(lint_fail_severity);
     let parallel = match raw.parallel.as_deref().map(str::trim) {
         None => Parallel::Runs(1),
         Some(v) if v.eq_ignore_ascii_case("auto") => Parallel::Auto,
@@ -235,6 +238,7 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         install,
         cloud,
         lint,
+        collection_lint,
         parallel,
         shard,
         retry_failed_runs,
@@ -242,9 +246,9 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
     })
 }
 
-fn lint_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> Option<LintPlan> {
-    let on = boolean(Field::ApiLint, &raw.api_lint, false, err);
-    let fail_severity = match raw.lint_fail_severity.as_deref() {
+/// `lintFailSeverity`, shared by API lint and collection lint.
+fn lint_fail_severity(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> Severity {
+    match raw.lint_fail_severity.as_deref() {
         None => Severity::Error,
         Some(v) => Severity::parse(v).unwrap_or_else(|| {
             err(
@@ -256,7 +260,15 @@ fn lint_plan(raw: &RawInputs, err: &mut impl FnMut(Field, InputErrorKind)) -> Op
             );
             Severity::Error
         }),
-    };
+    }
+}
+
+fn lint_plan(
+    raw: &RawInputs,
+    fail_severity: Severity,
+    err: &mut impl FnMut(Field, InputErrorKind),
+) -> Option<LintPlan> {
+    let on = boolean(Field::ApiLint, &raw.api_lint, false, err);
     if !on {
         for (field, set) in [
             (Field::ApiId, raw.api_id.is_some()),

@@ -54,6 +54,10 @@ pub(crate) struct Plan {
     pub(crate) cloud: CloudPlan,
     /// API lint, when `apiLint` is on.
     pub(crate) lint: Option<LintPlan>,
+    /// `collectionLint`: lint the v3 collections and YAML environments and
+    /// globals of the step (`postman collection lint`), failing at
+    /// `lintFailSeverity`; `None` when off.
+    pub(crate) collection_lint: Option<Severity>,
     /// How many collection runs go at once.
     pub(crate) parallel: Parallel,
     pub(crate) shard: ShardSpec,

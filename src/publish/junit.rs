@@ -215,11 +215,19 @@ fn key(case: Option<&Case>) -> CaseKey {
     }
 }
 
-/// The lint's own test run: one case per finding, failing at or above the
-/// fail severity and passing (with its message) below it, so the Tests tab
-/// shows the whole picture; a lint that could not run is one failing case.
-pub(crate) fn build_lint(title: &str, lint: &LintOutcome) -> Report {
+/// The lint's own test run: one suite per lint (API lint, each collection
+/// lint), one case per finding, failing at or above the fail severity and
+/// passing (with its message) below it, so the Tests tab shows the whole
+/// picture; a lint that could not run is one failing case.
+pub(crate) fn build_lint(title: &str, lints: &[LintOutcome]) -> Report {
     let mut report = Report::new(title);
+    for lint in lints {
+        report.add_test_suite(lint_suite(lint));
+    }
+    report
+}
+
+fn lint_suite(lint: &LintOutcome) -> TestSuite {
     let name = lint.name();
     let mut suite = TestSuite::new(name.as_str());
     suite.add_property(Property::new("target", lint.target.display()));
@@ -242,10 +250,16 @@ pub(crate) fn build_lint(title: &str, lint: &LintOutcome) -> Report {
         }
         Ok(parsed) => {
             for v in &parsed.violations {
+                // A collection's finding is in one of its files.
+                let file = if v.file.is_some() {
+                    format!("{}/{}", lint.target.display(), v.path)
+                } else {
+                    lint.target.display()
+                };
                 let at = match (v.line, v.column) {
-                    (Some(l), Some(c)) => format!("{}:{l}:{c}", lint.target.display()),
-                    (Some(l), None) => format!("{}:{l}", lint.target.display()),
-                    _ => lint.target.display(),
+                    (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+                    (Some(l), None) => format!("{file}:{l}"),
+                    _ => file,
                 };
                 let detail = format!(
                     "{} {} rule at {at}, path {}\n{}",
@@ -254,15 +268,18 @@ pub(crate) fn build_lint(title: &str, lint: &LintOutcome) -> Report {
                     v.path,
                     v.message
                 );
+                // A YAML error quotes the lines it is at: the name is its
+                // first line, the description all of it.
+                let headline = v.message.lines().next().unwrap_or_default();
                 let mut tc = if lint.fails(v) {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_type(v.severity.as_str().to_uppercase())
-                        .set_message(v.message.as_str())
+                        .set_message(headline)
                         .set_description(detail);
-                    TestCase::new(format!("{} ({})", v.message, v.path), s)
+                    TestCase::new(format!("{headline} ({})", v.path), s)
                 } else {
                     let mut tc = TestCase::new(
-                        format!("{} ({})", v.message, v.path),
+                        format!("{headline} ({})", v.path),
                         TestCaseStatus::success(),
                     );
                     tc.set_system_out(detail);
@@ -273,8 +290,7 @@ pub(crate) fn build_lint(title: &str, lint: &LintOutcome) -> Report {
             }
         }
     }
-    report.add_test_suite(suite);
-    report
+    suite
 }
 
 /// `Collection · environment › Folder / Sub folder`: what the Tests tab
@@ -404,6 +420,7 @@ pub(crate) mod tests {
                         path: "paths./orders.get".into(),
                         line: Some(9),
                         column: Some(9),
+                        file: None,
                     },
                     Violation {
                         kind: "Governance".into(),
@@ -412,6 +429,50 @@ pub(crate) mod tests {
                         path: "info".into(),
                         line: Some(2),
                         column: Some(6),
+                        file: None,
+                    },
+                ],
+                report: LintReport::NotExpected,
+            }),
+            fail_severity: Severity::Error,
+        }
+    }
+
+    /// Collection lint of a v3 collection: a broken request file (with its
+    /// line and column) and a schema finding (without).
+    pub(crate) fn sample_collection_lint() -> LintOutcome {
+        use crate::plan::Severity;
+        use crate::report::lint::*;
+        use crate::resolve::LintTarget;
+        LintOutcome {
+            target: LintTarget::Collection {
+                path: "/repo/postman/collections/Shop".into(),
+                display: "postman/collections/Shop".into(),
+            },
+            result: Ok(ParsedLint {
+                name: None,
+                violations: vec![
+                    Violation {
+                        kind: "FMT018".into(),
+                        severity: Severity::Error,
+                        message: "YAML parse error: Missing closing \"quote at line 4, column 1"
+                            .into(),
+                        path: "Cart/Broken.request.yaml".into(),
+                        line: Some(4),
+                        column: Some(1),
+                        file: Some(
+                            "/repo/postman/collections/Shop/Cart/Broken.request.yaml".into(),
+                        ),
+                    },
+                    Violation {
+                        kind: "FMT015".into(),
+                        severity: Severity::Error,
+                        message: "Invalid input: expected string, received number (path: /url)"
+                            .into(),
+                        path: "Odd.request.yaml".into(),
+                        line: None,
+                        column: None,
+                        file: Some("/repo/postman/collections/Shop/Odd.request.yaml".into()),
                     },
                 ],
                 report: LintReport::NotExpected,
@@ -423,9 +484,24 @@ pub(crate) mod tests {
     #[test]
     fn lint_junit_shows_every_finding() {
         insta::assert_snapshot!(
-            build_lint("Postman API governance", &sample_lint())
-                .to_string()
-                .unwrap()
+            build_lint(
+                "Postman API governance",
+                std::slice::from_ref(&sample_lint())
+            )
+            .to_string()
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn lint_junit_has_a_suite_per_lint() {
+        insta::assert_snapshot!(
+            build_lint(
+                "Postman API governance",
+                &[sample_lint(), sample_collection_lint()]
+            )
+            .to_string()
+            .unwrap()
         );
     }
 

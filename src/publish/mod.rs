@@ -35,7 +35,8 @@ pub(crate) struct Publication<'a> {
     /// Runs that never started because the task was cancelled.
     pub(crate) not_started: usize,
     pub(crate) cli: Option<&'a InstalledCli>,
-    pub(crate) lint: Option<&'a LintOutcome>,
+    /// API lint and each collection lint, as they ran.
+    pub(crate) lint: &'a [LintOutcome],
     /// Whether the JUnit goes to the Tests tab (`publishTestResults`).
     pub(crate) to_tests_tab: bool,
     /// The job's temporary folder, for a copy of a JUnit file whose path
@@ -141,11 +142,18 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
         }
     }
 
-    if let Some(lint) = p.lint {
-        let lint_title = format!("{title} API governance");
+    if !p.lint.is_empty() {
+        // One test run for every lint; it keeps its API lint name when API
+        // lint is in it, so its history stays one.
+        let lint_title = if p.lint.iter().any(|l| l.target.is_api()) {
+            format!("{title} API governance")
+        } else {
+            format!("{title} collection lint")
+        };
         let path = p.files.junit.with_file_name("postman-lint-junit.xml");
-        write_junit(&junit::build_lint(&lint_title, lint), &path, &lint_title);
-        console.set_output("lintViolations", &lint.total().to_string());
+        write_junit(&junit::build_lint(&lint_title, p.lint), &path, &lint_title);
+        let total: usize = p.lint.iter().map(LintOutcome::total).sum();
+        console.set_output("lintViolations", &total.to_string());
     }
 
     let markdown = summary::render(&summary::SummaryInput {
@@ -226,47 +234,53 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
     out
 }
 
-/// Puts lint findings where people look: inline on a local definition
-/// (errors at or above the fail severity, warnings below), and says what
-/// became of the report to Postman.
+/// Puts lint findings where people look: inline on a local file (a
+/// definition, a collection's request file, an environment; errors at or
+/// above the fail severity, warnings below), and says what became of the
+/// report to Postman.
 pub(crate) fn report_lint(console: &Console, lint: &LintOutcome) {
     use crate::azure::vso::{IssueType, SourceLocation};
     use crate::report::lint::LintReport;
-    use crate::resolve::LintTarget;
     let parsed = match &lint.result {
         Err(reason) => {
+            let what = if lint.target.is_api() {
+                "API lint"
+            } else {
+                "Collection lint"
+            };
             console.error(&format!(
-                "API lint of {} did not run: {reason}",
+                "{what} of {} did not run: {reason}",
                 lint.target.display()
             ));
             return;
         }
         Ok(parsed) => parsed,
     };
-    if let LintTarget::Definition { path, .. } = &lint.target {
-        for v in &parsed.violations {
-            let kind = if lint.fails(v) {
-                IssueType::Error
-            } else {
-                IssueType::Warning
-            };
-            let location = SourceLocation {
-                path: path.display().to_string(),
-                line: v.line,
-                column: v.column,
-            };
-            console.issue(
-                kind,
-                &format!(
-                    "{} ({} rule, {}): {}",
-                    v.message,
-                    v.kind,
-                    v.severity.as_str(),
-                    v.path
-                ),
-                Some(&location),
-            );
-        }
+    for v in &parsed.violations {
+        let Some(file) = lint.file_of(v) else {
+            continue;
+        };
+        let kind = if lint.fails(v) {
+            IssueType::Error
+        } else {
+            IssueType::Warning
+        };
+        let location = SourceLocation {
+            path: file.display().to_string(),
+            line: v.line,
+            column: v.column,
+        };
+        console.issue(
+            kind,
+            &format!(
+                "{} ({} rule, {}): {}",
+                v.message.lines().next().unwrap_or_default(),
+                v.kind,
+                v.severity.as_str(),
+                v.path
+            ),
+            Some(&location),
+        );
     }
     if let LintReport::Failed(reason) = &parsed.report {
         console.warning(&format!(

@@ -25,7 +25,7 @@ pub(crate) struct SummaryInput<'a> {
     /// Where the CLI came from, and its integrity string.
     pub(crate) cli_origin: Option<&'a crate::install::Origin>,
     pub(crate) cli_integrity: Option<&'a str>,
-    pub(crate) lint: Option<&'a LintOutcome>,
+    pub(crate) lint: &'a [LintOutcome],
     /// The file with every failure, when there are too many to list here.
     pub(crate) full_failures: Option<String>,
 }
@@ -182,7 +182,7 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
         md.push('\n');
     }
 
-    if let Some(lint) = input.lint {
+    for lint in input.lint {
         lint_section(&mut md, lint);
     }
 
@@ -307,7 +307,8 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
         Err(reason) => {
             let _ = writeln!(
                 md,
-                "#### ❌ API governance: {}\n\nThe lint did not run: {}\n",
+                "#### ❌ {}: {}\n\nThe lint did not run: {}\n",
+                lint.what(),
                 name(&lint.name()),
                 escape(reason)
             );
@@ -316,7 +317,7 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
         Ok(p) => p,
     };
     let icon = if lint.failing() > 0 { "❌" } else { "✅" };
-    let _ = writeln!(md, "#### {icon} API governance: {}\n", name(&lint.name()));
+    let _ = writeln!(md, "#### {icon} {}: {}\n", lint.what(), name(&lint.name()));
     if parsed.violations.is_empty() {
         md.push_str("No issues found.\n\n");
     } else {
@@ -343,7 +344,9 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
                 "- **{}** {} › {} › `{}`{at}",
                 v.severity.as_str(),
                 escape(&v.kind),
-                escape(&v.message),
+                // A YAML error quotes the lines it is at; its first line
+                // says it.
+                escape(v.message.lines().next().unwrap_or_default()),
                 v.path.replace('`', "'"),
             );
         }
@@ -457,7 +460,10 @@ mod tests {
             cli_version: Some("1.62.0"),
             cli_origin: None,
             cli_integrity: None,
-            lint: Some(&crate::publish::junit::tests::sample_lint()),
+            lint: &[
+                crate::publish::junit::tests::sample_lint(),
+                crate::publish::junit::tests::sample_collection_lint(),
+            ],
             full_failures: None,
         }));
     }
@@ -484,7 +490,7 @@ mod tests {
             cli_integrity: Some(
                 "sha512-m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw=="
             ),
-            lint: None,
+            lint: &[],
             full_failures: None,
         }));
     }
@@ -503,7 +509,7 @@ mod tests {
             cli_version: None,
             cli_origin: None,
             cli_integrity: None,
-            lint: None,
+            lint: &[],
             full_failures: Some("failures.md".into()),
         });
         assert_eq!(
@@ -529,7 +535,7 @@ mod tests {
             cli_version: Some("1.62.0"),
             cli_origin: None,
             cli_integrity: None,
-            lint: None,
+            lint: &[],
             full_failures: None,
         });
         assert!(
@@ -559,7 +565,7 @@ mod tests {
             cli_version: None,
             cli_origin: None,
             cli_integrity: None,
-            lint: None,
+            lint: &[],
             full_failures: None,
         });
         assert!(md.len() < 10_000, "{} bytes", md.len());

@@ -12,7 +12,7 @@ use crate::run::upload::Upload;
 /// What the terminal report shows.
 pub(crate) struct Terminal<'a> {
     pub(crate) runs: &'a [RunResult],
-    pub(crate) lint: Option<&'a LintOutcome>,
+    pub(crate) lint: &'a [LintOutcome],
     pub(crate) headline: &'a str,
     pub(crate) junit: Option<&'a PathBuf>,
     pub(crate) summary: Option<&'a PathBuf>,
@@ -68,12 +68,17 @@ pub(crate) fn render(out: &Terminal<'_>) -> String {
             }
         }
     }
-    if let Some(lint) = out.lint {
+    for lint in out.lint {
+        let what = if lint.target.is_api() {
+            "API lint"
+        } else {
+            "Collection lint"
+        };
         match &lint.result {
             Err(reason) => {
                 let _ = writeln!(
                     text,
-                    "FAIL API lint of {}: did not run: {reason}",
+                    "FAIL {what} of {}: did not run: {reason}",
                     lint.target.display()
                 );
             }
@@ -81,7 +86,7 @@ pub(crate) fn render(out: &Terminal<'_>) -> String {
                 let mark = if lint.failing() > 0 { "FAIL" } else { "PASS" };
                 let _ = writeln!(
                     text,
-                    "{mark} API lint of {}  {} findings, {} failing",
+                    "{mark} {what} of {}  {} findings, {} failing",
                     lint.target.display(),
                     parsed.violations.len(),
                     lint.failing()

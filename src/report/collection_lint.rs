@@ -22,9 +22,6 @@
 //! - The findings must add up to `errorCount` and `warningCount`, or the
 //!   output is not trusted.
 
-// Read by the collection lint step once it is wired (issue 12).
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 
 use serde::Deserialize;

@@ -1,7 +1,11 @@
 //! Reads what `postman api lint` and `postman spec lint` print into
 //! findings. `api lint` prints a table, so it is read strictly: the findings
 //! read must add up to the CLI's own "✖ N problems" line, or the lint counts
-//! as failed.
+//! as failed. Collection lint's JSON is read by
+//! [`super::collection_lint`] and its findings become the same
+//! [`Violation`]s.
+
+use std::path::{Path, PathBuf};
 
 use crate::plan::Severity;
 use crate::resolve::LintTarget;
@@ -19,6 +23,9 @@ pub(crate) struct Violation {
     /// 1-based.
     pub(crate) line: Option<u32>,
     pub(crate) column: Option<u32>,
+    /// The file the finding is in, when it is not the target itself (a
+    /// collection's request file).
+    pub(crate) file: Option<PathBuf>,
 }
 
 /// What became of the lint report to Postman (API ID mode).
@@ -68,6 +75,24 @@ impl LintOutcome {
             .unwrap_or(0)
     }
 
+    /// What kind of lint this is, as the summary and the log head it.
+    pub(crate) fn what(&self) -> &'static str {
+        match self.target {
+            LintTarget::Api(_) | LintTarget::Definition { .. } => "API governance",
+            LintTarget::Collection { .. } => "Collection lint",
+            LintTarget::Environment { .. } => "Environment lint",
+            LintTarget::Globals { .. } => "Globals lint",
+        }
+    }
+
+    /// Where a finding is: its own file, or the target's.
+    pub(crate) fn file_of<'a>(&'a self, v: &'a Violation) -> Option<&'a Path> {
+        v.file.as_deref().or(match &self.target {
+            LintTarget::Definition { path, .. } => Some(path.as_path()),
+            _ => None,
+        })
+    }
+
     /// The suite's name: the API's name as the CLI printed it, or the target.
     pub(crate) fn name(&self) -> String {
         match (
@@ -88,6 +113,7 @@ pub(crate) fn outcome(
 ) -> LintOutcome {
     let result = match output.exit {
         Err(reason) => Err(reason),
+        Ok(_) if !target.is_api() => read_collection_lint(target, &output.text),
         Ok(_) if output.structured => parse_spec_lint_json(&output.text),
         Ok(_) => parse_api_lint(&output.text),
     };
@@ -96,6 +122,52 @@ pub(crate) fn outcome(
         result,
         fail_severity,
     }
+}
+
+/// Reads collection, environment or globals lint JSON into findings. A
+/// finding's `path` is its file, shown from the collection's folder (or by
+/// its name), and `kind` its rule.
+fn read_collection_lint(target: &LintTarget, output: &str) -> Result<ParsedLint, String> {
+    use super::collection_lint::{self as cl, parse};
+    let report = parse(output).map_err(|e| e.to_string())?;
+    let root = match target {
+        LintTarget::Collection { path, .. } => Some(path.as_path()),
+        _ => None,
+    };
+    // The CLI lists findings in the order it reads the files; sorted, the
+    // same findings read the same in every build.
+    let mut findings = report.findings;
+    findings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    let violations = findings
+        .into_iter()
+        .map(|f| {
+            let shown = root
+                .and_then(|r| f.file.strip_prefix(r).ok())
+                .filter(|p| !p.as_os_str().is_empty())
+                .or_else(|| f.file.file_name().map(Path::new))
+                .unwrap_or(&f.file)
+                .display()
+                .to_string();
+            Violation {
+                kind: f.rule_id,
+                severity: match f.severity {
+                    cl::Severity::Error => Severity::Error,
+                    cl::Severity::Warning => Severity::Warn,
+                    cl::Severity::Other(s) => Severity::parse(&s).unwrap_or(Severity::Info),
+                },
+                message: f.message.trim_end().to_owned(),
+                path: shown,
+                line: f.line.and_then(|l| u32::try_from(l).ok()),
+                column: f.column.and_then(|c| u32::try_from(c).ok()),
+                file: (!f.file.as_os_str().is_empty()).then_some(f.file),
+            }
+        })
+        .collect();
+    Ok(ParsedLint {
+        name: None,
+        violations,
+        report: LintReport::NotExpected,
+    })
 }
 
 /// Reads `postman api lint` output. `Err` means the lint did not run (or its
@@ -148,6 +220,7 @@ pub(crate) fn parse_api_lint(output: &str) -> Result<ParsedLint, String> {
             path: path.clone(),
             line: position.next().flatten(),
             column: position.next().flatten(),
+            file: None,
         });
         Ok(())
     };
@@ -248,6 +321,7 @@ pub(crate) fn parse_spec_lint_json(output: &str) -> Result<ParsedLint, String> {
                 path: text(v, "path").unwrap_or_default(),
                 line: text(v, "line number").and_then(|l| l.trim().parse().ok()),
                 column: None,
+                file: None,
             })
         })
         .collect::<Result<Vec<_>, &str>>()?;
@@ -331,6 +405,7 @@ Validation Type: Security
                 path: "paths./orders.get".into(),
                 line: Some(9),
                 column: Some(9),
+                file: None,
             }
         );
         assert_eq!(parsed.violations[2].kind, "Security");
@@ -377,6 +452,59 @@ Validation Type: Security
         let parsed = parse_api_lint(forged).unwrap();
         assert_eq!(parsed.report, LintReport::NotExpected);
         assert_eq!(parsed.name.as_deref(), Some("api"));
+    }
+
+    #[test]
+    fn collection_lint_findings_are_violations_at_their_files() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/v3/collection-lint-broken.json"),
+        )
+        .unwrap();
+        let target = LintTarget::Collection {
+            path: "/work/scratch/lintc".into(),
+            display: "lintc".into(),
+        };
+        let out = outcome(
+            &target,
+            Severity::Error,
+            LintOutput {
+                structured: true,
+                text,
+                exit: Ok(()),
+            },
+        );
+        let parsed = out.result.as_ref().unwrap();
+        let broken = &parsed.violations[0];
+        assert_eq!(
+            (
+                broken.kind.as_str(),
+                broken.path.as_str(),
+                broken.line,
+                broken.column
+            ),
+            ("FMT018", "Broken ✓.request.yaml", Some(5), Some(1))
+        );
+        assert_eq!(
+            out.file_of(broken),
+            Some(std::path::Path::new(
+                "/work/scratch/lintc/Broken ✓.request.yaml"
+            ))
+        );
+        assert_eq!(parsed.violations[1].path, "Cart ›/Odd.request.yaml");
+        assert_eq!((out.total(), out.failing()), (3, 3));
+        assert_eq!(out.what(), "Collection lint");
+        // Counts that do not add up are a lint that did not run.
+        let bad = outcome(
+            &target,
+            Severity::Error,
+            LintOutput {
+                structured: true,
+                text: "{\"diagnostics\": [], \"errorCount\": 1, \"warningCount\": 0}".into(),
+                exit: Ok(()),
+            },
+        );
+        assert!(bad.result.unwrap_err().contains("does not add up"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) mod cloud;
 pub(crate) mod collection;
+pub(crate) mod linked;
 pub(crate) mod shard;
 pub(crate) mod v3;
 pub(crate) mod variables;
@@ -97,15 +98,37 @@ pub(crate) enum LintTarget {
     Api(String),
     /// A local OpenAPI or AsyncAPI file.
     Definition { path: PathBuf, display: String },
+    /// A v3 collection folder (`postman collection lint`).
+    Collection { path: PathBuf, display: String },
+    /// A YAML environment (`postman environment lint`).
+    Environment { path: PathBuf, display: String },
+    /// A YAML globals file (`postman globals lint`).
+    Globals { path: PathBuf, display: String },
 }
 
 impl LintTarget {
     pub(crate) fn display(&self) -> String {
         match self {
             LintTarget::Api(id) => format!("API {id}"),
-            LintTarget::Definition { display, .. } => display.clone(),
+            LintTarget::Definition { display, .. }
+            | LintTarget::Collection { display, .. }
+            | LintTarget::Environment { display, .. }
+            | LintTarget::Globals { display, .. } => display.clone(),
         }
     }
+
+    /// Whether this is API lint (`apiLint`) rather than collection lint
+    /// (`collectionLint`).
+    pub(crate) fn is_api(&self) -> bool {
+        matches!(self, LintTarget::Api(_) | LintTarget::Definition { .. })
+    }
+}
+
+/// Whether a variables file is YAML, which `postman environment lint` and
+/// `globals lint` read (they lint no JSON export).
+fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 #[derive(Clone, Debug)]
@@ -117,8 +140,12 @@ pub(crate) struct Resolved {
     pub(crate) environments: Vec<EnvironmentTarget>,
     /// Problems that stop single collections; the other collections run.
     pub(crate) skipped: Vec<InputError>,
-    /// What `apiLint` lints.
-    pub(crate) lint: Option<LintTarget>,
+    /// What the user should know before the runs (a v3 collection the CLI
+    /// runs through its v2 path).
+    pub(crate) warnings: Vec<String>,
+    /// What `apiLint` lints, then what `collectionLint` lints: each v3
+    /// collection, YAML environment and YAML globals file once.
+    pub(crate) lint: Vec<LintTarget>,
     pub(crate) globals: Option<PathBuf>,
     /// Values of `type: secret` in the environment and globals files:
     /// masked like secret pipeline variables.
@@ -191,7 +218,7 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
     let ssl_client_key = plain_file(Field::SslClientKey, &plan.ssl_client_key);
     let ssl_extra_ca_certs = plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
 
-    let lint = plan
+    let mut lint: Vec<LintTarget> = plan
         .lint
         .as_ref()
         .and_then(|l| match (&l.api_id, &l.definition) {
@@ -212,9 +239,62 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
                 }
             }
             (None, None) => None,
-        });
+        })
+        .into_iter()
+        .collect();
     let mut skipped = Vec::new();
-    let collections = collection_targets(plan, &working_dir, &mut fatal, &mut skipped);
+    let mut v3_folders = Vec::new();
+    let mut collections = collection_targets(
+        plan,
+        &working_dir,
+        &mut fatal,
+        &mut skipped,
+        &mut v3_folders,
+    );
+    let mut warnings = Vec::new();
+    for c in &mut collections {
+        // The task gives `--no-report-events` unless `postmanAnalytics` is
+        // on; without it the CLI reports a cloud-linked v3 collection's run
+        // through its v2 path, whose output is v2.1's.
+        let linked =
+            c.v3.as_ref()
+                .and_then(|v3| linked::runs_as_v2(v3, &working_dir, plan.cloud.analytics));
+        if let Some(id) = linked {
+            warnings.push(format!(
+                "Collection `{}` is linked to Postman collection {id} and postmanAnalytics is on, \
+                 so the Postman CLI runs it as a v2.1 collection (to report it); the task reads \
+                 its JSON report, as for a v2.1 collection. Its requests are named without their \
+                 folders.",
+                c.display
+            ));
+            c.v3 = None;
+        }
+    }
+    if plan.collection_lint.is_some() {
+        lint.extend(
+            v3_folders
+                .into_iter()
+                .map(|(path, display)| LintTarget::Collection { path, display }),
+        );
+        for env in &environments {
+            if let Resource::File(path) = &env.resource
+                && is_yaml(path)
+            {
+                lint.push(LintTarget::Environment {
+                    path: path.clone(),
+                    display: env.display.clone(),
+                });
+            }
+        }
+        if let (Some(path), Some(display)) = (&globals, &plan.globals)
+            && is_yaml(path)
+        {
+            lint.push(LintTarget::Globals {
+                path: path.clone(),
+                display: display.clone(),
+            });
+        }
+    }
     let runs = matrix(collections, &environments);
 
     (
@@ -224,6 +304,7 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
             runs,
             environments,
             skipped,
+            warnings,
             lint,
             globals,
             secret_values,
@@ -374,11 +455,14 @@ struct CollectionTarget {
     v3: Option<V3Collection>,
 }
 
+/// `v3_folders` gets every v3 collection folder given, with how it was
+/// shown, whether or not it can run: collection lint names what is wrong.
 fn collection_targets(
     plan: &Plan,
     base: &Path,
     fatal: &mut Vec<InputError>,
     skipped: &mut Vec<InputError>,
+    v3_folders: &mut Vec<(PathBuf, String)>,
 ) -> Vec<CollectionTarget> {
     let mut seen = HashSet::new();
     let mut found = Vec::new();
@@ -448,6 +532,11 @@ fn collection_targets(
         };
         if !seen.insert(key) {
             continue;
+        }
+        if let CollectionSource::File(path) = &source
+            && v3::detect(path).is_some()
+        {
+            v3_folders.push((path.clone(), display.clone()));
         }
         let mut target = CollectionTarget {
             name: display.clone(),
@@ -813,6 +902,22 @@ mod tests {
                 ("old.json · ps", false)
             ]
         );
+        // Collection lint (on by default): the v3 folder once and the YAML
+        // environment; not the JSON files.
+        let lint: Vec<_> = resolved.lint.iter().map(LintTarget::display).collect();
+        assert_eq!(
+            lint,
+            [
+                "postman/collections/Shop",
+                "postman/environments/local.environment.yaml"
+            ]
+        );
+        assert!(matches!(resolved.lint[0], LintTarget::Collection { .. }));
+        let off = plan(|r| {
+            r.collection = vec!["postman/collections/*".into()];
+            r.collection_lint = Some("false".into());
+        });
+        assert!(resolve(&off, root).0.lint.is_empty());
 
         // A folder that is not a v3 collection is named with what was expected.
         let p = plan(|r| r.collection = vec!["postman/collections/not-one".into()]);

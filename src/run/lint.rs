@@ -65,7 +65,10 @@ impl LintRun<'_> {
         let structured = !self.has_api_lint(&env).await;
         let target_arg = match self.target {
             LintTarget::Api(id) => id.clone(),
-            LintTarget::Definition { path, .. } => path.display().to_string(),
+            LintTarget::Definition { path, .. }
+            | LintTarget::Collection { path, .. }
+            | LintTarget::Environment { path, .. }
+            | LintTarget::Globals { path, .. } => path.display().to_string(),
         };
         let mut cmd = ToolCommand::new(self.executable);
         if structured {
@@ -96,6 +99,7 @@ impl LintRun<'_> {
         }
         cmd.envs(env).cwd(self.cwd);
         let job = Job::Lint {
+            what: "API lint",
             target: &self.target.display(),
         };
         events.emit(Event::ToolStarted {

@@ -6,6 +6,8 @@
 //! - [`collection`]: one collection run, in its own private folder.
 //! - [`upload`]: the upload's outcome, from the lines only the CLI prints.
 //! - [`lint`]: API lint.
+//! - [`collection_lint`]: collection lint of v3 collections and YAML
+//!   environments and globals.
 //! - [`tree`]: the folders of a collection given by UID.
 //!
 //! A second runner (the console report of a git-native collection, a
@@ -13,6 +15,7 @@
 //! sibling in `report`.
 
 pub(crate) mod collection;
+pub(crate) mod collection_lint;
 pub(crate) mod lint;
 pub(crate) mod tree;
 pub(crate) mod upload;

@@ -176,3 +176,38 @@ fn files_the_cli_runs_are_not_refused() {
     assert_eq!(vars["testsTotal"].value, "2", "{run}");
     assert_eq!(vars["testsPassed"].value, "2", "{run}");
 }
+
+/// A v3 collection linked to Postman (`.postman/resources.yaml`) with
+/// `postmanAnalytics` on: the CLI runs it through its v2 path, whose
+/// output is v2.1's, so the task reads its JSON report and says why.
+#[test]
+fn a_cloud_linked_v3_collection_with_reporting_on_runs_as_v2_1() {
+    let mut s = Scenario::new();
+    let dir = "postman/collections/Linked";
+    s.job.write_source(
+        &format!("{dir}/.resources/definition.yaml"),
+        "$kind: collection\nname: Linked\n",
+    );
+    s.job.write_source(
+        &format!("{dir}/Health.request.yaml"),
+        "$kind: http-request\nid: health\nurl: \"{{baseUrl}}/ok\"\nmethod: GET\nscripts:\n  - type: afterResponse\n    code: pm.test('is up', () => pm.response.to.have.status(200));\n    language: text/javascript\n",
+    );
+    s.job.write_source(
+        ".postman/resources.yaml",
+        "cloudResources:\n  collections:\n    ../postman/collections/Linked: 12345678-0f1e2d3c-4b5a-4678-9abc-def012345678\n",
+    );
+    s.job
+        .input("collection", dir)
+        .input("postmanAnalytics", "true");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
+    let vars = run.variables();
+    assert_eq!(vars["testsTotal"].value, "1", "{run}");
+    assert_eq!(vars["testsPassed"].value, "1", "{run}");
+    assert!(
+        run.issues(crate::support::IssueKind::Warning)
+            .iter()
+            .any(|w| w.message.contains("runs it as a v2.1 collection")),
+        "{run}"
+    );
+}

@@ -1,0 +1,115 @@
+//! Collection lint in the lint step (issue 12): the real Postman CLI's
+//! `collection lint` on v3 collections and `environment lint` on a YAML
+//! environment, through the agent harness. Findings are test cases in the
+//! lint's test run, inline issues at their file, line and column, and
+//! summary entries; `collectionLint: false` runs none.
+
+use std::fs;
+
+use crate::e2e::{Scenario, summary_text, volatile_filters};
+use crate::support::{IssueKind, TaskResult, TaskRun};
+
+const HEALTH: &str = "$kind: http-request\nid: health\nurl: \"{{baseUrl}}/ok\"\nmethod: GET\nscripts:\n  - type: afterResponse\n    code: pm.test('is up', () => pm.response.to.have.status(200));\n    language: text/javascript\n";
+
+/// `Lint me`: a passing request, a request file that is not YAML (FMT018,
+/// with its line and column) and one whose `url` is a number (FMT015, a
+/// schema finding without a range). The CLI runs the passing request and
+/// leaves the other two out. `Clean` has no findings.
+fn scenario() -> Scenario {
+    let mut s = Scenario::new();
+    let lint_me = "postman/collections/Lint me";
+    s.job.write_source(
+        &format!("{lint_me}/.resources/definition.yaml"),
+        "$kind: collection\nname: Lint me\n",
+    );
+    s.job
+        .write_source(&format!("{lint_me}/Health.request.yaml"), HEALTH);
+    s.job.write_source(
+        &format!("{lint_me}/Cart/Broken.request.yaml"),
+        "$kind: http-request\nurl: \"{{baseUrl}}/ok\nmethod: GET\n",
+    );
+    s.job.write_source(
+        &format!("{lint_me}/Odd.request.yaml"),
+        "$kind: http-request\nurl: 42\nmethod: GET\n",
+    );
+    s.job.write_source(
+        "postman/collections/Clean/.resources/definition.yaml",
+        "$kind: collection\nname: Clean\n",
+    );
+    s.job
+        .write_source("postman/collections/Clean/Health.request.yaml", HEALTH);
+    s.job.write_source(
+        "postman/environments/local.environment.yaml",
+        "name: local\nvalues:\n  - key: unused\n    value: x\n",
+    );
+    s.job
+        .input("collection", "postman/collections/*")
+        .input("environment", "postman/environments/local.environment.yaml");
+    s
+}
+
+/// The lint's own published JUnit, if any.
+fn lint_junit(run: &TaskRun) -> Option<String> {
+    let published = run.published_results();
+    let lint: Vec<_> = published
+        .iter()
+        .filter(|p| {
+            p.run_title
+                .as_deref()
+                .is_some_and(|t| t.ends_with("collection lint"))
+        })
+        .collect();
+    assert!(lint.len() <= 1, "{published:?}");
+    lint.first()
+        .map(|p| fs::read_to_string(&p.files[0]).unwrap())
+}
+
+#[test]
+fn findings_are_tests_inline_issues_and_summary_entries() {
+    let s = scenario();
+    let run = s.run();
+    // The runs pass; the lint's errors fail the task.
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    assert_eq!(run.variables()["testsFailed"].value, "0", "{run}");
+    assert_eq!(run.variables()["lintViolations"].value, "2", "{run}");
+
+    let root = s.job.sources_dir().display().to_string();
+    let issues: Vec<String> = run
+        .issues(IssueKind::Error)
+        .into_iter()
+        .filter_map(|i| {
+            let path = i.sourcepath?;
+            Some(format!(
+                "{}:{}:{} {}",
+                path.replace(&root, "[SRC]"),
+                i.linenumber.unwrap_or_default(),
+                i.columnnumber.unwrap_or_default(),
+                i.message
+            ))
+        })
+        .collect();
+    // The CLI lists findings in the order it reads the files.
+    let mut issues = issues;
+    issues.sort();
+    insta::assert_snapshot!("collection_lint_inline_issues", issues.join("\n"));
+
+    let xml = lint_junit(&run).expect("a lint test run");
+    insta::with_settings!({ filters => volatile_filters() }, {
+        insta::assert_snapshot!("collection_lint_junit", xml);
+        let summary = summary_text(&run);
+        let section = summary[summary.find("#### ❌ Collection lint").unwrap()..].to_owned();
+        let section = &section[..section.find("<sub>").unwrap_or(section.len())];
+        insta::assert_snapshot!("collection_lint_summary", section);
+    });
+}
+
+#[test]
+fn collection_lint_off_runs_no_lint() {
+    let mut s = scenario();
+    s.job.input("collectionLint", "false");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
+    assert_eq!(lint_junit(&run), None, "{run}");
+    assert!(!summary_text(&run).contains("Collection lint"), "{run}");
+    assert!(!run.variables().contains_key("lintViolations"), "{run}");
+}
