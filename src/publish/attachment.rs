@@ -23,7 +23,7 @@ pub(crate) struct Attachment<'a> {
     pub(crate) shard: Option<String>,
     pub(crate) cli_version: Option<&'a str>,
     pub(crate) runs: &'a [RunResult],
-    pub(crate) lint: Option<&'a LintOutcome>,
+    pub(crate) lints: &'a [LintOutcome],
     /// The most bytes the file may take.
     pub(crate) limit: usize,
 }
@@ -90,7 +90,7 @@ pub(crate) fn document(a: &Attachment<'_>) -> Value {
         "cliVersion": a.cli_version,
         "truncated": {"requests": 0, "bodies": 0},
         "runs": [],
-        "lint": a.lint.map(lint),
+        "lints": a.lints.iter().map(lint).collect::<Vec<_>>(),
     });
     let size = |v: &Value| serde_json::to_vec(v).map_or(0, |b| b.len());
     // One byte for each comma between requests.
@@ -245,6 +245,7 @@ fn lint(l: &LintOutcome) -> Value {
         ),
     };
     json!({
+        "what": l.what(),
         "name": l.name(),
         "target": l.target.display(),
         "failSeverity": l.fail_severity.as_str(),
@@ -298,7 +299,7 @@ mod tests {
             shard: Some("1/2".into()),
             cli_version: Some("1.62.0"),
             runs,
-            lint: None,
+            lints: &[],
             limit,
         });
         let size = serde_json::to_vec(&v).unwrap().len();

@@ -182,7 +182,7 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
     // The Postman tab's data: beside the summary, attached in a pipeline.
     if let Some(limit) = p
         .attachment_limit
-        .filter(|_| !runs.is_empty() || p.lint.is_some())
+        .filter(|_| !runs.is_empty() || !p.lint.is_empty())
     {
         let name = attachment::file_name(dir);
         let path = dir.join(&name);
@@ -191,7 +191,7 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
             shard: p.shard.clone(),
             cli_version: cli_version.as_deref(),
             runs,
-            lint: p.lint,
+            lints: p.lint,
             limit,
         };
         match attachment::write(&data, &path, secrets) {

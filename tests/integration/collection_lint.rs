@@ -101,6 +101,23 @@ fn findings_are_tests_inline_issues_and_summary_entries() {
         let section = &section[..section.find("<sub>").unwrap_or(section.len())];
         insta::assert_snapshot!("collection_lint_summary", section);
     });
+
+    // The Postman tab lists each lint by what it checked, with its findings.
+    let (_, _, path) = run.attachments().into_iter().next().expect("an attachment");
+    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let lints = doc["lints"].as_array().expect("lints");
+    let lint_me = lints
+        .iter()
+        .find(|l| l["what"] == "Collection lint" && l["name"].as_str().unwrap().contains("Lint me"))
+        .unwrap_or_else(|| panic!("the collection lint of Lint me in {doc:#}"));
+    let codes: Vec<&str> = lint_me["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["fails"] == true)
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["error", "error"], "{lint_me:#}");
 }
 
 #[test]

@@ -81,6 +81,8 @@ export interface Finding {
 }
 
 export interface Lint {
+  /** What kind of lint: "API governance", "Collection lint", … */
+  what?: string | null;
   name?: string | null;
   target?: string | null;
   failSeverity?: string | null;
@@ -96,6 +98,8 @@ export interface Results {
   cliVersion?: string | null;
   truncated?: { requests?: number; bodies?: number } | null;
   runs?: Run[] | null;
+  lints?: Lint[] | null;
+  /** The first writers' single lint; read when `lints` is absent. */
   lint?: Lint | null;
 }
 
@@ -198,6 +202,13 @@ export function requestFailed(r: PmRequest): boolean {
 
 export function runFailed(run: Run): boolean {
   return run.status !== "passed" || run.counts.failed > 0;
+}
+
+/** A step's lints, whichever shape its writer used. */
+export function lintsOf(results: Results | null | undefined): Lint[] {
+  if (!results) return [];
+  if (Array.isArray(results.lints)) return results.lints;
+  return results.lint ? [results.lint] : [];
 }
 
 export function lintFailed(lint: Lint): boolean {

@@ -14,6 +14,7 @@ import {
   formatBytes,
   formatDuration,
   lintFailed,
+  lintsOf,
   parseRequestId,
   prettyBody,
   requestFailed,
@@ -229,10 +230,11 @@ export function createView(root: HTMLElement, onLink: (id: string | null) => voi
     for (const run of results?.runs ?? []) {
       if (runVisible(run, f, step.origin)) items.push(drawRun(step, run));
     }
-    const lint = results?.lint;
-    if (lint && (!f.failedOnly || lintFailed(lint)) && (visibleFindings(lint, f).length > 0 || (!f.query && (!!lint.error || !(lint.findings ?? []).length)))) {
-      items.push(drawLint(step, lint));
-    }
+    lintsOf(results).forEach((lint, i) => {
+      if ((!f.failedOnly || lintFailed(lint)) && (visibleFindings(lint, f).length > 0 || (!f.query && (!!lint.error || !(lint.findings ?? []).length)))) {
+        items.push(drawLint(step, lint, i));
+      }
+    });
     if (!items.length) return null;
     const heading = several || step.origin.job || step.origin.step
       ? h(
@@ -492,8 +494,8 @@ export function createView(root: HTMLElement, onLink: (id: string | null) => voi
     return table;
   }
 
-  function drawLint(step: Step, lint: Lint): HTMLElement {
-    const key = `${step.key}.lint`;
+  function drawLint(step: Step, lint: Lint, index: number): HTMLElement {
+    const key = `${step.key}.lint.${index}`;
     const expanded = state.expanded.has(key);
     const all = lint.findings ?? [];
     const bySeverity = new Map<string, number>();
@@ -513,12 +515,12 @@ export function createView(root: HTMLElement, onLink: (id: string | null) => voi
           onclick: () => {
             if (state.expanded.has(key)) state.expanded.delete(key);
             else state.expanded.add(key);
-            card.replaceWith(drawLint(step, lint));
+            card.replaceWith(drawLint(step, lint, index));
           },
         },
         h("span", { class: "chevron", "aria-hidden": "true" }),
         failed ? icon("failed", "failed") : all.length ? icon("warning", "findings") : icon("passed", "passed"),
-        h("span", { class: "run-name" }, "API governance", lint.target ? ` · ${lint.target}` : lint.name ? ` · ${lint.name}` : ""),
+        h("span", { class: "run-name" }, lint.what || "API governance", lint.target ? ` · ${lint.target}` : lint.name ? ` · ${lint.name}` : ""),
       ),
       h("span", { class: "counts" }, counts.length ? counts.join(" · ") : "no findings", lint.failSeverity ? h("span", { class: "muted" }, ` · fails at ${lint.failSeverity}`) : ""),
       lint.reportUrl ? h("a", { class: "postman-link", href: safeUrl(lint.reportUrl), target: "_blank", rel: "noopener noreferrer" }, "Report ↗") : "",

@@ -61,6 +61,6 @@ export function bigResults(count) {
         requests,
       },
     ],
-    lint: null,
+    lints: [],
   };
 }

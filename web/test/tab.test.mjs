@@ -174,6 +174,10 @@ test("a failing build: every run, counts, the failures, and a failed request's r
     assert.equal(findings.length, 4);
     assert.match(findings[0], /error\s*fails the step\s+Governance: Operation must define a 4xx response\s+paths\.\/orders\.post\.responses · line 42:9/);
     assert.match(await visibleText(tab), /2 errors · 1 warning · 1 info · fails at error/);
+    // Each lint of the step is its own entry, named for what it checked.
+    await runButton(frame, "Collection lint").click();
+    assert.match(await visibleText(tab), /Collection lint · tests\/api\/shop\.postman_collection\.json/);
+    assert.match(await visibleText(tab), /Collection: Request has no tests/);
 
     // Secrets: masked where they were, and nowhere in the page.
     const html = await tab.evaluate(() => document.documentElement.outerHTML);
