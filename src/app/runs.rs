@@ -126,7 +126,7 @@ impl Runs<'_> {
         let limits = Limits {
             run: self.runner.cloud.run_limit,
         };
-        let (result, warnings) = run_result(
+        let (mut result, warnings) = run_result(
             target,
             environment,
             output,
@@ -166,7 +166,7 @@ impl Runs<'_> {
                 ),
             );
         }
-        crate::publish::copy_run_report(
+        result.html_report = crate::publish::copy_run_report(
             &result,
             (most > 1).then_some(attempt),
             self.report_dir,

@@ -162,6 +162,7 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
         retries: Default::default(),
         details: Vec::new(),
         header_secrets: Vec::new(),
+        html_report: None,
     };
     crate::report::run::fill(&mut run, summary);
     let files = Files {

@@ -18,11 +18,31 @@ use crate::secrets::Secrets;
 /// The attachment type the tab lists.
 pub(crate) const KIND: &str = "postman-cli-task.results";
 
+/// The type of the CLI's own HTML reports, which the tab offers as
+/// downloads and never shows in its frame: their markup and scripts come
+/// from what the API returned and from CDNs.
+pub(crate) const HTML_KIND: &str = "postman-cli-task.html";
+
+/// The largest HTML report attached; a larger one stays in the report
+/// folder.
+pub(crate) const HTML_LIMIT: u64 = 32_000_000;
+
+/// The HTML report of run `index`, named after this step's results.
+pub(crate) fn html_name(results_name: &str, index: usize) -> String {
+    let stem = results_name
+        .strip_suffix(".json")
+        .unwrap_or(results_name)
+        .replacen("postman-results", "postman-report", 1);
+    format!("{stem}-{index:02}.html")
+}
+
 pub(crate) struct Attachment<'a> {
     pub(crate) title: &'a str,
     pub(crate) shard: Option<String>,
     pub(crate) cli_version: Option<&'a str>,
     pub(crate) runs: &'a [RunResult],
+    /// Each run's HTML report attachment, by the runs' order.
+    pub(crate) html: &'a [Option<String>],
     pub(crate) lints: &'a [LintOutcome],
     /// The most bytes the file may take.
     pub(crate) limit: usize,
@@ -67,9 +87,12 @@ pub(crate) fn document(a: &Attachment<'_>) -> Value {
     let mut runs: Vec<(Value, Vec<(Value, bool)>)> = a
         .runs
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
+            let mut run = run(r);
+            run["htmlReport"] = json!(a.html.get(i).cloned().flatten());
             (
-                run(r),
+                run,
                 r.details.iter().map(|d| (request(d), d.failed())).collect(),
             )
         })
@@ -299,6 +322,7 @@ mod tests {
             shard: Some("1/2".into()),
             cli_version: Some("1.62.0"),
             runs,
+            html: &[],
             lints: &[],
             limit,
         });

@@ -380,6 +380,7 @@ pub(crate) mod tests {
                 retries: Default::default(),
                 details: Vec::new(),
                 header_secrets: Vec::new(),
+                html_report: None,
             },
             RunResult {
                 index: 2,
@@ -397,6 +398,7 @@ pub(crate) mod tests {
                 retries: Default::default(),
                 details: Vec::new(),
                 header_secrets: Vec::new(),
+                html_report: None,
             },
         ]
     }

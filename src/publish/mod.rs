@@ -186,7 +186,35 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
     {
         let name = attachment::file_name(dir);
         let path = dir.join(&name);
+        // The CLI's HTML reports, each its own attachment, which the tab
+        // offers as a download.
+        let html: Vec<Option<String>> = runs
+            .iter()
+            .map(|run| {
+                let report = run.html_report.as_ref()?;
+                let size = std::fs::metadata(report).ok()?.len();
+                if size > attachment::HTML_LIMIT {
+                    console.warning(&format!(
+                        "The Postman CLI's HTML report of `{}` is not attached: it takes {} MB, \
+                         more than {} MB. It is in {}.",
+                        run.name,
+                        size / 1_000_000,
+                        attachment::HTML_LIMIT / 1_000_000,
+                        report.display()
+                    ));
+                    return None;
+                }
+                let html_name = attachment::html_name(&name, run.index);
+                console.add_attachment(
+                    attachment::HTML_KIND,
+                    &html_name,
+                    &report.display().to_string(),
+                );
+                Some(html_name)
+            })
+            .collect();
         let data = attachment::Attachment {
+            html: &html,
             title,
             shard: p.shard.clone(),
             cli_version: cli_version.as_deref(),
@@ -318,17 +346,18 @@ fn without_commas(
     Ok(copy)
 }
 
-/// Copies the CLI's own JSON report of a run next to ours, without
-/// secrets, into a folder named after the run, and, when failed runs are
-/// retried, one folder per attempt inside it (`attempt-2`).
+/// Copies the CLI's own reports of a run (JSON, and HTML when it wrote
+/// one) next to ours, without secrets, into a folder named after the run,
+/// and, when failed runs are retried, one folder per attempt inside it
+/// (`attempt-2`). Returns where the HTML report's copy is.
 pub(crate) fn copy_run_report(
     result: &RunResult,
     attempt: Option<u32>,
     root: &Path,
     secrets: &Secrets,
-) {
+) -> Option<PathBuf> {
     if result.report_dir.as_os_str().is_empty() {
-        return;
+        return None;
     }
     let mut dir = root.join("runs").join(format!(
         "{:02}-{}",
@@ -338,25 +367,26 @@ pub(crate) fn copy_run_report(
     if let Some(n) = attempt {
         dir.push(format!("attempt-{n}"));
     }
+    // The credential headers the run sent or received are masked with the
+    // known secrets.
+    let mut secrets = secrets.clone();
+    secrets.extend(result.header_secrets.iter().map(String::as_str));
     if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
         // The JSON report holds secrets JSON-escaped: it is redacted value
-        // by value, in decoded form. The credential headers the run sent or
-        // received are masked with the known secrets.
-        let with_headers;
-        let secrets = if result.header_secrets.is_empty() {
-            secrets
-        } else {
-            let mut s = secrets.clone();
-            s.extend(result.header_secrets.iter().map(String::as_str));
-            with_headers = s;
-            &with_headers
-        };
+        // by value, in decoded form.
         let _ = std::fs::create_dir_all(&dir);
         let _ = std::fs::write(
             dir.join("postman-report.json"),
             secrets.redact_json(&text).as_bytes(),
         );
     }
+    // The HTML report holds the run's data as markup and as JSON in a
+    // script; the redactor reads every escape either uses.
+    let text = std::fs::read_to_string(result.report_dir.join("report.html")).ok()?;
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("postman-report.html");
+    std::fs::write(&path, secrets.redact(&text).as_bytes()).ok()?;
+    Some(path)
 }
 
 /// The summary's file name is its section title on the build page.

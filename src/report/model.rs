@@ -109,6 +109,9 @@ pub(crate) struct RunResult {
     /// run sent or received: secrets of this run alone, masked wherever
     /// they show up (a body that echoes them, the copied reports).
     pub(crate) header_secrets: Vec<String>,
+    /// The CLI's HTML report of this run, masked, where the publish stage
+    /// copied it.
+    pub(crate) html_report: Option<PathBuf>,
 }
 
 /// A run's earlier attempts (`retryFailedRuns`): the results are the last

@@ -46,6 +46,7 @@ pub(crate) fn run_result(
         retries: Default::default(),
         details: Vec::new(),
         header_secrets: Vec::new(),
+        html_report: None,
     };
     let exit = match output.exit {
         Ok(exit) => exit,

@@ -62,6 +62,7 @@ mod tests {
             retries: Default::default(),
             details: Vec::new(),
             header_secrets: Vec::new(),
+            html_report: None,
             cases: vec![TestCase {
                 request: "Orders".into(),
                 folder: String::new(),

@@ -73,6 +73,8 @@ pub(crate) struct RunFiles {
     pub(crate) dir: PathBuf,
     pub(crate) home: PathBuf,
     pub(crate) report_json: PathBuf,
+    /// The CLI's own HTML report, kept for people who know it.
+    pub(crate) report_html: PathBuf,
     /// The environment with `envVars` merged in, when there are any.
     pub(crate) environment: Option<PathBuf>,
     /// The globals with `globalVars` merged in, when there are any.
@@ -84,6 +86,7 @@ impl RunFiles {
         RunFiles {
             home: dir.join("home"),
             report_json: dir.join("report.json"),
+            report_html: dir.join("report.html"),
             environment: None,
             globals: None,
             dir,
@@ -420,12 +423,16 @@ pub(crate) fn collection_run_args(
 /// `report::json`.
 fn json_report_args(files: &RunFiles, details: RequestDetails) -> Vec<String> {
     let path = |p: &Path| p.display().to_string();
+    // The HTML report holds every request's headers and bodies, so it is
+    // asked for only when some detail is wanted. It is never read: the
+    // task masks it and keeps it for people who know it.
+    let html = details != RequestDetails::None;
     let mut args = vec![
         // The JSON report is the one source of results. The CLI's JUnit
         // reporter is not asked for: it adds nothing the JSON lacks, and it
         // crashes (losing the run) on a control character in a test name.
         "--reporters".into(),
-        "cli,json".into(),
+        if html { "cli,json,html" } else { "cli,json" }.into(),
         // The console's failure list comes after the report is written and
         // repeats test names, which a collection controls; without it, every
         // line after "Report created … Saved to: <this run's path>" is the
@@ -434,6 +441,12 @@ fn json_report_args(files: &RunFiles, details: RequestDetails) -> Vec<String> {
         "--reporter-json-export".into(),
         path(&files.report_json),
     ];
+    if html {
+        // Written after the JSON report (the CLI exports in the order the
+        // reporters are named), so its "Report created" line comes after
+        // the one `UploadWatch` waits for.
+        args.extend(["--reporter-html-export".into(), path(&files.report_html)]);
+    }
     if details == RequestDetails::None {
         // Bodies and headers can be large and can hold credentials; with no
         // detail wanted, the task reads only names, statuses and timings.
@@ -563,7 +576,7 @@ mod tests {
             collection_run_args(&plan, &resolved, &resolved.runs[0], &files, false, true).join(" ");
         let args = args.replace(&root.display().to_string(), "[DIR]");
         assert!(!args.contains("$ecret"), "{args}");
-        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --no-report-events --verbose");
+        insta::assert_snapshot!(args, @"collection run [DIR]/c.json -e [DIR]/run-01/environment.json -d [DIR]/rows.csv -n 2 -i Smoke --bail --timeout-request 5000 --insecure --working-dir [DIR] --reporters cli,json,html --reporter-cli-no-failures --reporter-json-export [DIR]/run-01/report.json --reporter-html-export [DIR]/run-01/report.html --no-report-events --verbose");
     }
 
     #[test]
@@ -588,6 +601,10 @@ mod tests {
         };
         let omit = "--reporter-json-omitAllHeadersAndBody".to_owned();
         assert!(args(Some("none")).contains(&omit));
+        let html = "--reporter-html-export".to_owned();
+        assert!(!args(Some("none")).contains(&html));
+        assert!(args(Some("all")).contains(&html));
+        assert!(args(None).contains(&html));
         assert!(!args(Some("all")).contains(&omit));
         assert!(!args(None).contains(&omit));
         let raw = RawInputs {

@@ -110,9 +110,13 @@ pub fn masking_run() -> (Scenario, TaskRun, Vec<(PathBuf, Value)>) {
     (s, run, attachments)
 }
 
+/// The CLI's own HTML reports, attached beside the results.
+const HTML_KIND: &str = "postman-cli-task.html";
+
 fn read_attachments(run: &TaskRun) -> Vec<(PathBuf, Value)> {
     run.attachments()
         .into_iter()
+        .filter(|(kind, _, _)| kind != HTML_KIND)
         .map(|(kind, name, path)| {
             assert_eq!(kind, "postman-cli-task.results", "{run}");
             assert_eq!(path.file_name().unwrap().to_string_lossy(), name);
@@ -162,6 +166,31 @@ fn the_failing_collection_attaches_its_requests_failures_and_failed_bodies() {
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["name"], "Failing API");
     assert_eq!(runs[0]["status"], "failed");
+
+    // The CLI's HTML report of the run: its own attachment, named in the
+    // run, the masked copy in the run's report folder.
+    let html: Vec<_> = run
+        .attachments()
+        .into_iter()
+        .filter(|(kind, _, _)| kind == HTML_KIND)
+        .collect();
+    assert_eq!(html.len(), 1, "{run}");
+    let (_, html_name, html_path) = &html[0];
+    assert_eq!(runs[0]["htmlReport"].as_str(), Some(html_name.as_str()));
+    assert!(
+        html_name.starts_with("postman-report-") && html_name.ends_with("-01.html"),
+        "{html_name}"
+    );
+    assert!(
+        html_path.ends_with("runs/01-failing-api/postman-report.html"),
+        "{}",
+        html_path.display()
+    );
+    let page = fs::read_to_string(html_path).unwrap();
+    assert!(
+        page.contains("Orders") && page.contains("<html"),
+        "the CLI's report"
+    );
     let paths: Vec<&str> = requests(&runs[0])
         .iter()
         .map(|r| r["path"].as_str().unwrap())
@@ -318,7 +347,8 @@ fn no_secret_of_any_kind_reaches_an_attachment_or_a_report() {
         }
     }
     assert!(
-        written.iter().any(|f| f.ends_with("postman-report.json")),
+        written.iter().any(|f| f.ends_with("postman-report.json"))
+            && written.iter().any(|f| f.ends_with("postman-report.html")),
         "the copied CLI reports were checked too: {written:?}"
     );
     // The log: the agent masks what the task registers (`task.setsecret`

@@ -170,7 +170,7 @@ fn a_dry_run_prints_the_command_lines_and_installs_nothing() {
     insta::assert_snapshot!(stdout, @r"
     Postman CLI: latest, published at least 3d ago (@postman/pm-bin-linux-x64, or Postman's download site if npm has none)
     Run 1: Passing API
-      postman collection run [DIR]/api.json -n 2 -i Orders --working-dir [DIR] --reporters cli,json --reporter-cli-no-failures --reporter-json-export '<private>/run-01/report.json' --no-report-events --verbose
+      postman collection run [DIR]/api.json -n 2 -i Orders --working-dir [DIR] --reporters cli,json,html --reporter-cli-no-failures --reporter-json-export '<private>/run-01/report.json' --reporter-html-export '<private>/run-01/report.html' --no-report-events --verbose
     ");
     assert!(!l.path().join("empty-cache").exists());
 }

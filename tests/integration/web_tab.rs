@@ -88,6 +88,14 @@ fn the_postman_tab_shows_a_real_task_runs_attachment_without_its_secrets() {
         .iter()
         .map(|(p, _)| p.display().to_string())
         .collect();
+    // The CLI's own HTML reports the step attached beside its results.
+    let html: Vec<serde_json::Value> = run
+        .attachments()
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "postman-cli-task.html")
+        .map(|(_, name, path)| serde_json::json!({"name": name, "path": path}))
+        .collect();
+    assert!(!html.is_empty(), "{run}");
     if !web.join("node_modules/playwright-core").is_dir() {
         npm(&web, &["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
     }
@@ -95,6 +103,7 @@ fn the_postman_tab_shows_a_real_task_runs_attachment_without_its_secrets() {
     let shots = root.join("target/web-screenshots");
     let output = Command::new("node")
         .arg("test/real.test.mjs")
+        .env("REAL_HTML", serde_json::to_string(&html).unwrap())
         .current_dir(&web)
         .env("WEB_SCREENSHOTS", &shots)
         .env("CHROMIUM", chromium)

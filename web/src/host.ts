@@ -7,6 +7,7 @@ import { getClient } from "azure-devops-extension-api/Common";
 import { BuildRestClient } from "azure-devops-extension-api/Build";
 import {
   ATTACHMENT_TYPE,
+  HTML_ATTACHMENT_TYPE,
   Step,
   TimelineRecord,
   asResults,
@@ -142,4 +143,28 @@ export async function loadSteps(build: BuildRef): Promise<Step[]> {
     }),
   );
   return sortSteps(steps);
+}
+
+/**
+ * Downloads a run's HTML report attachment as a file. It is handed to the
+ * browser as an opaque download, never opened here: this frame holds the
+ * build's access token, and the report's markup comes from the API.
+ */
+export async function downloadHtml(build: BuildRef, step: Step, name: string): Promise<void> {
+  const { timelineId, recordId } = step.origin;
+  if (!timelineId || !recordId) throw new Error("the report has no address to read it from");
+  const client = getClient(BuildRestClient);
+  const content = await client.getAttachment(build.project, build.id, timelineId, recordId, HTML_ATTACHMENT_TYPE, name);
+  const url = URL.createObjectURL(new Blob([content], { type: "application/octet-stream" }));
+  try {
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    a.rel = "noopener";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  } finally {
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
 }

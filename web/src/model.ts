@@ -3,6 +3,8 @@
 // here, so the rules stay readable apart from the rendering.
 
 export const ATTACHMENT_TYPE = "postman-cli-task.results";
+/** The Postman CLI's own HTML reports: offered as downloads, never shown in this frame. */
+export const HTML_ATTACHMENT_TYPE = "postman-cli-task.html";
 /** The newest schema this page knows; newer ones are shown as far as they match. */
 export const SCHEMA = 1;
 
@@ -67,6 +69,8 @@ export interface Run {
   durationMs?: number | null;
   startedMs?: number | null;
   postmanUrl?: string | null;
+  /** The name of this run's HTML report attachment (HTML_ATTACHMENT_TYPE), if one was kept. */
+  htmlReport?: string | null;
   requests?: PmRequest[] | null;
 }
 

@@ -1,12 +1,17 @@
 // The "Postman" build results tab: connects to the host, reads the build's
 // results attachments and draws them.
 
-import { BuildRef, connect, failed, linkedRequest, loadSteps, loaded, setLinkedRequest } from "./host";
+import { BuildRef, connect, downloadHtml, failed, linkedRequest, loadSteps, loaded, setLinkedRequest } from "./host";
 import { createView } from "./view";
 
 const root = document.getElementById("app") as HTMLElement;
 const status = document.getElementById("status") as HTMLElement;
-const view = createView(root, (id) => void setLinkedRequest(id));
+let current: BuildRef | null = null;
+const view = createView(
+  root,
+  (id) => void setLinkedRequest(id),
+  (step, name) => (current ? downloadHtml(current, step, name) : Promise.reject(new Error("no build"))),
+);
 
 // The host's theme arrives as CSS variables; the page's own colours follow
 // whether its background came out dark or light.
@@ -26,6 +31,7 @@ let first = true;
 
 async function show(build: BuildRef): Promise<void> {
   const mine = ++generation;
+  current = build;
   const steps = await loadSteps(build);
   if (mine !== generation) return;
   status.hidden = true;

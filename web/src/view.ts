@@ -81,7 +81,11 @@ export interface View {
   openLinked(id: string): boolean;
 }
 
-export function createView(root: HTMLElement, onLink: (id: string | null) => void): View {
+export function createView(
+  root: HTMLElement,
+  onLink: (id: string | null) => void,
+  onDownload: (step: Step, name: string) => Promise<void> = async () => undefined,
+): View {
   const state: State = {
     steps: [],
     filter: { failedOnly: false, query: "" },
@@ -251,6 +255,34 @@ export function createView(root: HTMLElement, onLink: (id: string | null) => voi
     return `${step.key}.${run.index}`;
   }
 
+  /**
+   * The CLI's HTML report, as a download: it is markup and scripts built
+   * from what the API returned, so it is never opened in this frame, which
+   * holds the build's access token.
+   */
+  function drawDownload(step: Step, name: string): HTMLElement {
+    const button = h(
+      "button",
+      {
+        class: "postman-link download",
+        title: `Download ${name}, the Postman CLI's own report of this run (secrets masked)`,
+        onclick: () => {
+          button.disabled = true;
+          onDownload(step, name)
+            .catch((e) => {
+              button.title = `Could not download ${name}: ${e instanceof Error ? e.message : String(e)}`;
+              button.classList.add("failed-text");
+            })
+            .finally(() => {
+              button.disabled = false;
+            });
+        },
+      },
+      "HTML report ↓",
+    ) as HTMLButtonElement;
+    return button;
+  }
+
   function drawRun(step: Step, run: Run): HTMLElement {
     const key = runKey(step, run);
     const expanded = state.expanded.has(key);
@@ -286,6 +318,7 @@ export function createView(root: HTMLElement, onLink: (id: string | null) => voi
         run.status === "incomplete" || run.status === "aborted" ? h("span", { class: "badge warn" }, run.status) : "",
       ),
       h("span", { class: "counts" }, ...counts),
+      run.htmlReport ? drawDownload(step, run.htmlReport) : "",
       run.postmanUrl ? h("a", { class: "postman-link", href: safeUrl(run.postmanUrl), target: "_blank", rel: "noopener noreferrer" }, "View in Postman ↗") : "",
     );
     const card = h(

@@ -72,7 +72,8 @@ function listen(handler) {
 
 /**
  * A build: its steps, each in a job, each with attachments.
- *   { id, steps: [{ job, step, attachments: [{ name, json | text }] }] }
+ *   { id, steps: [{ job, step, attachments: [{ name, json | text, type? }] }] }
+ * (`type` defaults to the results attachment's.)
  * Jobs and steps are ordered as listed.
  */
 function layout(build) {
@@ -96,7 +97,7 @@ function layout(build) {
     const task = { id: randomUUID(), parentId: job.id, type: "Task", name: s.step, order: order + 1, attempt: 1 };
     records.push(task);
     for (const a of s.attachments) {
-      files.push({ recordId: task.id, name: a.name, body: Buffer.from(a.text ?? JSON.stringify(a.json)) });
+      files.push({ recordId: task.id, name: a.name, type: a.type ?? TYPE, body: Buffer.from(a.text ?? JSON.stringify(a.json)) });
     }
   }
   // The REST API lists attachments in no order the page may rely on.
@@ -175,7 +176,7 @@ export async function startHost({ builds, token = `token-${randomUUID()}` }) {
     if (list) {
       // noArrayWrap=true in the page's Accept header: a bare array.
       json(
-        b.files.map((f) => ({
+        b.files.filter((f) => f.type === TYPE).map((f) => ({
           name: f.name,
           _links: {
             self: {
@@ -187,8 +188,8 @@ export async function startHost({ builds, token = `token-${randomUUID()}` }) {
       return;
     }
     const one = /^([^/]+)\/([^/]+)\/attachments\/([^/]+)\/([^/]+)$/.exec(rest);
-    if (one && one[1] === b.timelineId && one[3] === TYPE) {
-      const f = b.files.find((x) => x.recordId === one[2] && x.name === decodeURIComponent(one[4]));
+    if (one && one[1] === b.timelineId) {
+      const f = b.files.find((x) => x.type === one[3] && x.recordId === one[2] && x.name === decodeURIComponent(one[4]));
       if (f) {
         res.writeHead(200, { ...cors, "content-type": "application/octet-stream" });
         res.end(f.body);

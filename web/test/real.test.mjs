@@ -7,6 +7,8 @@
 //
 //   REAL_ATTACHMENTS  JSON array of attachment file paths
 //   REAL_SECRETS      JSON array of secret values
+//   REAL_HTML         JSON array of { name, path }: the CLI's HTML reports the
+//                     (one) step attached
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const shots = process.env.WEB_SCREENSHOTS ?? join(here, "../../target/web-screenshots");
 const files = JSON.parse(process.env.REAL_ATTACHMENTS ?? "[]");
 const secrets = JSON.parse(process.env.REAL_SECRETS ?? "[]");
+const htmlReports = JSON.parse(process.env.REAL_HTML ?? "[]");
 const WAIT = 60_000;
 
 let browser;
@@ -38,7 +41,10 @@ before(async () => {
         steps: files.map((f, i) => ({
           job: "Linux",
           step: `Postman CLI ${i + 1}`,
-          attachments: [{ name: basename(f), text: readFileSync(f, "utf8") }],
+          attachments: [
+            { name: basename(f), text: readFileSync(f, "utf8") },
+            ...(i === 0 ? htmlReports.map((r) => ({ name: r.name, type: "postman-cli-task.html", text: readFileSync(r.path, "utf8") })) : []),
+          ],
         })),
       },
     ],
@@ -92,6 +98,16 @@ test("a real run's attachment: the failed request's response body and failure me
     const headerRows = await echo.locator("table.headers tr").allInnerTexts();
     assert.ok(headerRows.some((r) => /^Authorization\s+\*\*\*$/i.test(r)), headerRows.join("\n"));
     assert.ok((await echo.locator("pre.body").allInnerTexts()).some((b) => b.includes('"x-api-key": "***"')));
+
+    // The CLI's own HTML report of the run that sent secrets: downloaded,
+    // masked.
+    const leaky = frame.locator(".run", { hasText: "Leaky API" }).first();
+    const [download] = await Promise.all([page.waitForEvent("download"), leaky.getByRole("button", { name: /HTML report/ }).click()]);
+    const report = readFileSync(await download.path(), "utf8");
+    assert.match(report, /Echo credentials/);
+    for (const secret of secrets) {
+      assert.ok(!report.includes(secret), `a secret (${secret.slice(0, 4)}…) is in the downloaded HTML report`);
+    }
 
     const html = await tab.evaluate(() => document.documentElement.outerHTML);
     for (const secret of secrets) {

@@ -20,6 +20,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name) => JSON.parse(readFileSync(join(here, "fixtures", name), "utf8"));
 const shots = process.env.WEB_SCREENSHOTS ?? join(here, "../../target/web-screenshots");
 const WAIT = 60_000;
+// A stand-in for the CLI's HTML report, with a script that would show it ran.
+const HTML_REPORT = "<!doctype html><title>Postman CLI report</title><script>parent.__htmlReportRan = 1; window.__htmlReportRan = 1;</script><h1>Shop API</h1>";
 
 // A secret the run had: the task masks it before attaching, so it must not
 // be anywhere in the page; the mask must show where it was.
@@ -43,7 +45,16 @@ before(async () => {
     builds: [
       {
         id: BUILDS.failing,
-        steps: [{ job: "Linux", step: "Postman CLI: Shop API", attachments: [{ name: "postman-results-1.json", json: fixture("shop-staging.json") }] }],
+        steps: [
+          {
+            job: "Linux",
+            step: "Postman CLI: Shop API",
+            attachments: [
+              { name: "postman-results-1.json", json: fixture("shop-staging.json") },
+              { name: "postman-report-1-01.html", type: "postman-cli-task.html", text: HTML_REPORT },
+            ],
+          },
+        ],
       },
       { id: BUILDS.empty, steps: [] },
       {
@@ -118,6 +129,16 @@ test("a failing build: every run, counts, the failures, and a failed request's r
     assert.equal(await link.getAttribute("href"), "https://go.postman.co/workspace/3f1b2c4d-0000-4000-8000-5a6b7c8d9e0f/run/38214470-9c1e7f52-4b1d-4a7e-9f0c-2d6e8a1b3c5d");
     assert.equal(await link.getAttribute("target"), "_blank");
     assert.equal(await frame.locator(".request").count(), 0, "runs start collapsed");
+
+    // The CLI's HTML report is a download, never opened in the frame: its
+    // script does not run here.
+    const [download] = await Promise.all([page.waitForEvent("download"), frame.getByRole("button", { name: /HTML report/ }).click()]);
+    assert.equal(download.suggestedFilename(), "postman-report-1-01.html");
+    assert.equal(readFileSync(await download.path(), "utf8"), HTML_REPORT);
+    assert.equal(await tab.evaluate(() => window.__htmlReportRan ?? null), null);
+    assert.equal(page.context().pages().length, 1, "no page was opened");
+    assert.equal(await page.evaluate(() => window.__htmlReportRan ?? null), null);
+    assert.equal(await frame.getByRole("button", { name: /HTML report/ }).count(), 1, "only the run with a report offers one");
 
     // Expanded: the requests in order, failures shown without another click.
     await runButton(frame, "Shop API · staging").click();
