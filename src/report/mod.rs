@@ -21,3 +21,4 @@ pub(crate) mod json;
 pub(crate) mod lint;
 pub(crate) mod model;
 pub(crate) mod run;
+pub(crate) mod yaml;
