@@ -58,8 +58,8 @@ pub(crate) fn run_result(
         result.end = RunEnd::Aborted;
         return (result, warnings);
     }
-    if let (Some(console), Some(v3), Some(yaml)) = (&output.console, &target.v3, output.yaml) {
-        if read_yaml(
+    if let (Some(console), Some(v3), Some(yaml)) = (&output.console, &target.v3, output.yaml)
+        && read_yaml(
             &mut result,
             &mut warnings,
             &exit,
@@ -68,9 +68,9 @@ pub(crate) fn run_result(
             v3,
             selectors,
             keep,
-        ) {
-            return (result, warnings);
-        }
+        )
+    {
+        return (result, warnings);
     }
     if let (Some(console), Some(v3)) = (output.console, &target.v3) {
         read_console(
