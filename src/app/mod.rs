@@ -161,6 +161,7 @@ async fn run_plan(
     let network = network(ctx);
     let child_env = network.child_env(ctx.env.child_env());
     name_cloud_requests(ctx, &mut prepared, &network).await;
+    allow_yaml_report(ctx, &mut prepared, &network).await;
     let parallel = match plan.parallel {
         Parallel::Auto => std::thread::available_parallelism().map_or(1, |n| n.get()),
         Parallel::Runs(n) => n,
@@ -318,6 +319,30 @@ async fn name_cloud_requests(ctx: &Context, prepared: &mut Prepared, network: &H
         }
         run.collection = trees[uid].clone();
     }
+}
+
+/// v3 runs with a key: whether the key's team may have the CLI write its
+/// YAML run report (`--output`), which the task then reads instead of the
+/// console report. Asked once, before the runs; anything but a yes keeps
+/// the console report.
+async fn allow_yaml_report(ctx: &Context, prepared: &mut Prepared, network: &HttpSettings) {
+    let Some(key) = &prepared.cloud.api_key else {
+        return;
+    };
+    if !prepared.resolved.runs.iter().any(|r| r.v3.is_some()) {
+        return;
+    }
+    let allowed = match network.client() {
+        Ok(client) => crate::resolve::cloud::output_allowed(&client, &ctx.env, key).await,
+        Err(e) => Err(e.to_string()),
+    };
+    let note = match &allowed {
+        Ok(true) => "The v3 collection runs are read from the Postman CLI's YAML run report (--output): this Postman API key's team is an Enterprise team.".to_owned(),
+        Ok(false) => "The v3 collection runs are read from the Postman CLI's console report: its YAML run report (--output) is only for Postman Enterprise teams.".to_owned(),
+        Err(e) => format!("The v3 collection runs are read from the Postman CLI's console report: whether this Postman API key's team may use --output (the YAML run report) could not be told: {e}"),
+    };
+    ctx.console.info(&note);
+    prepared.cloud.yaml_report = allowed == Ok(true);
 }
 
 /// API lint and collection lint, after the runs, whatever they did

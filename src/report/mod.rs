@@ -9,6 +9,8 @@
 //!   report.
 //! - [`lint`]: what `api lint` and `spec lint` printed, as findings.
 //! - [`model`]: what a read run is: its test cases, how it ended.
+//! - [`console`] and [`yaml`]: a v3 run's console report, and its YAML run
+//!   report (`--output`, Enterprise teams only).
 //!
 //! A new report source (the YAML run report, or the console report of a
 //! git-native collection) is a sibling of [`json`] that yields the same
@@ -21,3 +23,4 @@ pub(crate) mod json;
 pub(crate) mod lint;
 pub(crate) mod model;
 pub(crate) mod run;
+pub(crate) mod yaml;

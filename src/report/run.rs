@@ -59,6 +59,20 @@ pub(crate) fn run_result(
         result.end = RunEnd::Aborted;
         return (result, warnings);
     }
+    if let (Some(console), Some(v3), Some(yaml)) = (&output.console, &target.v3, output.yaml)
+        && read_yaml(
+            &mut result,
+            &mut warnings,
+            &exit,
+            yaml,
+            console,
+            v3,
+            selectors,
+            keep,
+        )
+    {
+        return (result, warnings);
+    }
     if let (Some(console), Some(v3)) = (output.console, &target.v3) {
         read_console(
             &mut result,
@@ -188,6 +202,68 @@ fn read_console(
             }
         }
     }
+}
+
+/// A v3 run's result from its YAML run report (`--output`), read as
+/// strictly as the console report. When the YAML report is missing or
+/// unreadable, `false`: the console report is read instead, with a warning
+/// that says so (unless the console report cannot be read either, whose
+/// error then stands for the run).
+#[allow(clippy::too_many_arguments)]
+fn read_yaml(
+    result: &mut RunResult,
+    warnings: &mut Vec<String>,
+    exit: &ToolExit,
+    yaml: Result<(std::fs::File, std::fs::File), String>,
+    console: &Console,
+    v3: &V3Collection,
+    selectors: &[String],
+    keep: RequestDetails,
+) -> bool {
+    let read = yaml.and_then(|(summary, executions)| {
+        super::yaml::parse(
+            std::io::BufReader::new(summary),
+            std::io::BufReader::new(executions),
+            &mut v3.run_order(selectors),
+            keep != RequestDetails::None,
+        )
+        .map_err(|e| e.0)
+    });
+    let run = match read {
+        Ok(run) => run,
+        Err(why) => {
+            let console_reads = !console.truncated
+                && super::console::parse(&console.text, &mut v3.run_order(selectors)).is_ok();
+            if console_reads {
+                warnings.push(format!(
+                    "The YAML run report of `{}` could not be read ({why}); its results come from the Postman CLI's console report.",
+                    result.name
+                ));
+            }
+            return false;
+        }
+    };
+    result.iterations = u32::try_from(run.iterations).unwrap_or(u32::MAX);
+    result.requests = run.requests;
+    result.duration_ms = run.duration_ms;
+    result.cases = run.cases;
+    result.header_secrets = run.header_secrets;
+    if keep != RequestDetails::None {
+        result.details = run.details;
+    }
+    if let Some(error) = run.run_error {
+        result.end = RunEnd::Failed(format!("the run stopped: {error}"));
+    } else if result.requests == 0 {
+        result.end = RunEnd::Failed(NO_REQUESTS.to_owned());
+    } else if !matches!(exit.end, ExitKind::Code(0 | 1)) {
+        warnings.push(format!(
+            "The Postman CLI {} after writing its YAML run report for `{}`. {}",
+            exit.end,
+            result.name,
+            tail(exit)
+        ));
+    }
+    true
 }
 
 /// `| total run duration: 146 ms |` under the totals table, for the

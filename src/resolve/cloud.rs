@@ -24,6 +24,9 @@ pub(crate) struct CloudContext {
     /// How long the CLI may take to exit once its reports are written (it
     /// is uploading then, and its upload has no timeout of its own).
     pub(crate) upload_grace: Duration,
+    /// v3 runs write the CLI's YAML run report (`--output`): the key's team
+    /// is allowed it (see [`output_allowed`]).
+    pub(crate) yaml_report: bool,
 }
 
 /// The Postman API key: from the service connection, or given directly.
@@ -134,6 +137,7 @@ pub(crate) fn cloud_context(
         region: plan.cloud.region,
         run_limit: plan.cloud.run_limit,
         upload_grace: knobs.upload_grace,
+        yaml_report: false,
     };
     (context, warnings)
 }
@@ -147,5 +151,97 @@ fn looks_like_postman_key(key: &str) -> bool {
     {
         Some((a, b)) => hex(a, 24) && hex(b, 34),
         None => hex(key, 32),
+    }
+}
+
+/// Postman's runtime agent, which the Postman CLI asks whether a key's team
+/// may use `--output` (`POSTMAN_RUNTIME_AGENT_BASE_URL` overrides it, for
+/// the CLI as for us). The CLI has no EU host for it and asks the US one.
+fn runtime_agent(env: &AgentEnv) -> String {
+    match env
+        .get("POSTMAN_RUNTIME_AGENT_BASE_URL")
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => "https://ra.gw.postman.com/v1".into(),
+    }
+}
+
+/// Whether the key's team may use the CLI's `--output` (the YAML run
+/// report): asked as the CLI asks (`lib/user-type.js`), a GET of
+/// `/handshake/token?source=packman` with the key in `x-api-key`, whose
+/// `token` is a JWT with the team's `userType`; only `enterprise` may. An
+/// error says why it could not be told.
+pub(crate) async fn output_allowed(
+    client: &reqwest::Client,
+    env: &AgentEnv,
+    key: &Secret,
+) -> Result<bool, String> {
+    let url = format!("{}/handshake/token?source=packman", runtime_agent(env));
+    let response = client
+        .get(&url)
+        .header("x-api-key", key.expose())
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status().as_u16()));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("cannot read the answer from {url}: {e}"))?;
+    Ok(user_type(&body).ok_or_else(|| format!("{url} did not answer a token"))? == "enterprise")
+}
+
+/// The `userType` in the payload of the JWT in `{"token": …}` (not
+/// verified: it only decides which report the task reads, and the CLI
+/// checks it again), or `""` when it has none.
+fn user_type(body: &[u8]) -> Option<String> {
+    use base64::Engine as _;
+    let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let token = doc.get("token")?.as_str()?;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Some(
+        claims
+            .get("userType")
+            .and_then(|t| t.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(claims: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            r#"{{"token":"{}.{}."}}"#,
+            b64(r#"{"alg":"none"}"#),
+            b64(claims)
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn the_handshake_token_tells_the_user_type() {
+        assert_eq!(
+            user_type(&token(r#"{"userType":"enterprise"}"#)).as_deref(),
+            Some("enterprise")
+        );
+        assert_eq!(
+            user_type(&token(r#"{"userType":"free"}"#)).as_deref(),
+            Some("free")
+        );
+        assert_eq!(user_type(&token("{}")).as_deref(), Some(""));
+        assert_eq!(user_type(b"{}"), None);
+        assert_eq!(user_type(br#"{"token":"not a jwt"}"#), None);
     }
 }

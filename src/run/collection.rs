@@ -79,6 +79,8 @@ pub(crate) struct RunFiles {
     pub(crate) environment: Option<PathBuf>,
     /// The globals with `globalVars` merged in, when there are any.
     pub(crate) globals: Option<PathBuf>,
+    /// A v3 run's `--output` folder, when its YAML run report is used.
+    pub(crate) yaml_dir: Option<PathBuf>,
 }
 
 impl RunFiles {
@@ -89,6 +91,7 @@ impl RunFiles {
             report_html: dir.join("report.html"),
             environment: None,
             globals: None,
+            yaml_dir: None,
             dir,
         }
     }
@@ -108,6 +111,9 @@ pub(crate) struct RunOutput {
     /// A v3 collection's run: what the CLI printed on stdout, its only
     /// report (the `cli` reporter is the only one it allows).
     pub(crate) console: Option<Console>,
+    /// A v3 run with `--output`: its YAML run report (summary, executions),
+    /// opened, or why it could not be.
+    pub(crate) yaml: Option<Result<(std::fs::File, std::fs::File), String>>,
 }
 
 /// The stdout of a v3 run, kept up to [`CONSOLE_LIMIT`] bytes.
@@ -143,6 +149,9 @@ impl Runner<'_> {
             n => format!("run-{:02}-attempt-{n}", target.index),
         });
         let mut files = RunFiles::new(dir);
+        if target.v3.is_some() && self.cloud.yaml_report {
+            files.yaml_dir = Some(files.dir.join("output"));
+        }
         if let Err(e) = self.prepare(target, &mut files) {
             return Some(RunOutput {
                 exit: Err(format!(
@@ -153,6 +162,7 @@ impl Runner<'_> {
                 upload: Upload::NotExpected,
                 report: None,
                 console: None,
+                yaml: None,
             });
         }
 
@@ -223,11 +233,12 @@ impl Runner<'_> {
             _ => Upload::NotExpected,
         };
         Some(RunOutput {
-            report: std::fs::File::open(&files.report_json).ok(),
+            yaml: files.yaml_dir.as_deref().map(open_yaml_report),
             dir: files.dir,
             exit: exit.map_err(|e| e.to_string()),
             upload,
             console,
+            report: std::fs::File::open(&files.report_json).ok(),
         })
     }
 
@@ -393,7 +404,21 @@ pub(crate) fn collection_run_args(
     if let Some(p) = &resolved.ssl_extra_ca_certs {
         args.extend(["--ssl-extra-ca-certs".into(), path(p)]);
     }
-    if target.v3.is_some() {
+    if let (Some(_), Some(yaml_dir)) = (&target.v3, &files.yaml_dir) {
+        // The YAML run report, read by `report::yaml`. `--output` refuses
+        // `-r`, and the console report (the default `cli` reporter, plain)
+        // is still printed, for the log and as the fallback.
+        args.extend([
+            "--output".into(),
+            path(yaml_dir),
+            "--color".into(),
+            "off".into(),
+            "--disable-unicode".into(),
+        ]);
+        if plan.cloud.analytics && has_key {
+            args.push("--report-events".into());
+        }
+    } else if target.v3.is_some() {
         // A v3 collection allows only the `cli` reporter (`-r json` fails
         // with "not supported for multi-protocol collections"), so its
         // console report, plain, is what `report::console` reads, failure
@@ -417,6 +442,34 @@ pub(crate) fn collection_run_args(
     }
     args.extend(plan.extra_args.iter().cloned());
     args
+}
+
+/// The two files `--output` wrote in `dir`, opened: the one
+/// `*.collection-run-summary.yaml` and its `*.collection-run-executions.yaml`.
+fn open_yaml_report(dir: &Path) -> Result<(std::fs::File, std::fs::File), String> {
+    const SUMMARY: &str = ".collection-run-summary.yaml";
+    const EXECUTIONS: &str = ".collection-run-executions.yaml";
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let summaries: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(SUMMARY))
+        .collect();
+    let [summary] = summaries.as_slice() else {
+        return Err(format!(
+            "the Postman CLI wrote {} run summaries in {}",
+            summaries.len(),
+            dir.display()
+        ));
+    };
+    let name = summary.to_string_lossy();
+    let executions = PathBuf::from(format!(
+        "{}{EXECUTIONS}",
+        &name[..name.len() - SUMMARY.len()]
+    ));
+    let open =
+        |p: &Path| std::fs::File::open(p).map_err(|e| format!("cannot open {}: {e}", p.display()));
+    Ok((open(summary)?, open(&executions)?))
 }
 
 /// The reporters of a v2.x run: the JSON report, read by

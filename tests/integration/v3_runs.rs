@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use crate::e2e::{Scenario, published_junit, shared_cli};
-use crate::support::TaskResult;
+use crate::support::cloud::Cloud;
+use crate::support::{TEST_API_KEY, TargetApi, TaskResult, TaskRun};
 
 /// A passing assertion, a failing one (in iteration 1 only, from the data
 /// file), a skipped test, a script error and a request error in the
@@ -108,7 +109,26 @@ fn a_v3_collection_gives_the_same_junit_as_its_v2_1_json_in_one_parallel_step() 
     // (Where the CLI counts a v3 run differently: after a request error it
     // skips that request's test script, so `Unreachable` has none here.)
     assert_eq!(suites[1].1, suites[0].1, "{xml}");
-    let expected: Vec<String> = (1..=2)
+    assert_eq!(suites[1].1, expected_shop_cases(), "{xml}");
+
+    let vars = run.variables();
+    assert_eq!(vars["testsTotal"].value, "24");
+    assert_eq!(vars["testsFailed"].value, "10");
+    // The v3 run was started with the console reporter only, analytics off.
+    let log = run.to_string();
+    assert!(
+        log.contains("--reporters cli --color off --disable-unicode"),
+        "{run}"
+    );
+    assert!(log.contains("--no-report-events"), "{run}");
+    // Two runs, two iterations, two requests of `Smoke` each: the folder
+    // selection held (`Other / Not selected` would add four).
+    assert_eq!(s.api.requests().len(), 8);
+}
+
+/// The cases of the migrated `SHOP` collection's v3 run.
+fn expected_shop_cases() -> Vec<String> {
+    (1..=2)
         .flat_map(|i| {
             [
                 format!("Smoke / Health (check) › ✓ › responds 200 (iteration {i}) | passed"),
@@ -130,22 +150,92 @@ fn a_v3_collection_gives_the_same_junit_as_its_v2_1_json_in_one_parallel_step() 
                 ),
             ]
         })
-        .collect();
-    assert_eq!(suites[1].1, expected, "{xml}");
+        .collect()
+}
 
-    let vars = run.variables();
-    assert_eq!(vars["testsTotal"].value, "24");
-    assert_eq!(vars["testsFailed"].value, "10");
-    // The v3 run was started with the console reporter only, analytics off.
-    let log = run.to_string();
-    assert!(
-        log.contains("--reporters cli --color off --disable-unicode"),
-        "{run}"
+/// The `SHOP` collection, migrated to v3, run alone with a Postman API key
+/// against the cloud emulator, whose runtime agent tells the key's team's
+/// plan (`userType`).
+/// Returns the run, its suites, and whether the Postman tab shows a
+/// response's headers (read before the job's folder goes).
+fn shop_v3_with_key(user_type: &str) -> (TaskRun, Vec<(String, Vec<String>)>, bool) {
+    let cloud = Cloud::start();
+    cloud.set_user_type(user_type);
+    let api = TargetApi::start();
+    let mut job = crate::e2e::job_with_cloud(cloud.cli_env());
+    let v2 = job.write_source("tests/shop.postman_collection.json", SHOP);
+    migrate(
+        &v2,
+        &job.sources_dir().join("postman/collections/Mixed shop"),
     );
-    assert!(log.contains("--no-report-events"), "{run}");
-    // Two runs, two iterations, two requests of `Smoke` each: the folder
-    // selection held (`Other / Not selected` would add four).
-    assert_eq!(s.api.requests().len(), 8);
+    job.write_source("tests/rows.json", r#"[{"qty":1},{"qty":2}]"#);
+    job.secret("postmanApiKey", TEST_API_KEY)
+        .input("apiKey", "$(postmanApiKey)")
+        .input("collection", "postman/collections/Mixed shop")
+        .input("envVars", format!("baseUrl={}", api.base_url()))
+        .input("folder", "Smoke")
+        .input("iterationData", "tests/rows.json");
+    let run = job.run();
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    // The task asked as the CLI asks, with the key in a header.
+    let asked = cloud.requests_to("/handshake/token");
+    assert!(!asked.is_empty(), "{:?}", cloud.requests());
+    assert!(
+        asked
+            .iter()
+            .all(|r| r.header("x-api-key") == Some(TEST_API_KEY))
+    );
+    let (_, xml) = published_junit(&run);
+    let headers = tab_has_response_headers(&run);
+    (run, suites(&xml), headers)
+}
+
+/// Whether the Postman tab shows a response's headers: only the YAML run
+/// report has them.
+fn tab_has_response_headers(run: &TaskRun) -> bool {
+    run.attachments().iter().any(|(_, _, path)| {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        doc["runs"].as_array().into_iter().flatten().any(|r| {
+            r["requests"].as_array().into_iter().flatten().any(|q| {
+                q["response"]["headers"]
+                    .as_array()
+                    .is_some_and(|h| !h.is_empty())
+            })
+        })
+    })
+}
+
+#[test]
+fn an_enterprise_key_reads_a_v3_run_from_its_yaml_report_with_the_same_junit() {
+    let (yaml_run, yaml_suites, yaml_headers) = shop_v3_with_key("enterprise");
+    let log = yaml_run.to_string();
+    assert!(
+        log.contains("read from the Postman CLI's YAML run report"),
+        "{yaml_run}"
+    );
+    assert!(log.contains("--output "), "{yaml_run}");
+    assert!(!log.contains("--reporters cli"), "{yaml_run}");
+    assert!(!log.contains("could not be read"), "{yaml_run}");
+    assert!(yaml_headers, "{yaml_run}");
+
+    let (console_run, console_suites, console_headers) = shop_v3_with_key("free");
+    let log = console_run.to_string();
+    assert!(
+        log.contains("only for Postman Enterprise teams"),
+        "{console_run}"
+    );
+    assert!(log.contains("--reporters cli"), "{console_run}");
+    assert!(!log.contains("--output "), "{console_run}");
+    assert!(!console_headers, "{console_run}");
+
+    assert_eq!(yaml_suites.len(), 1);
+    assert_eq!(yaml_suites, console_suites);
+    assert_eq!(yaml_suites[0].1, expected_shop_cases());
+    assert_eq!(
+        yaml_run.variables()["testsTotal"].value,
+        console_run.variables()["testsTotal"].value
+    );
 }
 
 #[test]

@@ -49,6 +49,7 @@ struct Shared {
     apis: Mutex<BTreeMap<String, Value>>,
     ruleset: Mutex<Option<Value>>,
     features: Mutex<Option<Value>>,
+    user_type: Mutex<Option<String>>,
 }
 
 pub struct Cloud {
@@ -126,6 +127,14 @@ impl Cloud {
 
     pub fn set_features(&self, features: Value) -> &Self {
         *self.shared.features.lock().unwrap() = Some(features);
+        self
+    }
+
+    /// The team's plan the runtime agent's `/handshake/token` tells (in an
+    /// unsigned JWT, as the CLI decodes it without checking): `enterprise`
+    /// allows the CLI's `--output`. Unset, the route answers 204.
+    pub fn set_user_type(&self, user_type: &str) -> &Self {
+        *self.shared.user_type.lock().unwrap() = Some(user_type.to_owned());
         self
     }
 
@@ -256,9 +265,24 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 .clone()
                 .unwrap_or(json!({"data": {"features": {}}})),
         ),
+        None if path == "/handshake/token" => match shared.user_type.lock().unwrap().clone() {
+            Some(user_type) => json_response(json!({"token": unsigned_jwt(&user_type)})),
+            None => StatusCode::NO_CONTENT.into_response(),
+        },
         None if path == "/me" => {
             json_response(json!({"user": {"id": 12345678, "username": "stub-user"}}))
         }
         None => StatusCode::NO_CONTENT.into_response(),
     }
+}
+
+/// A JWT with `userType` in its payload and no signature.
+fn unsigned_jwt(user_type: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "typ": "JWT"})),
+        b64(json!({"userType": user_type}))
+    )
 }
