@@ -178,19 +178,7 @@ pub(crate) async fn output_allowed(
     key: &Secret,
 ) -> Result<bool, String> {
     let url = format!("{}/handshake/token?source=packman", runtime_agent(env));
-    let response = client
-        .get(&url)
-        .header("x-api-key", key.expose())
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("{url} answered {}", response.status().as_u16()));
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("cannot read the answer from {url}: {e}"))?;
+    let body = crate::http::get_body(client, &url, &[("x-api-key", key.expose())]).await?;
     Ok(user_type(&body).ok_or_else(|| format!("{url} did not answer a token"))? == "enterprise")
 }
 

@@ -36,20 +36,12 @@ pub(crate) async fn fetch_collection(
         "{}/collection/{uid}?format=2.1.0&populate=true",
         gateway(env, region)
     );
-    let response = client
-        .get(&url)
-        .header("x-api-key", key.expose())
-        .header("x-pstmn-req-service", "sync")
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("{url} answered {}", response.status().as_u16()));
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("cannot read the answer from {url}: {e}"))?;
+    let body = crate::http::get_body(
+        client,
+        &url,
+        &[("x-api-key", key.expose()), ("x-pstmn-req-service", "sync")],
+    )
+    .await?;
     let doc: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| format!("{url} did not answer JSON: {e}"))?;
     let collection = doc.get("data").unwrap_or(&doc);
