@@ -346,8 +346,8 @@ fn without_commas(
     Ok(copy)
 }
 
-/// Copies the CLI's own reports of a run (JSON, and HTML when it wrote
-/// one) next to ours, without secrets, into a folder named after the run,
+/// Copies the CLI's own reports of a run (JSON, HTML, or a v3 run's YAML
+/// run report) next to ours, without secrets, into a folder named after the run,
 /// and, when failed runs are retried, one folder per attempt inside it
 /// (`attempt-2`). Returns where the HTML report's copy is.
 pub(crate) fn copy_run_report(
@@ -379,6 +379,22 @@ pub(crate) fn copy_run_report(
             dir.join("postman-report.json"),
             secrets.redact_json(&text).as_bytes(),
         );
+    }
+    // A v3 run's YAML run report (`--output`): its two files, as text.
+    if let Ok(entries) = std::fs::read_dir(result.report_dir.join("output")) {
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let Some(name) = name.filter(|n| n.ends_with(".yaml")) else {
+                continue;
+            };
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = std::fs::write(
+                    dir.join(format!("postman-{name}")),
+                    secrets.redact(&text).as_bytes(),
+                );
+            }
+        }
     }
     // The HTML report holds the run's data as markup and as JSON in a
     // script; the redactor reads every escape either uses.

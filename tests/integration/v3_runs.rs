@@ -158,7 +158,11 @@ fn expected_shop_cases() -> Vec<String> {
 /// plan (`userType`).
 /// Returns the run, its suites, and whether the Postman tab shows a
 /// response's headers (read before the job's folder goes).
-fn shop_v3_with_key(user_type: &str) -> (TaskRun, Vec<(String, Vec<String>)>, bool) {
+/// The run, its JUnit suites, whether the tab shows response headers, and
+/// the YAML files kept in the report folder's `runs/`.
+type ShopRun = (TaskRun, Vec<(String, Vec<String>)>, bool, Vec<String>);
+
+fn shop_v3_with_key(user_type: &str) -> ShopRun {
     let cloud = Cloud::start();
     cloud.set_user_type(user_type);
     let api = TargetApi::start();
@@ -187,7 +191,15 @@ fn shop_v3_with_key(user_type: &str) -> (TaskRun, Vec<(String, Vec<String>)>, bo
     );
     let (_, xml) = published_junit(&run);
     let headers = tab_has_response_headers(&run);
-    (run, suites(&xml), headers)
+    let runs = Path::new(&run.variables()["reportDirectory"].value).join("runs");
+    let kept = std::fs::read_dir(&runs)
+        .into_iter()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    (run, suites(&xml), headers, kept)
 }
 
 /// Whether the Postman tab shows a response's headers: only the YAML run
@@ -208,7 +220,7 @@ fn tab_has_response_headers(run: &TaskRun) -> bool {
 
 #[test]
 fn an_enterprise_key_reads_a_v3_run_from_its_yaml_report_with_the_same_junit() {
-    let (yaml_run, yaml_suites, yaml_headers) = shop_v3_with_key("enterprise");
+    let (yaml_run, yaml_suites, yaml_headers, yaml_kept) = shop_v3_with_key("enterprise");
     let log = yaml_run.to_string();
     assert!(
         log.contains("read from the Postman CLI's YAML run report"),
@@ -218,8 +230,18 @@ fn an_enterprise_key_reads_a_v3_run_from_its_yaml_report_with_the_same_junit() {
     assert!(!log.contains("--reporters cli"), "{yaml_run}");
     assert!(!log.contains("could not be read"), "{yaml_run}");
     assert!(yaml_headers, "{yaml_run}");
+    // The YAML run report is kept beside the task's reports.
+    assert!(
+        yaml_kept
+            .iter()
+            .any(|n| n.ends_with(".collection-run-summary.yaml"))
+            && yaml_kept
+                .iter()
+                .any(|n| n.ends_with(".collection-run-executions.yaml")),
+        "{yaml_kept:?}\n{yaml_run}"
+    );
 
-    let (console_run, console_suites, console_headers) = shop_v3_with_key("free");
+    let (console_run, console_suites, console_headers, console_kept) = shop_v3_with_key("free");
     let log = console_run.to_string();
     assert!(
         log.contains("only for Postman Enterprise teams"),
@@ -228,6 +250,7 @@ fn an_enterprise_key_reads_a_v3_run_from_its_yaml_report_with_the_same_junit() {
     assert!(log.contains("--reporters cli"), "{console_run}");
     assert!(!log.contains("--output "), "{console_run}");
     assert!(!console_headers, "{console_run}");
+    assert!(console_kept.is_empty(), "{console_kept:?}");
 
     assert_eq!(yaml_suites.len(), 1);
     assert_eq!(yaml_suites, console_suites);
