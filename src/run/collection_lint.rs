@@ -9,11 +9,11 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::events::{Event, Events, Job};
-use crate::process::{Cancel, ExitKind, Stream, ToolCommand};
+use crate::events::{Events, Job};
+use crate::process::{Cancel, ToolCommand};
 use crate::resolve::LintTarget;
 
-use super::lint::LintOutput;
+use super::lint::{LintOutput, run_lint_tool};
 
 /// Everything a collection lint needs from the task.
 pub(crate) struct CollectionLintRun<'a> {
@@ -69,37 +69,17 @@ impl CollectionLintRun<'_> {
             what: "Collection lint",
             target: &target,
         };
-        events.emit(Event::ToolStarted {
-            job,
-            command: &cmd.display(),
-        });
-        let (mut stdout, mut all) = (String::new(), String::new());
-        let exit = cmd
-            .run(self.limit, cancel, |stream, line| {
-                events.emit(Event::ToolOutput { job, stream, line });
-                if stream == Stream::Stdout {
-                    stdout.push_str(line);
-                    stdout.push('\n');
-                }
-                all.push_str(line);
-                all.push('\n');
-            })
-            .await;
-        events.emit(Event::ToolFinished { job });
-        let exit = match exit {
-            Err(e) => Err(e.to_string()),
-            Ok(exit) if matches!(exit.end, ExitKind::TimedOut | ExitKind::Cancelled) => {
-                Err(format!("the Postman CLI {}", exit.end))
-            }
-            // Exit code 1 only says a finding is at `-f error`; the JSON
-            // says which. Output that is not the JSON report is read as a
-            // failure with the CLI's own words.
-            Ok(_) if !stdout.contains('{') => Err(last_words(&all)),
-            Ok(_) => Ok(()),
+        let printed = run_lint_tool(&cmd, job, self.limit, cancel, events).await;
+        // Exit code 1 only says a finding is at `-f error`; the JSON says
+        // which. Output that is not the JSON report is read as a failure
+        // with the CLI's own words.
+        let exit = match printed.exit {
+            Ok(()) if !printed.stdout.contains('{') => Err(last_words(&printed.all)),
+            other => other,
         };
         LintOutput {
             structured: true,
-            text: stdout,
+            text: printed.stdout,
             exit,
         }
     }

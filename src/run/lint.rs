@@ -16,8 +16,54 @@ use std::time::Duration;
 use crate::events::{Event, Events, Job};
 use crate::inputs::Secret;
 use crate::plan::Severity;
-use crate::process::{Cancel, ExitKind, ToolCommand};
+use crate::process::{Cancel, ExitKind, Stream, ToolCommand};
 use crate::resolve::LintTarget;
+
+/// What a lint command printed, and whether it ran to its end.
+pub(super) struct Printed {
+    pub(super) stdout: String,
+    /// Both streams, in the order the lines came.
+    pub(super) all: String,
+    /// Why it did not run to its end: it could not start, timed out or
+    /// was cancelled. Its exit code is left to the reader of its report.
+    pub(super) exit: Result<(), String>,
+}
+
+/// Runs a lint command as a job the conductor shows line by line, keeping
+/// what it prints. Shared by API lint and collection lint.
+pub(super) async fn run_lint_tool(
+    cmd: &ToolCommand,
+    job: Job<'_>,
+    limit: Option<Duration>,
+    cancel: &Cancel,
+    events: &dyn Events,
+) -> Printed {
+    events.emit(Event::ToolStarted {
+        job,
+        command: &cmd.display(),
+    });
+    let (mut stdout, mut all) = (String::new(), String::new());
+    let exit = cmd
+        .run(limit, cancel, |stream, line| {
+            events.emit(Event::ToolOutput { job, stream, line });
+            if stream == Stream::Stdout {
+                stdout.push_str(line);
+                stdout.push('\n');
+            }
+            all.push_str(line);
+            all.push('\n');
+        })
+        .await;
+    events.emit(Event::ToolFinished { job });
+    let exit = match exit {
+        Err(e) => Err(e.to_string()),
+        Ok(exit) if matches!(exit.end, ExitKind::TimedOut | ExitKind::Cancelled) => {
+            Err(format!("the Postman CLI {}", exit.end))
+        }
+        Ok(_) => Ok(()),
+    };
+    Printed { stdout, all, exit }
+}
 
 /// What a lint run printed, for [`crate::report::lint`] to read.
 pub(crate) struct LintOutput {
@@ -102,30 +148,11 @@ impl LintRun<'_> {
             what: "API lint",
             target: &self.target.display(),
         };
-        events.emit(Event::ToolStarted {
-            job,
-            command: &cmd.display(),
-        });
-        let mut text = String::new();
-        let exit = cmd
-            .run(self.limit, cancel, |stream, line| {
-                events.emit(Event::ToolOutput { job, stream, line });
-                text.push_str(line);
-                text.push('\n');
-            })
-            .await;
-        events.emit(Event::ToolFinished { job });
-        let exit = match exit {
-            Err(e) => Err(e.to_string()),
-            Ok(exit) if matches!(exit.end, ExitKind::TimedOut | ExitKind::Cancelled) => {
-                Err(format!("the Postman CLI {}", exit.end))
-            }
-            Ok(_) => Ok(()),
-        };
+        let printed = run_lint_tool(&cmd, job, self.limit, cancel, events).await;
         LintOutput {
             structured,
-            text,
-            exit,
+            text: printed.all,
+            exit: printed.exit,
         }
     }
 
