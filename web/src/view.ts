@@ -283,6 +283,23 @@ export function createView(
     return button;
   }
 
+  /** The button that opens or closes the card under `key`; `redraw` draws it again. */
+  function disclosure(key: string, redraw: () => void, ...children: Child[]): HTMLButtonElement {
+    return h(
+      "button",
+      {
+        class: "disclosure",
+        "aria-expanded": String(state.expanded.has(key)),
+        onclick: () => {
+          if (state.expanded.has(key)) state.expanded.delete(key);
+          else state.expanded.add(key);
+          redraw();
+        },
+      },
+      ...children,
+    );
+  }
+
   function drawRun(step: Step, run: Run): HTMLElement {
     const key = runKey(step, run);
     const expanded = state.expanded.has(key);
@@ -299,18 +316,9 @@ export function createView(
     const header = h(
       "div",
       { class: "run-header" },
-      h(
-        "button",
-        {
-          class: "disclosure",
-          "aria-expanded": String(expanded),
-          onclick: () => {
-            if (state.expanded.has(key)) state.expanded.delete(key);
-            else state.expanded.add(key);
-            const again = drawRun(step, run);
-            card.replaceWith(again);
-          },
-        },
+      disclosure(
+        key,
+        () => card.replaceWith(drawRun(step, run)),
         h("span", { class: "chevron", "aria-hidden": "true" }),
         runIcon(run),
         h("span", { class: "run-name" }, run.name),
@@ -540,17 +548,9 @@ export function createView(
     const header = h(
       "div",
       { class: "run-header" },
-      h(
-        "button",
-        {
-          class: "disclosure",
-          "aria-expanded": String(expanded),
-          onclick: () => {
-            if (state.expanded.has(key)) state.expanded.delete(key);
-            else state.expanded.add(key);
-            card.replaceWith(drawLint(step, lint, index));
-          },
-        },
+      disclosure(
+        key,
+        () => card.replaceWith(drawLint(step, lint, index)),
         h("span", { class: "chevron", "aria-hidden": "true" }),
         failed ? icon("failed", "failed") : all.length ? icon("warning", "findings") : icon("passed", "passed"),
         h("span", { class: "run-name" }, lint.what || "API governance", lint.target ? ` · ${lint.target}` : lint.name ? ` · ${lint.name}` : ""),
