@@ -836,17 +836,11 @@ fn failure(kind: FailureKind, entry: &Entry, c: &Current, iteration: u64) -> Fai
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::*;
     use crate::report::model::Counts;
-    use crate::resolve::v3::V3Collection;
-
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/v3")
-            .join(name)
-    }
+    use crate::resolve::v3::{V3Collection, fixture};
 
     fn run(output: &str) -> Result<ConsoleRun, Unreadable> {
         let c = V3Collection::read(&fixture("exp-collection")).unwrap();

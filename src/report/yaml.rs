@@ -598,17 +598,9 @@ fn request_body(body: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use super::*;
     use crate::report::model::Counts;
-    use crate::resolve::v3::V3Collection;
-
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/v3")
-            .join(name)
-    }
+    use crate::resolve::v3::{V3Collection, fixture};
 
     fn read(name: &str) -> String {
         std::fs::read_to_string(fixture(name)).unwrap()

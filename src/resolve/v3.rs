@@ -489,15 +489,18 @@ fn run_order_cmp(a: &Item, b: &Item) -> Ordering {
         .then_with(|| a.name().encode_utf16().cmp(b.name().encode_utf16()))
 }
 
+/// A captured v3 fixture (`tests/fixtures/v3/`), for the tests of this
+/// module and of the readers of v3 runs.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/v3")
+        .join(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/v3")
-            .join(name)
-    }
 
     fn paths(c: &V3Collection) -> Vec<String> {
         c.requests().iter().map(|r| r.path()).collect()
