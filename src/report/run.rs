@@ -59,22 +59,20 @@ pub(crate) fn run_result(
         result.end = RunEnd::Aborted;
         return (result, warnings);
     }
-    if let (Some(console), Some(v3), Some(yaml)) = (&output.console, &target.v3, output.yaml)
-        && read_yaml(
-            &mut result,
-            &mut warnings,
-            &exit,
-            yaml,
-            console,
-            v3,
-            selectors,
-            keep,
-        )
-    {
-        return (result, warnings);
-    }
     if let (Some(console), Some(v3)) = (output.console, &target.v3) {
-        read_console(
+        // The YAML run report when there is one; else, or when it cannot be
+        // read, the console report.
+        let yaml_unreadable = match output.yaml {
+            Some(yaml) => {
+                match read_yaml(&mut result, &mut warnings, &exit, yaml, v3, selectors, keep) {
+                    Ok(()) => return (result, warnings),
+                    Err(why) => Some(why),
+                }
+            }
+            None => None,
+        };
+        let at = warnings.len();
+        let console_read = read_console(
             &mut result,
             &mut warnings,
             &exit,
@@ -83,6 +81,17 @@ pub(crate) fn run_result(
             selectors,
             keep,
         );
+        // When the console report cannot be read either, its error stands
+        // for the run.
+        if let (Some(why), true) = (yaml_unreadable, console_read) {
+            warnings.insert(
+                at,
+                format!(
+                    "The YAML run report of `{}` could not be read ({why}); its results come from the Postman CLI's console report.",
+                    result.name
+                ),
+            );
+        }
         return (result, warnings);
     }
     let Some(report) = output.report else {
@@ -153,7 +162,7 @@ pub(crate) fn run_result(
 
 /// A v3 run's result, from its console report: strictly read, and added
 /// up against the CLI's own totals table, or the run is one whose results
-/// could not be read, never a pass.
+/// could not be read, never a pass. Whether it could be read.
 fn read_console(
     result: &mut RunResult,
     warnings: &mut Vec<String>,
@@ -162,13 +171,13 @@ fn read_console(
     v3: &V3Collection,
     selectors: &[String],
     keep: RequestDetails,
-) {
+) -> bool {
     if console.truncated {
         result.end = RunEnd::Failed(format!(
             "results could not be read: the Postman CLI printed more than {} MB",
             CONSOLE_LIMIT / (1024 * 1024)
         ));
-        return;
+        return false;
     }
     match super::console::parse(&console.text, &mut v3.run_order(selectors)) {
         // No totals table: the CLI stopped before or during the run (an
@@ -180,8 +189,12 @@ fn read_console(
                 exit.end,
                 tail(exit)
             ));
+            false
         }
-        Err(e) => result.end = RunEnd::Failed(e.to_string()),
+        Err(e) => {
+            result.end = RunEnd::Failed(e.to_string());
+            false
+        }
         Ok(run) => {
             result.iterations = u32::try_from(run.totals.iterations.executed).unwrap_or(u32::MAX);
             result.requests = run.totals.requests.executed;
@@ -200,27 +213,24 @@ fn read_console(
                     tail(exit)
                 ));
             }
+            true
         }
     }
 }
 
 /// A v3 run's result from its YAML run report (`--output`), read as
-/// strictly as the console report. When the YAML report is missing or
-/// unreadable, `false`: the console report is read instead, with a warning
-/// that says so (unless the console report cannot be read either, whose
-/// error then stands for the run).
-#[allow(clippy::too_many_arguments)]
+/// strictly as the console report; why not, when the report is missing or
+/// unreadable (the console report is then read instead).
 fn read_yaml(
     result: &mut RunResult,
     warnings: &mut Vec<String>,
     exit: &ToolExit,
     yaml: Result<(std::fs::File, std::fs::File), String>,
-    console: &Console,
     v3: &V3Collection,
     selectors: &[String],
     keep: RequestDetails,
-) -> bool {
-    let read = yaml.and_then(|(summary, executions)| {
+) -> Result<(), String> {
+    let run = yaml.and_then(|(summary, executions)| {
         super::yaml::parse(
             std::io::BufReader::new(summary),
             std::io::BufReader::new(executions),
@@ -228,21 +238,7 @@ fn read_yaml(
             keep != RequestDetails::None,
         )
         .map_err(|e| e.0)
-    });
-    let run = match read {
-        Ok(run) => run,
-        Err(why) => {
-            let console_reads = !console.truncated
-                && super::console::parse(&console.text, &mut v3.run_order(selectors)).is_ok();
-            if console_reads {
-                warnings.push(format!(
-                    "The YAML run report of `{}` could not be read ({why}); its results come from the Postman CLI's console report.",
-                    result.name
-                ));
-            }
-            return false;
-        }
-    };
+    })?;
     result.iterations = u32::try_from(run.iterations).unwrap_or(u32::MAX);
     result.requests = run.requests;
     result.duration_ms = run.duration_ms;
@@ -263,7 +259,7 @@ fn read_yaml(
             tail(exit)
         ));
     }
-    true
+    Ok(())
 }
 
 /// `| total run duration: 146 ms |` under the totals table, for the
