@@ -32,6 +32,23 @@ pub(crate) fn limit(d: Duration) -> String {
     }
 }
 
+/// A size as people read it, in binary units: `512 B`, `64 KiB`, `2 GiB`,
+/// `1.5 MiB`. For caps and measured sizes in messages.
+pub(crate) fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let shown = format!("{value:.1}");
+    format!("{} {}", shown.trim_end_matches(".0"), UNITS[unit])
+}
+
 /// A short file-system-safe form of a name, for report folders.
 pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -104,6 +121,15 @@ pub(crate) fn disambiguate<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(64 * 1024), "64 KiB");
+        assert_eq!(size(2 << 30), "2 GiB");
+        assert_eq!(size(3 << 19), "1.5 MiB");
+        assert_eq!(size(305_570_310), "291.4 MiB");
+    }
 
     #[test]
     fn slugs() {

@@ -804,30 +804,35 @@ fn without_publish_times_the_cooldown_says_it_cannot_apply() {
     );
 }
 
-#[test]
-fn known_bad_versions_are_refused_with_their_advisory() {
-    let registry = Registry::start();
-    for v in ["1.24.2", "1.24.3"] {
-        registry.publish(v, fake_cli_tgz(v));
-    }
-    let advisory = "MAL-2025-190903";
-
-    // `latest` (tagged 1.24.3) and a range skip to an allowed version, and
-    // warn.
+/// `latest` and `1.24.x` on `registry` pass over the known-bad `bad` to
+/// 1.24.2, with a warning that names the advisory.
+fn skip_to_1_24_2(registry: &Registry, bad: &str) {
     let url = registry.url();
     for args in [&[][..], &["--version", "1.24.x"][..]] {
         let m = Machine::new();
         let mut all = vec!["--npm-registry", url.as_str()];
         all.extend_from_slice(args);
         let out = m.install(&all);
-        assert_eq!(run_version(&out.ok()), "1.24.2", "{out}");
+        assert_eq!(run_version(&out.ok()), "1.24.2", "{args:?}: {out}");
         assert!(
             out.stderr().contains(&format!(
-                "Passing over @postman/pm-bin-linux-x64 1.24.3 is known to be malicious ({advisory}, https://osv.dev/vulnerability/{advisory}); using 1.24.2."
+                "Passing over @postman/pm-bin-linux-x64 {bad} is known to be malicious (MAL-2025-190903, https://osv.dev/vulnerability/MAL-2025-190903); using 1.24.2."
             )),
             "{out}"
         );
+        assert_eq!(m.cache_state(), (vec!["1.24.2".into()], vec![]));
     }
+}
+
+#[test]
+fn known_bad_versions_are_refused_with_their_advisory() {
+    let registry = Registry::start();
+    for v in ["1.24.2", "1.24.3"] {
+        registry.publish(v, fake_cli_tgz(v));
+    }
+    // `latest` (tagged 1.24.3) and a range skip to an allowed version, and
+    // warn.
+    skip_to_1_24_2(&registry, "1.24.3");
 
     // A range with nothing else in it is refused, naming why.
     let err = Machine::new()
