@@ -526,8 +526,27 @@ fn without_the_network_the_newest_fitting_cached_version_is_used() {
 
 #[test]
 fn four_jobs_installing_at_once_download_once() {
-    let registry = registry_with(&["1.2.3"]);
-    // Slow enough that the four overlap.
+    let registry = Registry::start();
+    // The first download waits until all four jobs have looked up the
+    // version, then takes a while (a package of a few chunks, served
+    // slowly), so the other three meet its lock however the machine
+    // schedules them.
+    let blob: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    registry.publish(
+        "1.2.3",
+        tgz(&[
+            ("package/package.json", br#"{"version":"1.2.3"}"#, 0o644),
+            (
+                "package/bin/postman",
+                fake_cli_script("1.2.3").as_bytes(),
+                0o755,
+            ),
+            ("package/bin/lib/blob", &blob, 0o644),
+        ]),
+    );
+    registry.faults().hold_downloads_until_documents = Some(4);
     registry.faults().chunk_delay = Some(std::time::Duration::from_millis(30));
     let m = Machine::new();
     let jobs: Vec<Child> = (0..4)

@@ -5,7 +5,8 @@
 //! and Postman's download site (`api/version/latest`,
 //! `download/version/<v>/<platform>`), in one server, over HTTP or over TLS
 //! with a test CA. Faults are switched on per test: statuses, truncated and
-//! hanging bodies, slow chunks, wrong integrity. Every request is recorded.
+//! hanging bodies, slow chunks, downloads held until several jobs have
+//! asked, wrong integrity. Every request is recorded.
 //!
 //! The packages it serves are small fakes (a shell script that prints its
 //! version), built by [`fake_cli_tgz`] and friends: installing needs the
@@ -41,6 +42,10 @@ pub struct Faults {
     pub chunk_delay: Option<Duration>,
     /// Send a download's headers, then nothing, forever.
     pub hang_download: bool,
+    /// Hold every download's body until this many package documents have
+    /// been asked for (jobs started together have then all looked up the
+    /// version, and are on their way to its install lock).
+    pub hold_downloads_until_documents: Option<usize>,
     /// Require this `Authorization` header on packuments and tarballs.
     pub require_auth: Option<String>,
     /// List tarballs at this origin instead of the registry's own (a CDN,
@@ -276,13 +281,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         None
     };
     match bytes {
-        Some(bytes) => download(bytes, &faults),
+        Some(bytes) => download(bytes, &faults, Arc::clone(&shared)),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
-fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
+fn download(bytes: Vec<u8>, faults: &Faults, shared: Arc<Shared>) -> Response {
     let len = bytes.len();
+    let hold = faults.hold_downloads_until_documents;
     let sent = faults.truncate_at.unwrap_or(len).min(len);
     let delay = faults.chunk_delay;
     let hang = faults.hang_download;
@@ -293,26 +299,32 @@ fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
     let truncated = sent < len;
     let stream = futures_util::stream::unfold(
         (chunks.into_iter(), hang, truncated),
-        move |(mut it, hang, truncated)| async move {
-            if hang {
-                std::future::pending::<()>().await;
-            }
-            if let Some(d) = delay {
-                tokio::time::sleep(d).await;
-            }
-            match it.next() {
-                Some(chunk) => Some((Ok::<_, std::io::Error>(chunk), (it, false, truncated))),
-                // Ending the body with an error makes the server drop the
-                // connection short of its Content-Length; the pause lets what
-                // was sent reach the client first.
-                None if truncated => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    Some((
-                        Err(std::io::Error::other("truncated on purpose")),
-                        (it, false, false),
-                    ))
+        move |(mut it, hang, truncated)| {
+            let shared = Arc::clone(&shared);
+            async move {
+                if hang {
+                    std::future::pending::<()>().await;
                 }
-                None => None,
+                while hold.is_some_and(|n| documents_asked(&shared) < n) {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                if let Some(d) = delay {
+                    tokio::time::sleep(d).await;
+                }
+                match it.next() {
+                    Some(chunk) => Some((Ok::<_, std::io::Error>(chunk), (it, false, truncated))),
+                    // Ending the body with an error makes the server drop the
+                    // connection short of its Content-Length; the pause lets what
+                    // was sent reach the client first.
+                    None if truncated => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((
+                            Err(std::io::Error::other("truncated on purpose")),
+                            (it, false, false),
+                        ))
+                    }
+                    None => None,
+                }
             }
         },
     );
@@ -326,6 +338,16 @@ fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
         HeaderValue::from_static("application/octet-stream"),
     );
     response
+}
+
+fn documents_asked(shared: &Shared) -> usize {
+    shared
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|p| p.starts_with(PACKAGE))
+        .count()
 }
 
 /// A certificate authority made for one test, and a server certificate for
