@@ -77,7 +77,8 @@ pub(crate) async fn install(
 
 /// The version of the unpacked CLI: its `package.json`'s, or an exact
 /// `cliVersion` for another platform's CLI (which cannot be asked), or what
-/// the CLI says when asked; held to the known-bad list and to `cliVersion`.
+/// the CLI says when asked; held to the known-bad list (build metadata
+/// ignored) and to `cliVersion`.
 async fn version_inside(
     req: &InstallRequest,
     staging: &Path,

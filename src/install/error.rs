@@ -42,6 +42,26 @@ pub(crate) enum InstallError {
         advisory: String,
     },
     #[error(
+        "{url}, listed as {package} {listed}, holds {found} in its package.json, which is known to be malicious ({advisory}, {}); the task refuses it and installed nothing. The registry (npmRegistry) serves a known-bad package under another version: check it, or the mirror in front of it",
+        guard::advisory_url(advisory)
+    )]
+    KnownBadInside {
+        url: String,
+        package: String,
+        listed: String,
+        found: String,
+        advisory: String,
+    },
+    #[error(
+        "{url} is listed as {package} {listed}, but its package.json says version {found}; nothing was installed. The registry (npmRegistry) serves another version than it lists: check it, or the mirror in front of it"
+    )]
+    NotWhatWasListed {
+        url: String,
+        package: String,
+        listed: String,
+        found: String,
+    },
+    #[error(
         "no version of {package} on {registry} that fits `{wanted}` may be installed: {reasons}. Wait, pin an exact cliVersion (exact versions are not held back by the cooldown), or set cliMinimumReleaseAge to 0"
     )]
     Refused {
@@ -226,6 +246,22 @@ mod tests {
             missing(many)
                 .ends_with("or one of: 1.11.0, 1.10.0, 1.9.0, 1.8.0, 1.7.0, 1.6.0, 1.5.0, 1.4.0."),
             "eight at most"
+        );
+    }
+
+    #[test]
+    fn a_relabelled_package_names_what_it_holds_and_what_it_was_listed_as() {
+        let text = InstallError::KnownBadInside {
+            url: "https://mirror.example/pm-bin-linux-x64-1.24.9.tgz".into(),
+            package: "@postman/pm-bin-linux-x64".into(),
+            listed: "1.24.9".into(),
+            found: "1.24.4".into(),
+            advisory: "MAL-2025-190903".into(),
+        }
+        .to_string();
+        assert!(
+            text.starts_with("https://mirror.example/pm-bin-linux-x64-1.24.9.tgz, listed as @postman/pm-bin-linux-x64 1.24.9, holds 1.24.4 in its package.json, which is known to be malicious (MAL-2025-190903, https://osv.dev/vulnerability/MAL-2025-190903)"),
+            "{text}"
         );
     }
 }

@@ -96,6 +96,30 @@ impl Machine {
     }
 }
 
+impl Machine {
+    /// Nothing in the tool cache, finished or half-written: no version, no
+    /// staging folder, and not even a megabyte on disk.
+    fn left_nothing(&self) {
+        assert_eq!(self.cache_state(), (vec![], vec![]));
+        let used = disk_use(&self.tools());
+        assert!(used < 1 << 20, "{used} bytes left in the tool cache");
+    }
+}
+
+/// Bytes under `dir`, links not followed.
+fn disk_use(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let meta = entry.path().symlink_metadata().unwrap();
+        total += if meta.is_dir() {
+            disk_use(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
 struct Outcome(Output);
 
 impl Outcome {
@@ -877,6 +901,56 @@ fn known_bad_versions_are_refused_with_their_advisory() {
         "{err}"
     );
     assert_eq!(registry.downloads(), before);
+}
+
+#[test]
+fn a_known_bad_version_listed_with_build_metadata_is_still_refused() {
+    // The malicious 1.24.4, listed as `1.24.4+evil`: semver gives build
+    // metadata no precedence, so it is 1.24.4, and its package.json says so.
+    let registry = Registry::start();
+    registry.publish("1.24.2", fake_cli_tgz("1.24.2"));
+    registry.publish("1.24.4+evil", fake_cli_tgz("1.24.4"));
+    skip_to_1_24_2(&registry, "1.24.4+evil");
+    let url = registry.url();
+    let err = Machine::new()
+        .install(&["--npm-registry", &url, "--version", "1.24.4+evil"])
+        .failed();
+    assert!(
+        err.contains(
+            "@postman/pm-bin-linux-x64@1.24.4+evil is known to be malicious (MAL-2025-190903"
+        ),
+        "{err}"
+    );
+    assert!(
+        !registry.requests().iter().any(|p| p.contains("evil")),
+        "the malicious tarball is never downloaded: {:?}",
+        registry.requests()
+    );
+
+    // Listed under a version the list does not name, it gives itself away
+    // in its package.json once unpacked, and nothing is installed.
+    let relabelled = Registry::start();
+    relabelled.publish("1.24.9", fake_cli_tgz("1.24.4"));
+    let m = Machine::new();
+    let err = m.install(&["--npm-registry", &relabelled.url()]).failed();
+    assert!(
+        err.contains(&format!(
+            "{}tarballs/pm-bin-linux-x64-1.24.9.tgz, listed as @postman/pm-bin-linux-x64 1.24.9, holds 1.24.4 in its package.json, which is known to be malicious (MAL-2025-190903",
+            relabelled.url()
+        )),
+        "{err}"
+    );
+    m.left_nothing();
+    // Any other version than the one listed is refused as well.
+    let other = Registry::start();
+    other.publish("1.62.0", fake_cli_tgz("1.61.0"));
+    let err = Machine::new()
+        .install(&["--npm-registry", &other.url()])
+        .failed();
+    assert!(
+        err.contains("is listed as @postman/pm-bin-linux-x64 1.62.0, but its package.json says version 1.61.0"),
+        "{err}"
+    );
 }
 
 #[test]

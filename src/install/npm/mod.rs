@@ -1,7 +1,8 @@
 //! Installing from an npm registry (or a mirror): the platform's package
 //! document, the version the request and the supply-chain guard take from
 //! it, its tarball streamed through the integrity check into a staging
-//! folder, then the commit.
+//! folder, the unpacked `package.json` asked again whether this is the
+//! version listed and not a known-bad one, then the commit.
 
 pub(crate) mod packument;
 
@@ -13,7 +14,8 @@ use super::cache::ToolCache;
 use super::commit::{cached_fallback, commit, found, lock, staging_dir};
 use super::download;
 use super::error::{InstallError, REGISTRY_HINT, TARBALL_HINT};
-use super::guard::{Policy, Skipped};
+use super::extract::layout;
+use super::guard::{self, Policy, Skipped};
 use super::integrity::Expected;
 use super::record::{Origin, OriginKind, Record};
 use crate::events::{Event, Events};
@@ -107,6 +109,7 @@ pub(crate) async fn install(
     })
     .await
     .map_err(|e| e.hint(TARBALL_HINT))?;
+    check_manifest(&source, &dist.tarball, &version, staging.path())?;
     let record = Record {
         origin: Origin {
             kind: OriginKind::Registry,
@@ -186,4 +189,100 @@ fn choose(
         }
     }
     Ok(selected)
+}
+
+/// What the unpacked package says it is, against what the registry listed:
+/// a known-bad version (by its own name or the one asked for) is refused
+/// whatever it was listed as, and so is any other version than the one
+/// listed. A package without a readable `package.json` says nothing.
+fn check_manifest(
+    source: &Source<'_>,
+    url: &str,
+    listed: &semver::Version,
+    unpacked: &std::path::Path,
+) -> Result<(), InstallError> {
+    let manifest = layout::manifest(unpacked);
+    let Some(found) = manifest.version else {
+        return Ok(());
+    };
+    let names = [Some(source.package), manifest.name.as_deref()];
+    if let Some(advisory) = names
+        .into_iter()
+        .flatten()
+        .find_map(|name| guard::advisory(name, &found))
+    {
+        return Err(InstallError::KnownBadInside {
+            url: url.to_owned(),
+            package: source.package.to_owned(),
+            listed: listed.to_string(),
+            found: found.to_string(),
+            advisory: advisory.to_owned(),
+        });
+    }
+    if !guard::same_release(&found, listed) {
+        return Err(InstallError::NotWhatWasListed {
+            url: url.to_owned(),
+            package: source.package.to_owned(),
+            listed: listed.to_string(),
+            found: found.to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unpacked(manifest: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("package.json"), manifest).unwrap();
+        dir
+    }
+
+    fn check(listed: &str, manifest: &str) -> Result<(), InstallError> {
+        let source = Source {
+            registry: "https://mirror.example/",
+            package: "@postman/pm-bin-linux-x64",
+            auth: Auth::new("https://mirror.example/", None),
+        };
+        let dir = unpacked(manifest);
+        check_manifest(
+            &source,
+            "https://mirror.example/x.tgz",
+            &semver::Version::parse(listed).unwrap(),
+            dir.path(),
+        )
+    }
+
+    #[test]
+    fn the_unpacked_manifest_must_be_the_version_listed_and_not_a_known_bad_one() {
+        assert!(check("1.62.0", r#"{"version":"1.62.0"}"#).is_ok());
+        assert!(
+            check("1.62.0+abc", r#"{"version":"1.62.0"}"#).is_ok(),
+            "build metadata is not part of the version"
+        );
+        assert!(
+            check("1.62.0", r#"{"name":"x"}"#).is_ok(),
+            "no version said"
+        );
+        assert!(matches!(
+            check("1.24.9", r#"{"name":"@postman/pm-bin-linux-x64","version":"1.24.4"}"#),
+            Err(InstallError::KnownBadInside { found, .. }) if found == "1.24.4"
+        ));
+        assert!(
+            matches!(
+                check(
+                    "1.24.9",
+                    r#"{"name":"@postman/pm-bin-macos-arm64","version":"1.24.5"}"#
+                ),
+                Err(InstallError::KnownBadInside { .. })
+            ),
+            "another platform's known-bad package"
+        );
+        assert!(matches!(
+            check("1.62.0", r#"{"version":"1.61.0"}"#),
+            Err(InstallError::NotWhatWasListed { .. })
+        ));
+    }
 }

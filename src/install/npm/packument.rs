@@ -166,8 +166,8 @@ pub(crate) fn select(
         }
     };
     match version {
-        Some(version) => match packument.versions.get(&version.to_string()) {
-            Some(info) => Ok(Selected {
+        Some(version) => match listed(packument, &version) {
+            Some((version, info)) => Ok(Selected {
                 version,
                 dist: info.dist.clone(),
                 skipped,
@@ -177,6 +177,22 @@ pub(crate) fn select(
         None if skipped.is_empty() => Err(NotSelected::Missing(available(packument))),
         None => Err(NotSelected::Refused(skipped)),
     }
+}
+
+/// The document's entry for `version`: the one written as it is, or else
+/// one that differs only in build metadata (`1.62.0+abc`), which semver
+/// does not count; with the version as the document lists it.
+fn listed<'p>(
+    packument: &'p Packument,
+    version: &semver::Version,
+) -> Option<(semver::Version, &'p VersionInfo)> {
+    if let Some(info) = packument.versions.get(&version.to_string()) {
+        return Some((version.clone(), info));
+    }
+    packument.versions.iter().find_map(|(key, info)| {
+        let v = semver::Version::parse(key).ok()?;
+        guard::same_release(&v, version).then_some((v, info))
+    })
 }
 
 /// Whether the document says when its versions were published.
@@ -325,6 +341,43 @@ mod tests {
         );
         assert!(
             matches!(select(&p, &spec("1.63.x"), &policy), Err(NotSelected::Refused(s)) if s.len() == 1)
+        );
+    }
+
+    #[test]
+    fn build_metadata_hides_no_version_from_the_guard() {
+        let doc = serde_json::json!({
+            "dist-tags": {"latest": "1.24.4+evil"},
+            "versions": {
+                "1.24.2": {"dist": {"tarball": "https://r/1.24.2.tgz", "integrity": "sha512-AA=="}},
+                "1.24.4+evil": {"dist": {"tarball": "https://r/evil.tgz", "integrity": "sha512-AA=="}},
+                "1.62.0+abc": {"dist": {"tarball": "https://r/1.62.0.tgz", "integrity": "sha512-AA=="}}
+            }
+        });
+        let p: Packument = serde_json::from_value(doc).unwrap();
+        let policy = Policy {
+            package: "@postman/pm-bin-linux-x64",
+            min_age: std::time::Duration::ZERO,
+            now: chrono::Utc::now(),
+        };
+        for wanted in ["latest", "1.24.x"] {
+            let chosen = select(&p, &spec(wanted), &policy).unwrap();
+            assert_eq!(chosen.version.to_string(), "1.24.2", "{wanted}");
+            assert!(
+                matches!(&chosen.skipped[..], [Skipped::KnownBad { version, .. }] if version.to_string() == "1.24.4+evil"),
+                "{wanted}: {:?}",
+                chosen.skipped
+            );
+        }
+        assert!(matches!(
+            select(&p, &spec("1.24.4+evil"), &policy),
+            Err(NotSelected::KnownBad { .. })
+        ));
+        let pinned = select(&p, &spec("1.62.0"), &policy).unwrap();
+        assert_eq!(
+            (pinned.version.to_string(), pinned.dist.tarball),
+            ("1.62.0+abc".to_owned(), "https://r/1.62.0.tgz".to_owned()),
+            "a pin finds the version whatever its build metadata"
         );
     }
 
