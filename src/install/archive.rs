@@ -13,7 +13,7 @@ use super::cli_env::probe_version;
 use super::commit::{commit, found, lock};
 use super::download;
 use super::error::InstallError;
-use super::extract::{self, layout};
+use super::extract::{self, layout, limits::Limits};
 use super::guard;
 use super::integrity;
 use super::record::{Origin, OriginKind, Record};
@@ -26,9 +26,21 @@ pub(crate) async fn install(
     events: &dyn Events,
     path: &Path,
 ) -> Result<InstalledCli, InstallError> {
-    if !path.is_file() {
+    let limits = Limits::PACKAGE;
+    let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file());
+    let Some(metadata) = metadata else {
         return Err(InstallError::ArchiveMissing {
             path: path.to_path_buf(),
+        });
+    };
+    if metadata.len() > limits.archive {
+        return Err(InstallError::ArchiveRead {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "it weighs {}, more than the {} a Postman CLI archive may (1.62.0's weighs 124 MiB)",
+                crate::text::size(metadata.len()),
+                crate::text::size(limits.archive)
+            )),
         });
     }
     let sha256 = download::sha256_file(path).map_err(|source| InstallError::ArchiveRead {
@@ -49,12 +61,12 @@ pub(crate) async fn install(
             path: req.tools_dir.clone(),
             source,
         })?;
-    extract::unpack_archive(path, staging.path(), req.platform.exe_name()).map_err(|source| {
-        InstallError::Extract {
+    extract::unpack_archive(path, staging.path(), req.platform.exe_name(), limits).map_err(
+        |source| InstallError::Extract {
             what: path.display().to_string(),
             source,
-        }
-    })?;
+        },
+    )?;
     let version = version_inside(req, staging.path(), path).await?;
     let arch = req.platform.cache_arch();
     let _lock = lock(cache, &version, arch, req.lock_timeout, events).await?;

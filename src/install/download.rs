@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::error::InstallError;
+use super::extract::limits::Limits;
 use super::extract::{self, ExtractError};
 use super::integrity::Expected;
 use crate::events::{Event, Events};
@@ -18,8 +19,6 @@ use crate::http::fetch::{self, Body, Get};
 
 /// What a download is, for errors that say it is too large.
 const PACKAGE: &str = "a Postman CLI package";
-/// The most a package's archive may weigh: 1.62.0's weighs 124 MiB.
-const ARCHIVE_LIMIT: u64 = 1024 * 1024 * 1024;
 
 /// Streams a `.tgz` through the hasher into the unpacker (on a blocking
 /// thread), then compares digests. The staging folder is the caller's to
@@ -32,15 +31,17 @@ pub(crate) async fn stream_tgz(
     staging: &Path,
     events: &dyn Events,
 ) -> Result<u64, InstallError> {
-    let mut get = Get::new(url, PACKAGE, ARCHIVE_LIMIT);
+    let limits = Limits::PACKAGE;
+    let mut get = Get::new(url, PACKAGE, limits.archive);
     if let Some(value) = auth {
         get = get.secret_header(reqwest::header::AUTHORIZATION, value);
     }
     let body = fetch::open(client, &get).await?;
     let (tx, rx) = mpsc::channel::<bytes::Bytes>(32);
     let dest = staging.to_path_buf();
-    let unpacker =
-        tokio::task::spawn_blocking(move || extract::unpack_tgz(ChannelReader::new(rx), &dest));
+    let unpacker = tokio::task::spawn_blocking(move || {
+        extract::unpack_tgz(ChannelReader::new(rx), &dest, limits)
+    });
     let mut hasher = expected.hasher();
     let received = receive(
         body,
@@ -100,7 +101,7 @@ pub(crate) async fn to_file(
         .prefix(".download-")
         .tempfile_in(dir)
         .map_err(cache_error)?;
-    let body = fetch::open(client, &Get::new(url, PACKAGE, ARCHIVE_LIMIT)).await?;
+    let body = fetch::open(client, &Get::new(url, PACKAGE, Limits::PACKAGE.archive)).await?;
     let mut hasher = Sha256::new();
     receive(
         body,

@@ -15,7 +15,7 @@ use super::cache::ToolCache;
 use super::commit::{cached_fallback, commit, found, lock, staging_dir};
 use super::download;
 use super::error::{InstallError, SITE_HINT};
-use super::extract::{self, layout};
+use super::extract::{self, layout, limits::Limits};
 use super::integrity;
 use super::platform::SiteBuild;
 use super::record::{Origin, OriginKind, Record};
@@ -108,12 +108,16 @@ pub(crate) async fn install(
         )));
     }
     let staging = staging_dir(cache, &version)?;
-    extract::unpack_archive(file.file.path(), staging.path(), req.platform.exe_name()).map_err(
-        |source| InstallError::Extract {
-            what: url.clone(),
-            source,
-        },
-    )?;
+    extract::unpack_archive(
+        file.file.path(),
+        staging.path(),
+        req.platform.exe_name(),
+        Limits::PACKAGE,
+    )
+    .map_err(|source| InstallError::Extract {
+        what: url.clone(),
+        source,
+    })?;
     let record = Record {
         origin: Origin {
             kind: OriginKind::Site,

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use crate::support::proxy::Proxy;
 use crate::support::registry::{
-    Registry, TestCa, fake_cli_script, fake_cli_site_tgz, fake_cli_tgz, fake_cli_win_zip,
+    Registry, TestCa, bomb_tgz, fake_cli_script, fake_cli_site_tgz, fake_cli_tgz, fake_cli_win_zip,
     fake_cli_zip, fake_platform_tgz, sha256_hex, tgz, tgz_with_link,
 };
 
@@ -951,6 +951,54 @@ fn a_known_bad_version_listed_with_build_metadata_is_still_refused() {
         err.contains("is listed as @postman/pm-bin-linux-x64 1.62.0, but its package.json says version 1.61.0"),
         "{err}"
     );
+}
+
+#[test]
+fn a_compression_bomb_is_refused_on_every_path_and_leaves_nothing_behind() {
+    // 3 GiB of zeros in a tarball of a few megabytes, in files that each
+    // stay under the cap for one file.
+    let bomb = bomb_tgz("1.2.3", &[768 << 20; 4]);
+    assert!(bomb.len() < 8 << 20, "{} bytes", bomb.len());
+    let ratio = "it unpacks to more than 20 times its compressed size, which no Postman CLI package does (1.62.0 unpacks to 2.4 times its size): a compression bomb; nothing of it was kept";
+
+    let registry = Registry::start();
+    registry.publish("1.2.3", bomb.clone());
+    let m = Machine::new();
+    let err = m.install(&["--npm-registry", &registry.url()]).failed();
+    assert!(
+        err.contains(&format!(
+            "cannot unpack {}tarballs/pm-bin-linux-x64-1.2.3.tgz: {ratio}",
+            registry.url()
+        )),
+        "{err}"
+    );
+    assert_eq!(registry.downloads(), 1, "a bomb is not downloaded again");
+    m.left_nothing();
+
+    let site = Registry::start();
+    site.publish_site("1.2.3", bomb.clone());
+    let mut m = Machine::new();
+    m.env("POSTMAN_CLI_DOWNLOAD_URL", site.site_url());
+    let err = m.install(&["--source", "postman"]).failed();
+    assert!(
+        err.contains(&format!(
+            "cannot unpack {}/download/version/1.2.3/linux64: {ratio}",
+            site.site_url()
+        )),
+        "{err}"
+    );
+    m.left_nothing();
+
+    let m = Machine::new();
+    std::fs::write(m.path("cli.tgz"), &bomb).unwrap();
+    let err = m
+        .install(&["--source", "archive", "--archive", "cli.tgz"])
+        .failed();
+    assert!(
+        err.contains("cli.tgz: it unpacks to more than 20 times"),
+        "{err}"
+    );
+    m.left_nothing();
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Unpacks Postman CLI packages, refusing anything a package has no business
-//! containing: absolute paths, `..`, links and device files.
+//! containing: absolute paths, `..`, links and device files; and anything
+//! larger than a package can be ([`limits`]), stopped as it goes.
 //!
 //! Whatever the source, an installed CLI ends up as `bin/postman[.exe]`
 //! with its `lib/` beside it: npm tarballs put everything under
@@ -8,11 +9,14 @@
 //! root; [`normalize_layout`] moves such a tree into place.
 
 pub(crate) mod layout;
+pub(crate) mod limits;
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use layout::{hoist_npm_package, is_exe_name, normalize_layout};
+use limits::{Exceeded, Intake, Limits, Meter, Outflow};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ExtractError {
@@ -22,6 +26,8 @@ pub(crate) enum ExtractError {
     NoExecutable,
     #[error("the archive entry `{entry}` is refused: {reason}")]
     Unsafe { entry: String, reason: &'static str },
+    #[error("{0}; nothing of it was kept")]
+    TooLarge(Exceeded),
     #[error("the archive is damaged or incomplete: {0}")]
     Corrupt(#[source] std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -38,11 +44,24 @@ pub(crate) struct Extracted {
     pub(crate) bytes: u64,
 }
 
+/// A read of the archive failed: because a cap was passed, or because the
+/// archive is damaged.
+fn read_error(meter: &Meter, e: std::io::Error) -> ExtractError {
+    match meter.exceeded() {
+        Some(cap) => ExtractError::TooLarge(cap),
+        None => ExtractError::Corrupt(e),
+    }
+}
+
 /// Unpacks a gzipped tar stream into `dest`, dropping the first path
 /// component (npm's `package/`), then reads the stream to its end so a hash
 /// computed on it covers every byte.
-pub(crate) fn unpack_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, ExtractError> {
-    unpack_tar(reader, dest, 1)
+pub(crate) fn unpack_tgz(
+    reader: impl Read,
+    dest: &Path,
+    limits: Limits,
+) -> Result<Extracted, ExtractError> {
+    unpack_tar(reader, dest, 1, limits)
 }
 
 /// Unpacks an archive file of either kind, keeping its paths, and moves the
@@ -51,14 +70,15 @@ pub(crate) fn unpack_archive(
     path: &Path,
     dest: &Path,
     exe_name: &str,
+    limits: Limits,
 ) -> Result<Extracted, ExtractError> {
     let mut magic = [0u8; 4];
     let mut file = std::fs::File::open(path).map_err(ExtractError::Corrupt)?;
     let n = file.read(&mut magic).map_err(ExtractError::Corrupt)?;
     std::io::Seek::rewind(&mut file).map_err(ExtractError::Corrupt)?;
     let done = match &magic[..n] {
-        [0x1f, 0x8b, ..] => unpack_tar(std::io::BufReader::new(file), dest, 0)?,
-        [b'P', b'K', 3, 4] => unpack_zip(file, dest)?,
+        [0x1f, 0x8b, ..] => unpack_tar(std::io::BufReader::new(file), dest, 0, limits)?,
+        [b'P', b'K', 3, 4] => unpack_zip(file, dest, limits)?,
         _ => return Err(ExtractError::UnknownFormat),
     };
     hoist_npm_package(dest)?;
@@ -66,13 +86,36 @@ pub(crate) fn unpack_archive(
     Ok(done)
 }
 
-fn unpack_tar(reader: impl Read, dest: &Path, strip: usize) -> Result<Extracted, ExtractError> {
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+fn unpack_tar(
+    reader: impl Read,
+    dest: &Path,
+    strip: usize,
+    limits: Limits,
+) -> Result<Extracted, ExtractError> {
+    let meter = Meter::new(limits);
+    let intake = Intake {
+        inner: reader,
+        meter: Rc::clone(&meter),
+    };
+    let mut archive = tar::Archive::new(Outflow {
+        inner: flate2::read::GzDecoder::new(intake),
+        meter: Rc::clone(&meter),
+    });
     let mut done = Extracted::default();
-    for entry in archive.entries().map_err(ExtractError::Corrupt)? {
-        let mut entry = entry.map_err(ExtractError::Corrupt)?;
+    let mut entries = archive.entries().map_err(ExtractError::Corrupt)?;
+    loop {
+        // What tar reads to find the next entry (its headers, the rest of
+        // one left unread) is bounded apart from the files.
+        meter.reading_headers(true);
+        let next = entries.next();
+        meter.reading_headers(false);
+        let Some(entry) = next else { break };
+        let mut entry = entry.map_err(|e| read_error(&meter, e))?;
         let raw = entry.path().map_err(ExtractError::Corrupt)?.into_owned();
         let shown = raw.display().to_string();
+        meter
+            .entry(&shown, entry.size())
+            .map_err(ExtractError::TooLarge)?;
         let Some(rel) = safe_relative(&raw, &shown, strip)? else {
             continue;
         };
@@ -93,11 +136,11 @@ fn unpack_tar(reader: impl Read, dest: &Path, strip: usize) -> Result<Extracted,
             });
         }
         let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
-        write_file(&mut entry, &target, executable, &mut done)?;
+        write_file(&mut entry, &target, executable, &meter, &shown, &mut done)?;
     }
     // Whatever follows the last entry (tar padding, the gzip trailer) still
-    // counts for the digest.
-    let mut rest = archive.into_inner().into_inner();
+    // counts for the digest: the compressed rest is read, not unpacked.
+    let mut rest = archive.into_inner().inner.into_inner();
     std::io::copy(&mut rest, &mut std::io::sink()).map_err(ExtractError::Corrupt)?;
     Ok(done)
 }
@@ -130,13 +173,25 @@ fn safe_relative(raw: &Path, shown: &str, strip: usize) -> Result<Option<PathBuf
     Ok(Some(parts[strip..].iter().collect()))
 }
 
-fn unpack_zip(file: std::fs::File, dest: &Path) -> Result<Extracted, ExtractError> {
+fn unpack_zip(file: std::fs::File, dest: &Path, limits: Limits) -> Result<Extracted, ExtractError> {
     let corrupt = |e: zip::result::ZipError| ExtractError::Corrupt(std::io::Error::other(e));
+    // What the entries' compressed data may add up to: no more than the file.
+    let mut unaccounted = file.metadata().map_err(ExtractError::Corrupt)?.len();
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(corrupt)?;
+    let meter = Meter::new(limits);
+    if archive.len() as u64 > limits.entries {
+        return Err(ExtractError::TooLarge(Exceeded::Entries(limits.entries)));
+    }
     let mut done = Extracted::default();
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(corrupt)?;
+        let entry = archive.by_index(i).map_err(corrupt)?;
         let shown = entry.name().map_err(corrupt)?.into_owned();
+        meter
+            .entry(&shown, entry.size())
+            .map_err(ExtractError::TooLarge)?;
+        let compressed = entry.compressed_size().min(unaccounted);
+        unaccounted -= compressed;
+        meter.took(compressed);
         let Some(rel) = safe_relative(Path::new(&shown.replace('\\', "/")), &shown, 0)? else {
             continue;
         };
@@ -154,7 +209,13 @@ fn unpack_zip(file: std::fs::File, dest: &Path) -> Result<Extracted, ExtractErro
             continue;
         }
         let executable = mode.is_some_and(|m| m & 0o111 != 0) || is_exe_name(&rel);
-        write_file(&mut entry, &target, executable, &mut done)?;
+        // A zip's declared size is only a claim: the entry is cut off past
+        // its cap whatever it says.
+        let mut data = Outflow {
+            inner: entry.take(limits.entry + 1),
+            meter: Rc::clone(&meter),
+        };
+        write_file(&mut data, &target, executable, &meter, &shown, &mut done)?;
     }
     Ok(done)
 }
@@ -167,11 +228,14 @@ fn create_dir(path: &Path) -> Result<(), ExtractError> {
 }
 
 /// Writes one file of an archive to `target` (creating its folder) and
-/// counts it.
+/// counts it; a read that fails is the archive's fault (or a cap's), a
+/// write that fails the disk's.
 fn write_file(
     mut from: impl Read,
     target: &Path,
     executable: bool,
+    meter: &Meter,
+    shown: &str,
     done: &mut Extracted,
 ) -> Result<(), ExtractError> {
     let write_error = |source| ExtractError::Write {
@@ -182,7 +246,26 @@ fn write_file(
         create_dir(parent)?;
     }
     let mut file = std::fs::File::create(target).map_err(write_error)?;
-    done.bytes += std::io::copy(&mut from, &mut file).map_err(ExtractError::Corrupt)?;
+    let cap = meter.limits().entry;
+    let mut written: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(meter, e)),
+        };
+        written += n as u64;
+        if written > cap {
+            return Err(ExtractError::TooLarge(Exceeded::Entry {
+                entry: shown.to_owned(),
+                cap,
+            }));
+        }
+        std::io::Write::write_all(&mut file, &buf[..n]).map_err(write_error)?;
+    }
+    done.bytes += written;
     done.files += 1;
     set_mode(target, executable).map_err(write_error)
 }

@@ -1,5 +1,5 @@
-//! Unpacking real-shaped and hostile archives: layouts and refused
-//! entries.
+//! Unpacking real-shaped and hostile archives: layouts, refused entries,
+//! and bombs stopped at each cap.
 
 use super::*;
 
@@ -42,7 +42,7 @@ fn unpacks_without_the_package_folder() {
         ],
         None,
     );
-    let done = unpack_tgz(data.as_slice(), dir.path()).unwrap();
+    let done = unpack_tgz(data.as_slice(), dir.path(), Limits::PACKAGE).unwrap();
     assert_eq!(done.files, 2);
     assert!(dir.path().join("bin/postman").is_file());
     #[cfg(unix)]
@@ -60,20 +60,20 @@ fn unpacks_without_the_package_folder() {
 fn refuses_hostile_entries() {
     let dir = tempfile::tempdir().unwrap();
     let climb = tgz(&[("package/../../etc/x", b"x", 0o644)], None);
-    let err = unpack_tgz(climb.as_slice(), dir.path())
+    let err = unpack_tgz(climb.as_slice(), dir.path(), Limits::PACKAGE)
         .unwrap_err()
         .to_string();
     assert!(err.contains("`..`"), "{err}");
     let abs = tgz(&[("/etc/x", b"x", 0o644)], None);
     assert!(
-        unpack_tgz(abs.as_slice(), dir.path())
+        unpack_tgz(abs.as_slice(), dir.path(), Limits::PACKAGE)
             .unwrap_err()
             .to_string()
             .contains("absolute")
     );
     let link = tgz(&[("package/a", b"x", 0o644)], Some("/etc/passwd"));
     assert!(
-        unpack_tgz(link.as_slice(), dir.path())
+        unpack_tgz(link.as_slice(), dir.path(), Limits::PACKAGE)
             .unwrap_err()
             .to_string()
             .contains("links")
@@ -109,7 +109,7 @@ fn archives_of_either_kind_end_in_the_same_layout() {
     )
     .unwrap();
     let dest = dir.path().join("zip");
-    unpack_archive(&archive, &dest, "postman").unwrap();
+    unpack_archive(&archive, &dest, "postman", Limits::PACKAGE).unwrap();
     assert!(dest.join("bin/postman").is_file());
     assert!(dest.join("bin/lib/a.js").is_file());
 
@@ -127,7 +127,7 @@ fn archives_of_either_kind_end_in_the_same_layout() {
     )
     .unwrap();
     let dest = dir.path().join("tgz");
-    unpack_archive(&archive, &dest, "postman").unwrap();
+    unpack_archive(&archive, &dest, "postman", Limits::PACKAGE).unwrap();
     assert!(dest.join("bin/postman").is_file() && dest.join("bin/lib/b.js").is_file());
 
     // An npm package tarball, kept as it is.
@@ -144,7 +144,7 @@ fn archives_of_either_kind_end_in_the_same_layout() {
     )
     .unwrap();
     let dest = dir.path().join("npm");
-    unpack_archive(&archive, &dest, "postman").unwrap();
+    unpack_archive(&archive, &dest, "postman", Limits::PACKAGE).unwrap();
     assert!(dest.join("bin/postman").is_file());
     assert_eq!(
         layout::manifest(&dest).version,
@@ -178,6 +178,7 @@ fn hostile_zips_are_refused() {
             &archive,
             &dir.path().join(name).with_extension("out"),
             "postman",
+            Limits::PACKAGE,
         )
         .unwrap_err();
         assert!(err.to_string().contains(expect), "{name}: {err}");
@@ -185,9 +186,117 @@ fn hostile_zips_are_refused() {
     let text = dir.path().join("x.txt");
     std::fs::write(&text, "hello").unwrap();
     assert!(matches!(
-        unpack_archive(&text, dir.path(), "postman"),
+        unpack_archive(&text, dir.path(), "postman", Limits::PACKAGE),
         Err(ExtractError::UnknownFormat)
     ));
+}
+
+const SMALL: Limits = Limits {
+    archive: 1 << 30,
+    total: 4 << 20,
+    entries: 10,
+    entry: 1 << 20,
+    ratio: 20,
+    ratio_floor: 256 * 1024,
+    headers: 64 * 1024,
+};
+
+fn too_large(result: Result<Extracted, ExtractError>) -> Exceeded {
+    match result {
+        Err(ExtractError::TooLarge(cap)) => cap,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bombs_are_stopped_at_each_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; 900 * 1024];
+    // Zeros compress about a thousandfold: the ratio stops them once
+    // past its floor, long before the other caps.
+    let bomb = tgz(
+        &[
+            ("package/bin/postman", b"x", 0o755),
+            ("package/a", &zeros, 0o644),
+            ("package/b", &zeros, 0o644),
+        ],
+        None,
+    );
+    assert_eq!(
+        too_large(unpack_tgz(bomb.as_slice(), dir.path(), SMALL)),
+        Exceeded::Ratio(20)
+    );
+    // A file larger than its cap is refused by its header, before any
+    // of it is written.
+    let dest = dir.path().join("entry");
+    let big = vec![7u8; (1 << 20) + 1];
+    let one = tgz(&[("package/big", &big, 0o644)], None);
+    assert_eq!(
+        too_large(unpack_tgz(one.as_slice(), &dest, SMALL)),
+        Exceeded::Entry {
+            entry: "package/big".into(),
+            cap: 1 << 20
+        }
+    );
+    assert!(!dest.join("big").exists());
+    let many: Vec<(String, &[u8], u32)> = (0..11)
+        .map(|i| (format!("package/f{i}"), &b"x"[..], 0o644))
+        .collect();
+    let many: Vec<(&str, &[u8], u32)> = many.iter().map(|(n, d, m)| (n.as_str(), *d, *m)).collect();
+    assert_eq!(
+        too_large(unpack_tgz(
+            tgz(&many, None).as_slice(),
+            &dir.path().join("many"),
+            SMALL
+        )),
+        Exceeded::Entries(10)
+    );
+    // Files each under their cap, together over the total (random
+    // bytes, which do not compress, so the ratio holds).
+    let noise: Vec<u8> = (0..(1u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let names: Vec<String> = (0..5).map(|i| format!("package/n{i}")).collect();
+    let files: Vec<(&str, &[u8], u32)> = names
+        .iter()
+        .map(|n| (n.as_str(), &noise[..], 0o644))
+        .collect();
+    assert_eq!(
+        too_large(unpack_tgz(
+            tgz(&files, None).as_slice(),
+            &dir.path().join("total"),
+            SMALL
+        )),
+        Exceeded::Total(4 << 20)
+    );
+}
+
+#[test]
+fn zip_bombs_are_stopped_whatever_their_entries_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("bomb.zip");
+    let zeros = vec![0u8; 900 * 1024];
+    std::fs::write(
+        &archive,
+        zip_file(
+            &[
+                ("postman-cli", b"x", 0o755),
+                ("lib/a", &zeros, 0o644),
+                ("lib/b", &zeros, 0o644),
+            ],
+            None,
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        too_large(unpack_archive(
+            &archive,
+            &dir.path().join("out"),
+            "postman",
+            SMALL
+        )),
+        Exceeded::Ratio(20)
+    );
 }
 
 #[test]
@@ -196,7 +305,7 @@ fn truncated_archives_are_corrupt() {
     let data = tgz(&[("package/bin/postman", &[7u8; 50_000], 0o755)], None);
     let cut = &data[..data.len() / 2];
     assert!(matches!(
-        unpack_tgz(cut, dir.path()),
+        unpack_tgz(cut, dir.path(), Limits::PACKAGE),
         Err(ExtractError::Corrupt(_))
     ));
 }
