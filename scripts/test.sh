@@ -9,6 +9,10 @@
 # with apt-get, as on CI's clean machine). They install web/'s npm
 # dependencies themselves.
 #
+# The whole workspace: the task and the packaging xtask (xtask/). The two
+# tests that run cross-built binaries under qemu and wine are ignored here
+# (they build for minutes); see README.md, "Build and publish the extension".
+#
 # Needs: a Rust toolchain (rust-version in Cargo.toml) and Node.js 20 or
 # newer. Extra arguments go to `cargo test`, e.g. `scripts/test.sh summary`.
 set -euo pipefail
@@ -33,4 +37,4 @@ fi
 # they start; the outer values must not leak in.
 unset TF_BUILD BUILD_BUILDID SYSTEM_TEAMFOUNDATIONCOLLECTIONURI || true
 
-cargo test --locked "$@"
+cargo test --locked --workspace "$@"
