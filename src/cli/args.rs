@@ -31,6 +31,19 @@ pub(super) enum Command {
     Task,
     /// Turn a Postman CLI JSON report (`postman collection run -r json`) into this task's JUnit and summary.
     Convert(ConvertArgs),
+    /// Mask secrets in standard input as the task masks what it writes (for scripts/bench.sh).
+    #[command(hide = true)]
+    Mask(MaskArgs),
+}
+
+#[derive(Debug, Args)]
+pub(super) struct MaskArgs {
+    /// A file of secrets, one a line.
+    #[arg(long)]
+    pub(super) secrets: PathBuf,
+    /// Mask the input as a JSON document, as the copied JSON report is.
+    #[arg(long)]
+    pub(super) json: bool,
 }
 
 #[derive(Debug, Args)]

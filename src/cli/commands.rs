@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::args::{ConvertArgs, InstallArgs, RunArgs};
+use super::args::{ConvertArgs, InstallArgs, MaskArgs, RunArgs};
 use super::exit_code;
 use super::task::cancel_on_signals;
 use crate::app::{self, Context, Outcome, Verdict};
@@ -259,5 +259,34 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
             console.error(&format!("The Postman CLI could not be installed: {e}"));
             exit_code::INSTALL_FAILED
         }
+    }
+}
+
+/// `mask`: standard input with the secrets of a file (one a line) masked,
+/// on standard output. It times the masking alone in scripts/bench.sh.
+pub(super) fn mask(args: &MaskArgs) -> i32 {
+    use std::io::{Read, Write};
+    let secrets = match std::fs::read_to_string(&args.secrets) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.secrets.display());
+            return exit_code::INPUT_ERROR;
+        }
+    };
+    let mut masker = crate::secrets::Secrets::default();
+    masker.extend(secrets.lines());
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        eprintln!("error: cannot read standard input as UTF-8: {e}");
+        return exit_code::INPUT_ERROR;
+    }
+    let masked = if args.json {
+        masker.redact_json(&text)
+    } else {
+        masker.redact(&text)
+    };
+    match std::io::stdout().write_all(masked.as_bytes()) {
+        Ok(()) => exit_code::SUCCESS,
+        Err(_) => exit_code::INPUT_ERROR,
     }
 }

@@ -32,6 +32,7 @@ pub fn main() -> ExitCode {
             Command::Run(args) => commands::run_cli(*args).await,
             Command::Install(args) => commands::install_only(args).await,
             Command::Convert(args) => commands::convert(args),
+            Command::Mask(args) => commands::mask(&args),
         }
     });
     ExitCode::from(u8::try_from(code).unwrap_or(1))

@@ -72,7 +72,7 @@ pub(crate) fn file_name(dir: &Path) -> String {
 /// other part holds.
 pub(crate) fn write(a: &Attachment<'_>, path: &Path, secrets: &Secrets) -> std::io::Result<()> {
     let mut all = secrets.clone();
-    all.extend(
+    all.extend_credentials(
         a.runs
             .iter()
             .flat_map(|r| &r.header_secrets)

@@ -370,7 +370,7 @@ pub(crate) fn copy_run_report(
     // The credential headers the run sent or received are masked with the
     // known secrets.
     let mut secrets = secrets.clone();
-    secrets.extend(result.header_secrets.iter().map(String::as_str));
+    secrets.extend_credentials(result.header_secrets.iter().map(String::as_str));
     if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
         // The JSON report holds secrets JSON-escaped: it is redacted value
         // by value, in decoded form.

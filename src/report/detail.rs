@@ -22,22 +22,6 @@ pub(crate) const BODY_CAP: usize = 64 * 1024;
 /// bound is cut off with the margin.
 pub(crate) const BODY_READ: usize = BODY_CAP + 4 * 1024;
 
-/// Headers whose values are credentials: always shown as `***`, and their
-/// values masked wherever else they show up in the run.
-pub(crate) const SENSITIVE_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "x-api-key",
-];
-
-pub(crate) fn is_sensitive(name: &str) -> bool {
-    SENSITIVE_HEADERS
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(name.trim()))
-}
-
 /// A header as the report gives it (`{"key", "value"}`).
 #[derive(Deserialize)]
 pub(super) struct HeaderEntry {
@@ -59,47 +43,16 @@ pub(super) fn headers(
                 Some(serde_json::Value::Null) | None => String::new(),
                 Some(other) => other.to_string(),
             };
-            if is_sensitive(&key) {
-                credential_parts(&key, &value, secrets);
+            if crate::secrets::is_credential_header(&key) {
+                for part in crate::secrets::credential_parts(&key, &value) {
+                    if !secrets.contains(&part) {
+                        secrets.push(part);
+                    }
+                }
             }
             Some((key, value))
         })
         .collect()
-}
-
-/// Parts of a credential shorter than this are not masked on their own: a
-/// cookie such as `theme=dark` would otherwise mask every `dark` in the run,
-/// while session ids and tokens are longer.
-const PART_MIN: usize = 8;
-
-/// A credential header's value, and the parts of it that show up alone:
-/// the token after `Bearer`, each cookie's value.
-fn credential_parts(name: &str, value: &str, out: &mut Vec<String>) {
-    let mut push = |v: &str, min: usize| {
-        let v = v.trim();
-        if v.chars().count() >= min.max(1) && !out.iter().any(|o| o == v) {
-            out.push(v.to_owned());
-        }
-    };
-    push(value, 1);
-    let lower = name.trim().to_ascii_lowercase();
-    if lower.ends_with("authorization") {
-        if let Some((_, token)) = value.trim().split_once(' ') {
-            push(token, PART_MIN);
-        }
-    } else if lower == "cookie" || lower == "set-cookie" {
-        let pairs: Vec<&str> = if lower == "cookie" {
-            value.split(';').collect()
-        } else {
-            // Attributes (`Path=/`) after the first `;` are not secret.
-            value.split(';').take(1).collect()
-        };
-        for pair in pairs {
-            if let Some((_, v)) = pair.split_once('=') {
-                push(v, PART_MIN);
-            }
-        }
-    }
 }
 
 /// A request body, as the collection SDK gives it, as text: raw text as
@@ -395,6 +348,7 @@ mod tests {
                 "tok-123456",
                 "sid=abc123456; theme=dark",
                 "abc123456",
+                "dark",
                 "s2=zzz999zzz; Path=/; HttpOnly",
                 "zzz999zzz"
             ]

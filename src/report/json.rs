@@ -38,7 +38,8 @@ pub(crate) struct ReportSummary {
     pub(crate) cases: Vec<TestCase>,
     /// Each request as it ran, with headers and bodies as `keep` asks.
     pub(crate) details: Vec<RequestDetail>,
-    /// Values of credential headers seen (see [`detail::SENSITIVE_HEADERS`]).
+    /// Values of credential headers seen (see
+    /// [`crate::secrets::is_credential_header`]).
     pub(crate) header_secrets: Vec<String>,
     /// The CLI's own count of assertions, when the report gives one.
     totals: Option<Totals>,

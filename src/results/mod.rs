@@ -44,7 +44,7 @@ fn redact(run: &mut RunResult, secrets: &Secrets) {
         secrets
     } else {
         let mut s = secrets.clone();
-        s.extend(run.header_secrets.iter().map(String::as_str));
+        s.extend_credentials(run.header_secrets.iter().map(String::as_str));
         with_headers = s;
         &with_headers
     };
