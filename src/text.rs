@@ -53,6 +53,53 @@ pub(crate) fn slug(name: &str) -> String {
     }
 }
 
+/// A body as text, by the charset its `Content-Type` declares: UTF-16
+/// (little or big endian, or by its byte-order mark), Latin-1 (and
+/// `windows-1252` and `us-ascii`, read as Latin-1), else UTF-8, invalid
+/// bytes replaced. Decoded before it is masked, so a secret in a UTF-16
+/// body is found as the text it is, not NUL-interleaved.
+pub(crate) fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
+    let charset = content_type
+        .and_then(|t| {
+            t.split(';')
+                .skip(1)
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase())
+        })
+        .unwrap_or_default();
+    let utf16 = |bytes: &[u8], le: bool| {
+        let units = bytes.chunks_exact(2).map(|c| {
+            let pair = [c[0], c[1]];
+            if le {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    match (charset.as_str(), bytes) {
+        (_, [0xFF, 0xFE, rest @ ..]) if charset.starts_with("utf-16") || charset.is_empty() => {
+            utf16(rest, true)
+        }
+        (_, [0xFE, 0xFF, rest @ ..]) if charset.starts_with("utf-16") || charset.is_empty() => {
+            utf16(rest, false)
+        }
+        ("utf-16le", _) => utf16(bytes, true),
+        ("utf-16be", _) => utf16(bytes, false),
+        // No byte-order mark: an ASCII first character tells the order.
+        ("utf-16", [0, ..]) => utf16(bytes, false),
+        ("utf-16", _) => utf16(bytes, true),
+        ("iso-8859-1" | "latin1" | "latin-1" | "windows-1252" | "us-ascii", _) => {
+            bytes.iter().map(|&b| char::from(b)).collect()
+        }
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// The bytes after a UTF-8 byte-order mark, which Windows editors write and
 /// JSON parsers refuse.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
@@ -131,6 +178,29 @@ mod tests {
         disambiguate(&mut items, |i| &mut i.0, |i| i.1.to_owned());
         let names: Vec<_> = items.iter().map(|i| i.0.as_str()).collect();
         assert_eq!(names, ["Shop (a.json)", "Shop (b.json)", "Other"]);
+    }
+
+    #[test]
+    fn bodies_decode_by_their_charset() {
+        let le: Vec<u8> = "tok-é".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = "tok-é".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let ct = |c: &str| format!("text/plain; charset={c}");
+        assert_eq!(decode_body(&le, Some(&ct("utf-16le"))), "tok-é");
+        assert_eq!(decode_body(&be, Some(&ct("UTF-16BE"))), "tok-é");
+        assert_eq!(decode_body(&le, Some(&ct("\"utf-16\""))), "tok-é");
+        assert_eq!(decode_body(&be, Some(&ct("utf-16"))), "tok-é");
+        let bom: Vec<u8> = [0xFE, 0xFF].into_iter().chain(be.clone()).collect();
+        assert_eq!(decode_body(&bom, None), "tok-é");
+        assert_eq!(decode_body(b"tok-\xe9", Some(&ct("ISO-8859-1"))), "tok-é");
+        assert_eq!(
+            decode_body("tok-é".as_bytes(), Some("application/json")),
+            "tok-é"
+        );
+        // A body cut inside a character keeps what it can.
+        assert_eq!(
+            decode_body(&le[..le.len() - 1], Some(&ct("utf-16le"))),
+            "tok-"
+        );
     }
 
     #[test]

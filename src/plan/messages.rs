@@ -140,7 +140,10 @@ impl InputError {
                 "Use a local environment file, or keep the value in the Postman environment itself.".into(),
             ),
             SecretInArguments { word } => (
-                format!("word {word} holds the value of a secret, which would put it on the Postman CLI's command line, where the log and every process listing show it"),
+                format!(
+                    "{} {word} holds the value of a secret, which would put it on the Postman CLI's command line, where the log and every process listing show it",
+                    if self.field == Field::AdditionalArguments { "word" } else { "line" }
+                ),
                 format!(
                     "Pass the value with {} instead (key=value, one per line), which reaches the Postman CLI through a private file.",
                     naming.name(Field::EnvVars)

@@ -141,14 +141,15 @@ pub(super) struct CappedBuffer {
 }
 
 impl CappedBuffer {
-    /// The body as text (lossy UTF-8, JSON pretty-printed when whole), and
-    /// whether it was cut; `None` when empty.
-    pub(super) fn text(self) -> Option<(String, bool, u64)> {
+    /// The body as text (by the charset `content_type` declares, JSON
+    /// pretty-printed when whole), and whether it was cut; `None` when
+    /// empty.
+    pub(super) fn text(self, content_type: Option<&str>) -> Option<(String, bool, u64)> {
         if self.total == 0 {
             return None;
         }
         let cut = self.total > self.kept.len() as u64;
-        let text = String::from_utf8_lossy(&self.kept).into_owned();
+        let text = crate::text::decode_body(&self.kept, content_type);
         Some((pretty_if_json(text, cut), cut, self.total))
     }
 }
@@ -317,16 +318,16 @@ mod tests {
             vec!["120"; BODY_READ + 10].join(",")
         );
         let b: CappedBuffer = serde_json::from_str(&big).unwrap();
-        let (text, cut, size) = b.text().unwrap();
+        let (text, cut, size) = b.text(None).unwrap();
         assert_eq!(
             (text.len(), cut, size),
             (BODY_READ, true, BODY_READ as u64 + 10)
         );
         let b: CappedBuffer =
             serde_json::from_str(r#"{"type":"Buffer","data":[123,125]}"#).unwrap();
-        assert_eq!(b.text(), Some(("{}".into(), false, 2)));
+        assert_eq!(b.text(None), Some(("{}".into(), false, 2)));
         let b: CappedBuffer = serde_json::from_str(r#"{"type":"Buffer","data":[]}"#).unwrap();
-        assert_eq!(b.text(), None);
+        assert_eq!(b.text(None), None);
     }
 
     #[test]

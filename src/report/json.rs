@@ -526,7 +526,15 @@ impl Execution {
             detail.request = Some(message(request_headers, body));
         }
         if let Some(response) = self.response.as_mut() {
-            let body = response.stream.take().and_then(CappedBuffer::text);
+            let content_type = response_headers.as_ref().and_then(|h| {
+                h.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.clone())
+            });
+            let body = response
+                .stream
+                .take()
+                .and_then(|b| b.text(content_type.as_deref()));
             detail.response = Some(message(response_headers, body));
         }
         detail

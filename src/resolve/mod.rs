@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) mod cloud;
 pub(crate) mod collection;
+pub(crate) mod credentials;
 pub(crate) mod linked;
 pub(crate) mod shard;
 pub(crate) mod v3;
@@ -150,6 +151,9 @@ pub(crate) struct Resolved {
     /// Values of `type: secret` in the environment and globals files:
     /// masked like secret pipeline variables.
     pub(crate) secret_values: Vec<String>,
+    /// The credentials the runs can send, as the files say (see
+    /// [`credentials`]): masked from before the CLI starts.
+    pub(crate) credentials: Vec<String>,
     pub(crate) iteration_data: Option<PathBuf>,
     pub(crate) ssl_client_cert: Option<PathBuf>,
     pub(crate) ssl_client_key: Option<PathBuf>,
@@ -297,24 +301,24 @@ pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
     }
     let runs = matrix(collections, &environments);
 
-    (
-        Resolved {
-            working_dir,
-            all_runs: runs.len(),
-            runs,
-            environments,
-            skipped,
-            warnings,
-            lint,
-            globals,
-            secret_values,
-            iteration_data,
-            ssl_client_cert,
-            ssl_client_key,
-            ssl_extra_ca_certs,
-        },
-        fatal,
-    )
+    let mut resolved = Resolved {
+        working_dir,
+        all_runs: runs.len(),
+        runs,
+        environments,
+        skipped,
+        warnings,
+        lint,
+        globals,
+        secret_values,
+        iteration_data,
+        ssl_client_cert,
+        ssl_client_key,
+        ssl_extra_ca_certs,
+        credentials: Vec::new(),
+    };
+    resolved.credentials = credentials::collect(plan, &resolved);
+    (resolved, fatal)
 }
 
 fn environment(

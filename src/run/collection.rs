@@ -20,7 +20,6 @@ use crate::process::{Cancel, ExitKind, LineAction, Stream, ToolCommand, ToolExit
 use crate::resolve::variables::{Scope, decode, read_variables};
 use crate::resolve::{CloudContext, CollectionSource, Resolved, Resource, RunTarget};
 use crate::run::upload::Upload;
-use crate::secrets::Secrets;
 
 /// Everything the runs of one task share.
 pub(crate) struct Runner<'a> {
@@ -34,8 +33,6 @@ pub(crate) struct Runner<'a> {
     pub(crate) private_root: &'a Path,
     pub(crate) cancel: &'a Cancel,
     pub(crate) cloud: &'a CloudContext,
-    /// Masks secrets in the CLI's output before anyone sees it.
-    pub(crate) secrets: &'a Secrets,
     /// This CLI knows `--no-report-events` (see [`knows_no_report_events`]).
     pub(crate) no_report_events: bool,
 }
@@ -202,15 +199,9 @@ impl Runner<'_> {
                         c.truncated = true;
                     }
                 }
-                // The agent masks secrets in the log only as it knows them;
-                // a URL-encoded or escaped one in the CLI's output is masked
-                // here.
-                let shown = self.secrets.redact(line);
-                events.emit(Event::ToolOutput {
-                    job,
-                    stream,
-                    line: &shown,
-                });
+                // The console masks every line it shows, in every form the
+                // task knows (the agent's masker knows fewer).
+                events.emit(Event::ToolOutput { job, stream, line });
                 if upload.line(line) == Seen::ReportWritten {
                     // The run is over; only the upload may still be going.
                     return LineAction::FinishWithin(self.cloud.upload_grace);

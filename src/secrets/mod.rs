@@ -118,6 +118,7 @@ impl Secrets {
         s
     }
 
+    #[cfg(test)]
     pub(crate) fn add(&mut self, value: &str) {
         self.extend([value]);
     }
