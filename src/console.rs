@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::azure::vso::{self, IssueType, TaskResult};
 pub(crate) use crate::process::Stream;
-use crate::secrets::Secrets;
+use crate::secrets::{Secrets, Wrapped};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -38,6 +38,9 @@ pub(crate) struct Console {
     interactive: bool,
     /// The secrets masked in everything printed; shared by the clones.
     masker: Arc<RwLock<Secrets>>,
+    /// The tools' stdout, held a line back where the Postman CLI wraps a
+    /// script's output, so a secret cut by the wrap is masked whole.
+    wrapped: Arc<Mutex<Wrapped>>,
 }
 
 impl Console {
@@ -71,6 +74,7 @@ impl Console {
             err: Arc::new(Mutex::new(err)),
             interactive: false,
             masker: Arc::default(),
+            wrapped: Arc::default(),
         }
     }
 
@@ -94,12 +98,28 @@ impl Console {
         self.interactive
     }
 
+    /// Writes a line, after the tool line held back, if there is one.
     fn write(&self, sink: &Sink, line: &str) {
+        self.flush_wrapped();
+        Self::write_raw(sink, line);
+    }
+
+    fn write_raw(sink: &Sink, line: &str) {
         // A closed stdout (a pipe whose reader went away) must not turn a
         // finished run into a crash; the results files are already written.
         if let Ok(mut w) = sink.lock() {
             let _ = writeln!(w, "{line}");
             let _ = w.flush();
+        }
+    }
+
+    /// Shows the tool line held back, if there is one.
+    fn flush_wrapped(&self) {
+        let (Ok(mut wrapped), Ok(masker)) = (self.wrapped.lock(), self.masker.read()) else {
+            return;
+        };
+        for line in wrapped.flush(&masker) {
+            Self::write_raw(&self.out, &vso::neutralize(&line));
         }
     }
 
@@ -165,6 +185,7 @@ impl Console {
     }
 
     pub(crate) fn group_end(&self) {
+        self.flush_wrapped();
         if self.mode == Mode::Agent {
             self.out(vso::group_end());
         }
@@ -179,13 +200,20 @@ impl Console {
         }
     }
 
-    /// A line a child process printed, passed through neutralised.
+    /// A line a child process printed, masked and neutralised. Stdout
+    /// lines inside the Postman CLI's box may be held back a line (see
+    /// [`Wrapped`]); the next line or any other output shows them.
     pub(crate) fn child_line(&self, stream: Stream, line: &str) {
-        let masked = self.mask(line);
-        let safe = vso::neutralize(&masked);
-        match stream {
-            Stream::Stdout => self.out(&safe),
-            Stream::Stderr => self.err_line(&safe),
+        if stream == Stream::Stderr {
+            let masked = self.mask(line);
+            self.err_line(&vso::neutralize(&masked));
+            return;
+        }
+        let (Ok(mut wrapped), Ok(masker)) = (self.wrapped.lock(), self.masker.read()) else {
+            return;
+        };
+        for line in wrapped.push(&masker, line) {
+            Self::write_raw(&self.out, &vso::neutralize(&line));
         }
     }
 
@@ -320,6 +348,8 @@ mod tests {
         c.error("line 2 (`line-two-secret`) is not key=value");
         c.info("token line-one-secret");
         c.child_line(Stream::Stderr, "echo line%2Dtwo-secret");
+        c.child_line(Stream::Stdout, "  | 'log', 'line-one-se");
+        c.child_line(Stream::Stdout, "  | cret'");
         c.command_line("postman -i line-two-secret");
         c.group_start("Run line-one-secret");
         c.complete(TaskResult::Failed, "line-two-secret");

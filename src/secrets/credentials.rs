@@ -82,10 +82,17 @@ pub(crate) fn is_auth_secret(kind: &str, key: &str) -> bool {
     }
 }
 
+/// Keys of a credential header's `name=value` parts whose values are
+/// secrets, besides those named with a credential word: a hash naming a
+/// signature (`X-Hub-Signature: sha256=…`, `Stripe-Signature: t=…,v1=…`),
+/// Digest's `response`, Hawk's `mac`.
+const SECRET_PART_KEYS: &[&str] = &["sha1", "sha256", "sha512", "md5", "v1", "response", "mac"];
+
 /// A credential header's value and the parts of it that show up alone: the
-/// token after a scheme (`Bearer`, `Basic`, `Token`…), each cookie's value.
-/// Cookie values shorter than [`MIN_LEN`] are left out: `theme=a` holds no
-/// secret, and masking every `a` would garble the run.
+/// token after a scheme (`Bearer`, `Basic`, `Token`…), each cookie's value,
+/// and the values of secret `name=value` parts (see [`SECRET_PART_KEYS`]).
+/// Parts shorter than [`MIN_LEN`] are left out: `theme=a` holds no secret,
+/// and masking every `a` would garble the run.
 pub(crate) fn credential_parts(name: &str, value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |v: &str| {
@@ -96,27 +103,32 @@ pub(crate) fn credential_parts(name: &str, value: &str) -> Vec<String> {
     };
     push(value);
     let lower = name.trim().to_ascii_lowercase();
-    if lower.contains("cookie") {
-        let pairs: Vec<&str> = if lower.starts_with("set-") {
-            // Attributes (`Path=/`) after the first `;` are not secret.
-            value.split(';').take(1).collect()
-        } else {
-            value.split(';').collect()
-        };
-        for pair in pairs {
-            if let Some((_, v)) = pair.split_once('=')
-                && v.trim().chars().count() >= MIN_LEN
-            {
-                push(v);
-            }
-        }
-    } else if let Some((scheme, token)) = value.trim().split_once(' ')
+    let cookie = lower.contains("cookie");
+    if !cookie
+        && let Some((scheme, token)) = value.trim().split_once(' ')
         && !scheme.is_empty()
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         push(token);
+    }
+    // Attributes (`Path=/`) after a set cookie's first `;` are not secret.
+    let parts = match lower.starts_with("set-") {
+        true => value.split(';').next().unwrap_or_default(),
+        false => value,
+    };
+    for part in parts.split([';', ',', ' ']) {
+        if let Some((key, v)) = part.split_once('=') {
+            let key = key.trim().to_ascii_lowercase();
+            let v = v.trim().trim_matches('"');
+            let secret = cookie
+                || SECRET_PART_KEYS.contains(&key.as_str())
+                || CREDENTIAL_WORDS.iter().any(|w| key.contains(w));
+            if secret && v.chars().count() >= MIN_LEN {
+                push(v);
+            }
+        }
     }
     out
 }
@@ -185,5 +197,14 @@ mod tests {
         );
         // A value with spaces that is not a scheme and a token.
         assert_eq!(credential_parts("X-Key", "a, b c"), ["a, b c"]);
+        assert_eq!(
+            credential_parts("X-Hub-Signature", "sha256=5d4c3b2a"),
+            ["sha256=5d4c3b2a", "5d4c3b2a"]
+        );
+        let digest = r#"Digest username="u", uri="/echo", response="6629fae49393""#;
+        assert_eq!(
+            credential_parts("Authorization", digest),
+            [digest, &digest[7..], "6629fae49393"]
+        );
     }
 }

@@ -112,6 +112,15 @@ impl Matcher {
         self.patterns.is_empty()
     }
 
+    /// The longest form any secret takes here, in bytes.
+    pub(super) fn longest(&self) -> usize {
+        self.patterns
+            .iter()
+            .map(|p| p.bytes.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Calls `found` with every occurrence of every pattern, overlapping
     /// ones included: masking their union leaves no piece of a secret that
     /// a longer or earlier match would have hidden from a one-match-at-a-time

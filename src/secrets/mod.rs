@@ -16,7 +16,8 @@
 //! an automaton (forms that are not escapes: case, hex, UTF-16, Latin-1,
 //! base64, cut short); [`decode`] undoes escapes into views that map back to
 //! the text; [`json`] masks a JSON document in place; [`credentials`] says
-//! which headers and auth fields hold credentials.
+//! which headers and auth fields hold credentials; [`wrapped`] masks across
+//! the places a tool wrapped its lines.
 //!
 //! So [`Secrets::redact`] looks for every secret in the text as written and
 //! in the text as each escape decodes it, maps what it finds back to the
@@ -43,6 +44,7 @@ mod json;
 mod matcher;
 #[cfg(test)]
 pub(crate) mod tests;
+mod wrapped;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -50,6 +52,7 @@ use std::ops::Range;
 pub(crate) use credentials::{credential_parts, is_auth_secret, is_credential_header};
 use decode::{Escapes, View, decode};
 use matcher::{Mask, Matcher};
+pub(crate) use wrapped::Wrapped;
 
 use crate::azure::agent::{AgentEnv, env_name};
 
@@ -158,6 +161,12 @@ impl Secrets {
         self.extend(long);
     }
 
+    /// How far a secret may reach in a text, in bytes: its longest form,
+    /// escaped (`\u0041` takes six bytes for one), bounded.
+    pub(crate) fn reach(&self) -> usize {
+        (self.matcher.longest() * 6 + 64).min(16 * 1024)
+    }
+
     /// Whether there is nothing to mask.
     pub(crate) fn is_empty(&self) -> bool {
         self.matcher.is_empty()
@@ -206,13 +215,29 @@ impl Secrets {
     /// The text with every secret masked in every form we know; borrowed
     /// when there is none.
     pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let spans = self.spans(text.as_bytes());
+        let spans = self.text_spans(text);
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
-        // A span found in a decoded view covers whole escapes, so it falls
-        // on character boundaries; the widening is only a safety net.
-        let widened = spans
+        let out = apply(text.as_bytes(), spans);
+        // Every mask is ASCII and every span whole characters.
+        Cow::Owned(
+            String::from_utf8(out)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+
+    /// Byte ranges of `text` that hold a secret in any form, on character
+    /// boundaries; unsorted and possibly overlapping.
+    pub(crate) fn ranges(&self, text: &str) -> Vec<Range<usize>> {
+        self.text_spans(text).into_iter().map(|(r, _)| r).collect()
+    }
+
+    /// [`Secrets::spans`] of a text, widened to whole characters. A span
+    /// found in a decoded view covers whole escapes, so it falls on
+    /// character boundaries already; the widening is only a safety net.
+    fn text_spans(&self, text: &str) -> Vec<(Range<usize>, Mask)> {
+        self.spans(text.as_bytes())
             .into_iter()
             .map(|(r, mask)| {
                 let (mut start, mut end) = (r.start, r.end);
@@ -224,13 +249,7 @@ impl Secrets {
                 }
                 (start..end, mask)
             })
-            .collect();
-        let out = apply(text.as_bytes(), widened);
-        // Every mask is ASCII and every span whole characters.
-        Cow::Owned(
-            String::from_utf8(out)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
+            .collect()
     }
 
     /// Bytes with every secret masked, or `None` when there is none.

@@ -11,6 +11,7 @@
 
 pub mod agent;
 pub mod cloud;
+pub mod leaks;
 pub mod proxy;
 pub mod registry;
 pub mod servers;

@@ -15,14 +15,17 @@
 //! By concern: [`job`] builds the job (agent folders, task folder, inputs,
 //! variables, endpoints); [`environment`] is the environment the agent
 //! builds for the step; [`process`] starts `node launcher.js` and collects
-//! its output; [`run`] reads that output as the agent does.
+//! its output; [`run`] reads that output as the agent does; [`masker`]
+//! masks the log as the agent's secret masker does.
 
 mod environment;
 mod job;
+mod masker;
 mod process;
 mod run;
 
 pub use environment::node_platform;
 pub use job::{AgentJob, SYSTEM_ACCESS_TOKEN};
+pub use masker::Masker;
 pub use process::RunningTask;
 pub use run::{Issue, IssueKind, Publish, SetVariable, TaskResult, TaskRun};
