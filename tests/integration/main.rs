@@ -12,6 +12,7 @@ mod collection_lint;
 mod collection_runs;
 mod credentials;
 mod e2e;
+mod encodings;
 mod harness;
 mod install;
 mod network;
