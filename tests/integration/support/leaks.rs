@@ -99,10 +99,15 @@ impl Leaks {
         }
     }
 
-    /// The log as the agent shows it, and every file the task wrote (the
-    /// agent's temp folder: reports, attachments, the copied CLI reports)
-    /// or attached. Returns the files checked.
+    /// The log and every file (see below). Returns the files checked.
     pub fn assert_none_in_run(&self, run: &TaskRun, job: &AgentJob) -> Vec<PathBuf> {
+        self.assert_none_in_log(run);
+        self.assert_none_in_files(run, job)
+    }
+
+    /// The log as the agent shows it, line by line and each box of the
+    /// CLI's output joined.
+    pub fn assert_none_in_log(&self, run: &TaskRun) {
         for (stream, line) in &run.log {
             self.assert_none(&format!("the log ({stream:?})"), line);
         }
@@ -126,6 +131,12 @@ impl Leaks {
                 None => {}
             }
         }
+    }
+
+    /// Every file the task wrote (the agent's temp folder: reports,
+    /// attachments, the copied CLI reports) or attached. Returns the files
+    /// checked.
+    pub fn assert_none_in_files(&self, run: &TaskRun, job: &AgentJob) -> Vec<PathBuf> {
         let mut files = files_under(&job.temp_dir());
         files.extend(run.attachments().into_iter().map(|(_, _, path)| path));
         files.extend(run.summaries());
