@@ -167,6 +167,7 @@ impl Runs<'_> {
             );
         }
         result.html_report = crate::publish::copy_run_report(
+            self.console,
             &result,
             (most > 1).then_some(attempt),
             self.report_dir,

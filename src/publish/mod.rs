@@ -346,11 +346,17 @@ fn without_commas(
     Ok(copy)
 }
 
+/// The largest CLI report copied: each is read whole and masked, and a
+/// hostile API could make one as large as its responses.
+pub(crate) const COPY_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// Copies the CLI's own reports of a run (JSON, HTML, or a v3 run's YAML
 /// run report) next to ours, without secrets, into a folder named after the run,
 /// and, when failed runs are retried, one folder per attempt inside it
-/// (`attempt-2`). Returns where the HTML report's copy is.
+/// (`attempt-2`). A report larger than [`COPY_LIMIT`] is left out, with a
+/// warning. Returns where the HTML report's copy is.
 pub(crate) fn copy_run_report(
+    console: &Console,
     result: &RunResult,
     attempt: Option<u32>,
     root: &Path,
@@ -371,14 +377,31 @@ pub(crate) fn copy_run_report(
     // known secrets.
     let mut secrets = secrets.clone();
     secrets.extend_credentials(result.header_secrets.iter().map(String::as_str));
-    if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
+    let read = |path: &Path| -> Option<String> {
+        let size = std::fs::metadata(path).ok()?.len();
+        if size > COPY_LIMIT {
+            console.warning(&format!(
+                "The Postman CLI's report {} of `{}` is not kept: it takes {} MB, more than \
+                 the {} MB the task masks secrets in.",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                result.name,
+                size / 1_000_000,
+                COPY_LIMIT / 1_000_000
+            ));
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    };
+    let write = |name: &str, text: &str| -> Option<PathBuf> {
+        std::fs::create_dir_all(&dir).ok()?;
+        let path = dir.join(name);
+        std::fs::write(&path, text.as_bytes()).ok()?;
+        Some(path)
+    };
+    if let Some(text) = read(&result.report_dir.join("report.json")) {
         // The JSON report holds secrets JSON-escaped: it is redacted value
         // by value, in decoded form.
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(
-            dir.join("postman-report.json"),
-            secrets.redact_json(&text).as_bytes(),
-        );
+        write("postman-report.json", &secrets.redact_json(&text));
     }
     // A v3 run's YAML run report (`--output`): its two files, as text.
     if let Ok(entries) = std::fs::read_dir(result.report_dir.join("output")) {
@@ -387,22 +410,15 @@ pub(crate) fn copy_run_report(
             let Some(name) = name.filter(|n| n.ends_with(".yaml")) else {
                 continue;
             };
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                let _ = std::fs::create_dir_all(&dir);
-                let _ = std::fs::write(
-                    dir.join(format!("postman-{name}")),
-                    secrets.redact(&text).as_bytes(),
-                );
+            if let Some(text) = read(&path) {
+                write(&format!("postman-{name}"), &secrets.redact(&text));
             }
         }
     }
     // The HTML report holds the run's data as markup and as JSON in a
     // script; the redactor reads every escape either uses.
-    let text = std::fs::read_to_string(result.report_dir.join("report.html")).ok()?;
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join("postman-report.html");
-    std::fs::write(&path, secrets.redact(&text).as_bytes()).ok()?;
-    Some(path)
+    let text = read(&result.report_dir.join("report.html"))?;
+    write("postman-report.html", &secrets.redact(&text))
 }
 
 /// The summary's file name is its section title on the build page.

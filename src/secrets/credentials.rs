@@ -104,8 +104,7 @@ pub(crate) fn credential_parts(name: &str, value: &str) -> Vec<String> {
     push(value);
     let lower = name.trim().to_ascii_lowercase();
     let cookie = lower.contains("cookie");
-    if !cookie
-        && let Some((scheme, token)) = value.trim().split_once(' ')
+    if let Some((scheme, token)) = value.trim().split_once(' ')
         && !scheme.is_empty()
         && scheme
             .chars()

@@ -336,8 +336,17 @@ fn apply(bytes: &[u8], mut spans: Vec<(Range<usize>, Mask)>) -> Vec<u8> {
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut last = 0;
-    for (r, mask) in merged {
-        out.extend_from_slice(&bytes[last..r.start]);
+    for (mut r, mask) in merged {
+        // A UTF-16 text stays whole code units: a span of the other byte
+        // order, one byte off, may have joined this one.
+        if mask != Mask::Text && r.len() % 2 == 1 && r.end < bytes.len() {
+            r.end += 1;
+        }
+        let start = r.start.max(last);
+        if r.end <= start {
+            continue;
+        }
+        out.extend_from_slice(&bytes[last..start]);
         out.extend_from_slice(mask.bytes());
         last = r.end;
     }

@@ -103,8 +103,22 @@ fn json_escape(text: &str, ascii: bool) -> String {
     out
 }
 
-/// The encodings the property tests put text through.
-const ENCODINGS: usize = 11;
+/// JavaScript's escapes: `\xNN` for what fits in two hex digits and
+/// `\u{…}` for the rest, or `\u{…}` for all.
+fn js_escape(text: &str, braces: bool) -> String {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            n if n <= 0xFF && !braces => format!("\\x{n:02x}"),
+            n => format!("\\u{{{n:X}}}"),
+        })
+        .collect()
+}
+
+/// The encodings the property tests put text through: the first
+/// [`ESCAPES`] are escapes a decoded view undoes, the rest forms a
+/// secret's automaton knows.
+const ENCODINGS: usize = 17;
+const ESCAPES: usize = 11;
 
 fn encode_as(encoding: usize, text: &str, rng: &mut Rng) -> String {
     match encoding {
@@ -121,7 +135,13 @@ fn encode_as(encoding: usize, text: &str, rng: &mut Rng) -> String {
         7 => xml_escape_text(text, "&#x27;", false),
         8 => xml_escape_text(text, "", true),
         9 => json_escape(text, false),
-        _ => json_escape(text, true),
+        10 => json_escape(text, true),
+        11 => text.to_uppercase(),
+        12 => text.to_lowercase(),
+        13 => hex::encode(text),
+        14 => hex::encode_upper(text),
+        15 => js_escape(text, false),
+        _ => js_escape(text, true),
     }
 }
 
@@ -170,7 +190,7 @@ fn no_encoded_form_of_a_secret_survives() {
         // the next character's escape half the time.
         let starts: Vec<usize> = secret.char_indices().map(|(i, _)| i).collect();
         for encoding in (starts.len() > MIN_LEN)
-            .then_some(0..ENCODINGS)
+            .then_some(0..ESCAPES)
             .into_iter()
             .flatten()
         {
@@ -267,4 +287,129 @@ fn no_line_of_a_multi_line_secret_survives() {
         }
     }
     assert!(cases > 1000, "{cases}");
+}
+
+/// Random secrets in a text of another charset (UTF-16 either way round,
+/// Latin-1), as a body's bytes: nothing of them is left in the bytes, and
+/// what is left still decodes.
+#[test]
+fn no_secret_survives_in_another_charset() {
+    let mut rng = Rng(0xC4A2_5E75_0016_0001);
+    let mut cases = 0;
+    for case in 0..300 {
+        let len = 4 + rng.below(30);
+        let secret = rng.text(ALPHABET, len).trim().to_owned();
+        if secret.chars().count() < MIN_LEN {
+            continue;
+        }
+        let s = secrets(&[&secret]);
+        let len = rng.below(30);
+        let before = rng.text(ALPHABET, len);
+        let len = rng.below(30);
+        let after = rng.text(ALPHABET, len);
+        let text = format!("{before}{secret}{after}");
+        let latin1 =
+            |t: &str| -> Option<Vec<u8>> { t.chars().map(|c| u8::try_from(c).ok()).collect() };
+        let charsets: [(&str, fn(&str) -> Option<Vec<u8>>); 3] = [
+            ("utf-16le", |t| {
+                Some(t.encode_utf16().flat_map(u16::to_le_bytes).collect())
+            }),
+            ("utf-16be", |t| {
+                Some(t.encode_utf16().flat_map(u16::to_be_bytes).collect())
+            }),
+            ("latin-1", latin1),
+        ];
+        for (name, encode) in charsets {
+            let (Some(bytes), Some(form)) = (encode(&text), encode(&secret)) else {
+                continue;
+            };
+            let out = s.redact_bytes(&bytes).unwrap_or_else(|| bytes.clone());
+            assert!(
+                !out.windows(form.len()).any(|w| w == form.as_slice()),
+                "case {case}, {name}: {secret:?} in {text:?}"
+            );
+            if name.starts_with("utf-16") {
+                assert!(out.len() % 2 == 0, "case {case}, {name}: still UTF-16");
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases > 500, "{cases}");
+}
+
+/// Random credential headers, named by every word of the rule in any case,
+/// whose values (a token, a scheme and a token, a cookie, a signature) the
+/// task learns from the collection: nothing recognisable of the token is
+/// left in any encoding, and a token too short to mask in free text is
+/// masked where it stands alone.
+#[test]
+fn no_credential_header_survives() {
+    use crate::secrets::credentials::CREDENTIAL_WORDS;
+    let mut rng = Rng(0x0C2E_D1A7_1A15_0019);
+    let token_chars: Vec<char> = "abcXYZ0189-_.~+/=".chars().collect();
+    let mut cases = 0;
+    for case in 0..400 {
+        let word = CREDENTIAL_WORDS[rng.below(CREDENTIAL_WORDS.len())];
+        let word: String = word
+            .chars()
+            .map(|c| {
+                if rng.chance(50) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let prefix = [
+            "",
+            "X-",
+            "Ocp-Apim-Subscription-",
+            "X-Amz-Security-",
+            "Proxy-",
+        ][rng.below(5)];
+        let suffix = ["", "-Id", "-256", "s"][rng.below(4)];
+        let name = format!("{prefix}{word}{suffix}");
+        assert!(is_credential_header(&name), "{name}");
+        let len = 1 + rng.below(30);
+        let token = rng.text(&token_chars, len);
+        let value = match rng.below(4) {
+            0 => token.clone(),
+            1 => format!("{} {token}", ["Bearer", "Token", "Basic"][rng.below(3)]),
+            2 if name.to_ascii_lowercase().contains("cookie") => format!("sid={token}; lang=en"),
+            2 => format!("Digest realm=\"r\", response=\"{token}\""),
+            _ => format!("sha256={token}"),
+        };
+        let mut s = Secrets::default();
+        s.extend_credentials(credential_parts(&name, &value).iter().map(String::as_str));
+        if token.chars().count() < MIN_LEN {
+            // A part too short to mask holds no secret by the rule.
+            if value.contains('=') {
+                continue;
+            }
+            let out = s.redact(&format!("got {token} here")).into_owned();
+            assert_eq!(out, "got *** here", "case {case}: {name}: {value:?}");
+            cases += 1;
+            continue;
+        }
+        for encoding in 0..ENCODINGS {
+            let len = rng.below(20);
+            let context = rng.text(ALPHABET, len);
+            let form = encode_as(encoding, &token, &mut rng);
+            let text = format!(
+                "{} {form} {}",
+                encode_as(encoding, &context, &mut rng),
+                context
+            );
+            let out = s.redact(&text);
+            assert!(
+                !out.contains(&form) && !out.contains(&token),
+                "case {case}, encoding {encoding}: {name}: {value:?} as {form:?} in {text:?} -> {out:?}"
+            );
+            cases += 1;
+        }
+    }
+    assert!(cases > 3000, "{cases}");
+    for name in ["Content-Type", "Accept", "X-Request-Id", "Postman-Token"] {
+        assert!(!is_credential_header(name), "{name}");
+    }
 }
