@@ -7,12 +7,12 @@
 //! A value that holds `{{variables}}` is resolved where the variable is
 //! known: the environments, the globals, `envVars`, `globalVars` and the
 //! collection's own variables. Every value a variable used there may take is
-//! a credential, and so is the whole value once resolved. What only a script
-//! sets at run time is not known here; the copied reports still mask the
-//! headers the CLI's JSON report shows.
+//! a credential (a URL aside), and so is the whole value once resolved. What
+//! only a script sets at run time is not known here; the copied reports
+//! still mask the headers the CLI's JSON report shows.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -126,7 +126,12 @@ impl Found {
                     None => push(value),
                 }
             }
-            used.into_iter().for_each(&mut push);
+            // A variable that only names where the credential goes
+            // (`{{baseUrl}}/token`) is no secret; masking it would hide
+            // every URL of the run.
+            used.into_iter()
+                .filter(|v| !v.starts_with("http://") && !v.starts_with("https://"))
+                .for_each(&mut push);
         }
         out
     }
@@ -238,7 +243,7 @@ fn v3_definition(dir: &Path, found: &mut Found) {
 }
 
 /// A v3 request or definition file.
-fn v3_file(path: &PathBuf, found: &mut Found) {
+fn v3_file(path: &Path, found: &mut Found) {
     let Some(doc) = read(path)
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|t| serde_saphyr::from_str::<Value>(&t).ok())
@@ -401,6 +406,7 @@ mod tests {
                         "header": [
                             {"key": "Ocp-Apim-Subscription-Key", "value": "{{apiKey}}"},
                             {"key": "Accept", "value": "not-a-secret"},
+                            {"key": "X-Token-Endpoint", "value": "{{baseUrl}}/token"},
                             {"key": "Authorization", "value": "Token t1"}
                         ],
                         "url": {"raw": "x", "query": [{"key": "access_token", "value": "q-tok"}]},
@@ -414,6 +420,7 @@ mod tests {
         });
         let mut found = Found::default();
         found.variable("tok", "bearer-from-env");
+        found.variable("baseUrl", "http://127.0.0.1:1");
         v21_item(&doc, &mut found);
         let all = found.resolve();
         for expected in [
@@ -424,10 +431,12 @@ mod tests {
             "t1",
             "q-tok",
             "ak-987",
+            "http://127.0.0.1:1/token",
         ] {
             assert!(all.iter().any(|v| v == expected), "{expected}: {all:?}");
         }
-        for not in ["not-a-secret", "X-Api-Key", "u"] {
+        // A URL a credential header is built on masks no URL of the run.
+        for not in ["not-a-secret", "X-Api-Key", "u", "http://127.0.0.1:1"] {
             assert!(!all.iter().any(|v| v == not), "{not}: {all:?}");
         }
     }

@@ -125,9 +125,15 @@ impl Matcher {
     /// ones included: masking their union leaves no piece of a secret that
     /// a longer or earlier match would have hidden from a one-match-at-a-time
     /// search.
-    pub(super) fn find(&self, haystack: &[u8], found: &mut impl FnMut(Range<usize>, Mask)) {
+    /// Short credentials count only when `whole` says so.
+    pub(super) fn find(
+        &self,
+        haystack: &[u8],
+        whole: bool,
+        found: &mut impl FnMut(Range<usize>, Mask),
+    ) {
         let mut report = |r: Range<usize>, p: &Pattern| {
-            if !p.whole || stands_alone(haystack, &r) {
+            if !p.whole || (whole && stands_alone(haystack, &r)) {
                 found(r, p.mask);
             }
         };
@@ -295,7 +301,7 @@ mod tests {
 
     fn spans(m: &Matcher, text: &str) -> Vec<(Range<usize>, Mask)> {
         let mut out = Vec::new();
-        m.find(text.as_bytes(), &mut |r, mask| out.push((r, mask)));
+        m.find(text.as_bytes(), true, &mut |r, mask| out.push((r, mask)));
         out.sort_by_key(|(r, _)| (r.start, r.end));
         out
     }
@@ -321,13 +327,13 @@ mod tests {
         }
         // UTF-16 little endian: the mask keeps the text UTF-16.
         let mut found = Vec::new();
-        m.find(&utf16le, &mut |r, mask| found.push((r, mask)));
+        m.find(&utf16le, true, &mut |r, mask| found.push((r, mask)));
         assert_eq!(found, [(0..18, Mask::Utf16Le)]);
         // Latin-1 has no `ö` of two bytes.
         let mut latin1 = b"x ".to_vec();
         latin1.extend("Pa55-wörd".chars().map(|c| c as u8));
         let mut found = Vec::new();
-        m.find(&latin1, &mut |r, _| found.push(r));
+        m.find(&latin1, true, &mut |r, _| found.push(r));
         assert!(found.contains(&(2..11)), "{found:?}");
     }
 

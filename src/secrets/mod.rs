@@ -207,9 +207,10 @@ impl Secrets {
         ))
     }
 
-    /// Whether `text` holds a secret in any form.
+    /// Whether `text` holds a secret in any form; a credential too short to
+    /// mask in free text does not count.
     pub(crate) fn contains_secret(&self, text: &str) -> bool {
-        !self.spans(text.as_bytes()).is_empty()
+        !self.spans(text.as_bytes(), false).is_empty()
     }
 
     /// The text with every secret masked in every form we know; borrowed
@@ -237,7 +238,7 @@ impl Secrets {
     /// found in a decoded view covers whole escapes, so it falls on
     /// character boundaries already; the widening is only a safety net.
     fn text_spans(&self, text: &str) -> Vec<(Range<usize>, Mask)> {
-        self.spans(text.as_bytes())
+        self.spans(text.as_bytes(), true)
             .into_iter()
             .map(|(r, mask)| {
                 let (mut start, mut end) = (r.start, r.end);
@@ -254,7 +255,7 @@ impl Secrets {
 
     /// Bytes with every secret masked, or `None` when there is none.
     fn redact_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let spans = self.spans(bytes);
+        let spans = self.spans(bytes, true);
         (!spans.is_empty()).then(|| apply(bytes, spans))
     }
 
@@ -263,14 +264,15 @@ impl Secrets {
     }
 
     /// Byte ranges of `text` that hold a secret, in any form, with the mask
-    /// each takes; unsorted and possibly overlapping.
-    fn spans(&self, text: &[u8]) -> Vec<(Range<usize>, Mask)> {
+    /// each takes; unsorted and possibly overlapping. Short credentials
+    /// count only when `whole` says so.
+    fn spans(&self, text: &[u8], whole: bool) -> Vec<(Range<usize>, Mask)> {
         let mut spans = Vec::new();
         if self.is_empty() {
             return spans;
         }
         self.matcher
-            .find(text, &mut |r, mask| spans.push((r, mask)));
+            .find(text, whole, &mut |r, mask| spans.push((r, mask)));
         let has = |byte: u8| text.contains(&byte);
         let kinds: Vec<Escapes> = [
             (has(b'%'), Escapes::PERCENT),
@@ -283,7 +285,7 @@ impl Secrets {
         // What a view decoded is masked as text: the escapes it came from
         // are text.
         let mut in_view = |view: &View, outer: Option<&View>| {
-            self.matcher.find(&view.bytes, &mut |r, _| {
+            self.matcher.find(&view.bytes, whole, &mut |r, _| {
                 let r = view.source(r);
                 spans.push((outer.map_or(r.clone(), |o| o.source(r)), Mask::Text));
             });

@@ -222,3 +222,16 @@ fn short_secrets_are_named_not_masked() {
     );
     assert_eq!(Secrets::default().unmasked_warning(), None);
 }
+
+#[test]
+fn short_credentials_are_masked_as_whole_values_only() {
+    let mut s = Secrets::default();
+    s.extend_credentials(["ab1", " long-credential ", ""]);
+    assert_eq!(
+        s.redact("Bearer ab1, tab1e, \"ab1\", long-credential"),
+        "Bearer ***, tab1e, \"***\", ***"
+    );
+    assert!(s.contains_secret("x long%2Dcredential"));
+    // Too short to refuse an input for.
+    assert!(!s.contains_secret("ab1"));
+}

@@ -310,7 +310,8 @@ fn no_secret_survives_in_another_charset() {
         let text = format!("{before}{secret}{after}");
         let latin1 =
             |t: &str| -> Option<Vec<u8>> { t.chars().map(|c| u8::try_from(c).ok()).collect() };
-        let charsets: [(&str, fn(&str) -> Option<Vec<u8>>); 3] = [
+        type Encode = fn(&str) -> Option<Vec<u8>>;
+        let charsets: [(&str, Encode); 3] = [
             ("utf-16le", |t| {
                 Some(t.encode_utf16().flat_map(u16::to_le_bytes).collect())
             }),
@@ -329,7 +330,10 @@ fn no_secret_survives_in_another_charset() {
                 "case {case}, {name}: {secret:?} in {text:?}"
             );
             if name.starts_with("utf-16") {
-                assert!(out.len() % 2 == 0, "case {case}, {name}: still UTF-16");
+                assert!(
+                    out.len().is_multiple_of(2),
+                    "case {case}, {name}: still UTF-16"
+                );
             }
             cases += 1;
         }
