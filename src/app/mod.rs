@@ -100,6 +100,15 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             None
         }
     };
+    // What the runs' credential headers held is a secret of the whole task
+    // run (another run's echo, the summary): learnt once, masked from here.
+    secrets.extend_credentials(
+        out.runs
+            .iter()
+            .flat_map(|r| &r.header_secrets)
+            .map(String::as_str),
+    );
+    ctx.console.set_masker(&secrets);
     crate::results::ready(&mut out.runs, &secrets);
     let headline = out.headline();
     let published = publish::finish(

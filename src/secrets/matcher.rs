@@ -5,7 +5,8 @@
 //! piece a URL parser splits off at `&` or `#`), and each unit in every
 //! form that is not an escape a decoded view undoes: as written, upper and
 //! lower case, in hex, in UTF-16 (little and big endian), in Latin-1, and
-//! the base64 cores a `Basic` header holds. All of them go into one
+//! the base64 cores a `Basic` header holds (a unit over 1 KiB as written
+//! and in base64 only). All of them go into one
 //! automaton, so a text is read once however many secrets there are.
 //!
 //! An assertion message cuts a long value short with `…`; the prefixes of
@@ -14,7 +15,7 @@
 //! cost time linear in the text.
 
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
@@ -58,15 +59,16 @@ const LONGEST_PIECE: usize = 12;
 /// What chai, and so `pm.expect`, puts where it cuts a long value short.
 const ELLIPSIS: &[u8] = "…".as_bytes();
 
+/// Cheap to clone: the patterns and automata are shared.
 #[derive(Clone, Default)]
 pub(super) struct Matcher {
-    patterns: Vec<Pattern>,
+    patterns: Arc<[Pattern]>,
     /// One automaton over all patterns.
     automaton: Option<AhoCorasick>,
     /// The units, whose prefixes the cut-short search looks for.
-    units: Vec<String>,
+    units: Arc<[String]>,
     /// That search's automaton, built the first time a text has a `…`.
-    prefixes: OnceLock<Option<AhoCorasick>>,
+    prefixes: Arc<OnceLock<Option<AhoCorasick>>>,
 }
 
 impl Matcher {
@@ -74,6 +76,7 @@ impl Matcher {
     /// anywhere) and `whole` (credentials found only as whole values).
     pub(super) fn new(values: &[String], whole: &[String]) -> Matcher {
         let mut units: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut patterns = Vec::new();
         for value in values {
             // The agent and many tools show a multi-line value one line at a
@@ -83,7 +86,7 @@ impl Matcher {
             let lines = value.lines().map(str::trim);
             let pieces = value.lines().flat_map(|l| l.split(['&', '#']));
             for unit in std::iter::once(value.as_str()).chain(lines).chain(pieces) {
-                if unit.chars().count() < MIN_LEN || units.iter().any(|u| u == unit) {
+                if unit.chars().count() < MIN_LEN || !seen.insert(unit) {
                     continue;
                 }
                 units.push(unit.to_owned());
@@ -102,9 +105,9 @@ impl Matcher {
         patterns.dedup_by(|b, a| a.bytes == b.bytes);
         Matcher {
             automaton: automaton(patterns.iter().map(|p| &p.bytes)),
-            patterns,
-            units,
-            prefixes: OnceLock::new(),
+            patterns: patterns.into(),
+            units: units.into(),
+            prefixes: Arc::default(),
         }
     }
 
@@ -146,7 +149,7 @@ impl Matcher {
             // Building fails only past limits no environment variable
             // reaches; a plain search covers that case anyway.
             None => {
-                for p in &self.patterns {
+                for p in self.patterns.iter() {
                     for (at, window) in haystack.windows(p.bytes.len()).enumerate() {
                         if window == p.bytes.as_slice() {
                             report(at..at + p.bytes.len(), p);
@@ -239,6 +242,11 @@ fn stands_alone(haystack: &[u8], r: &Range<usize>) -> bool {
     !before.is_some_and(token) && !haystack.get(r.end).is_some_and(token)
 }
 
+/// Units longer than this are looked for as written and in base64 only:
+/// each other form costs the automaton as much again, and a value this long
+/// (a certificate, a large cookie) is not what a script prints in hex.
+const ALL_FORMS_UP_TO: usize = 1024;
+
 /// Every form of a unit the automaton looks for.
 fn forms(unit: &str) -> Vec<Pattern> {
     let text = |bytes: Vec<u8>| Pattern {
@@ -246,6 +254,11 @@ fn forms(unit: &str) -> Vec<Pattern> {
         mask: Mask::Text,
         whole: false,
     };
+    if unit.len() > ALL_FORMS_UP_TO {
+        let mut forms = vec![text(unit.as_bytes().to_vec())];
+        forms.extend(base64_cores(unit.as_bytes()).into_iter().map(text));
+        return forms;
+    }
     let mut forms = vec![
         text(unit.as_bytes().to_vec()),
         text(unit.to_uppercase().into_bytes()),

@@ -47,6 +47,7 @@ pub(crate) mod tests;
 mod wrapped;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::ops::Range;
 
 pub(crate) use credentials::{credential_parts, is_auth_secret, is_credential_header};
@@ -130,9 +131,10 @@ impl Secrets {
     /// are left out.
     pub(crate) fn extend<'v>(&mut self, values: impl IntoIterator<Item = &'v str>) {
         let before = self.values.len();
+        let mut known: HashSet<String> = self.values.iter().cloned().collect();
         for value in values {
             let value = value.trim();
-            if value.chars().count() >= MIN_LEN && !self.values.iter().any(|v| v == value) {
+            if value.chars().count() >= MIN_LEN && known.insert(value.to_owned()) {
                 self.values.push(value.to_owned());
             }
         }
@@ -150,11 +152,9 @@ impl Secrets {
             .filter(|v| !v.is_empty())
             .partition(|v| v.chars().count() >= MIN_LEN);
         let before = self.whole.len();
-        for value in short {
-            if !self.whole.iter().any(|v| v == value) {
-                self.whole.push(value.to_owned());
-            }
-        }
+        let mut known: HashSet<&str> = self.whole.iter().map(String::as_str).collect();
+        let short: Vec<&str> = short.into_iter().filter(|v| known.insert(v)).collect();
+        self.whole.extend(short.into_iter().map(str::to_owned));
         if self.whole.len() != before {
             self.rebuild();
         }
