@@ -209,16 +209,13 @@ impl Collection {
             };
             named.push((item, folder, joined));
         });
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Requests that share a path are told apart by their place (the
+        // second `List` is `List (2)`), never taking a name another request
+        // has (`List`, `List`, `List (2)` give `List`, `List (3)`, `List (2)`).
+        let mut unique: Vec<((), String)> = named.iter().map(|(_, _, j)| ((), j.clone())).collect();
+        crate::text::number_repeats(&mut unique);
         let mut paths = RequestPaths::default();
-        for (item, folder, joined) in named {
-            let n = seen.entry(joined.clone()).or_insert(0);
-            *n += 1;
-            let joined = if *n > 1 {
-                format!("{joined} ({n})")
-            } else {
-                joined
-            };
+        for ((item, folder, _), ((), joined)) in named.into_iter().zip(unique) {
             paths.folders.insert(joined.clone(), folder);
             match &item.id {
                 Some(id) => {
@@ -419,6 +416,23 @@ mod tests {
             ]
         );
         assert_eq!(first, run(), "the same names on every run");
+    }
+
+    #[test]
+    fn a_place_number_never_takes_a_name_a_request_has() {
+        let c = Collection::parse(
+            br#"{"info":{"name":"S"},"item":[
+                {"id":"a","name":"List","request":{}},
+                {"id":"b","name":"List","request":{}},
+                {"id":"c","name":"List (2)","request":{}}]}"#,
+        )
+        .unwrap();
+        let mut paths = c.request_paths();
+        let names: Vec<String> = [("a", "List"), ("b", "List"), ("c", "List (2)")]
+            .into_iter()
+            .map(|(id, name)| paths.path_for(Some(id), Some(name)).unwrap())
+            .collect();
+        assert_eq!(names, ["List", "List (3)", "List (2)"]);
     }
 
     #[test]
