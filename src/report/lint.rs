@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::plan::Severity;
 use crate::resolve::LintTarget;
 use crate::run::lint::LintOutput;
+use crate::run::observed::Observed;
 use crate::text::strip_ansi;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub(crate) struct LintOutcome {
     /// The findings, or why the lint did not run.
     pub(crate) result: Result<ParsedLint, String>,
     pub(crate) fail_severity: Severity,
+    /// When the lint ran, as the task saw it: its suite's time.
+    pub(crate) observed: Observed,
 }
 
 impl LintOutcome {
@@ -121,6 +124,7 @@ pub(crate) fn outcome(
         target: target.clone(),
         result,
         fail_severity,
+        observed: output.observed,
     }
 }
 
@@ -472,6 +476,7 @@ Validation Type: Security
                 structured: true,
                 text,
                 exit: Ok(()),
+                observed: Default::default(),
             },
         );
         let parsed = out.result.as_ref().unwrap();
@@ -502,6 +507,7 @@ Validation Type: Security
                 structured: true,
                 text: "{\"diagnostics\": [], \"errorCount\": 1, \"warningCount\": 0}".into(),
                 exit: Ok(()),
+                observed: Default::default(),
             },
         );
         assert!(bad.result.unwrap_err().contains("does not add up"));

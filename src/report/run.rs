@@ -10,6 +10,7 @@ use crate::report::model::{RunEnd, RunResult};
 use crate::resolve::v3::V3Collection;
 use crate::resolve::{CollectionSource, RunTarget};
 use crate::run::collection::{CONSOLE_LIMIT, Console, RunOutput};
+use crate::run::observed::Observed;
 use crate::run::upload::Upload;
 
 /// The time limits a run was given, to say which one stopped it.
@@ -22,6 +23,28 @@ pub(crate) struct Limits {
 /// A run's result, and the warnings it raises. `selectors` are the `-i`
 /// options the run was given (a v3 run's order depends on them).
 pub(crate) fn run_result(
+    target: &RunTarget,
+    environment: Option<String>,
+    output: RunOutput,
+    limits: Limits,
+    selectors: &[String],
+    keep: RequestDetails,
+) -> (RunResult, Vec<String>) {
+    let observed = output.observed;
+    let (mut result, warnings) = read_run(target, environment, output, limits, selectors, keep);
+    timed_as_observed(&mut result, observed);
+    (result, warnings)
+}
+
+/// A run whose report gives no start or length (one cut off before it
+/// wrote one, a v3 run) has the time the task saw: from starting the CLI
+/// until it ended or was cut off.
+fn timed_as_observed(result: &mut RunResult, observed: Observed) {
+    result.started_ms.get_or_insert(observed.started_ms);
+    result.duration_ms.get_or_insert(observed.duration_ms);
+}
+
+fn read_run(
     target: &RunTarget,
     environment: Option<String>,
     output: RunOutput,

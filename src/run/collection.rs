@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::observed::{Observed, Stopwatch};
 use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
 use crate::install::InstalledCli;
@@ -114,6 +115,9 @@ pub(crate) struct RunOutput {
     /// A v3 run with `--output`: its YAML run report (summary, executions),
     /// opened, or why it could not be.
     pub(crate) yaml: Option<Result<(std::fs::File, std::fs::File), String>>,
+    /// When the task started the CLI and how long it ran, until it ended or
+    /// was cut off.
+    pub(crate) observed: Observed,
 }
 
 /// The stdout of a v3 run, kept up to [`CONSOLE_LIMIT`] bytes.
@@ -144,6 +148,7 @@ impl Runner<'_> {
         if self.cancel.is_cancelled() {
             return None;
         }
+        let watch = Stopwatch::start();
         let dir = self.private_root.join(match attempt {
             0 | 1 => format!("run-{:02}", target.index),
             n => format!("run-{:02}-attempt-{n}", target.index),
@@ -163,6 +168,7 @@ impl Runner<'_> {
                 report: None,
                 console: None,
                 yaml: None,
+                observed: watch.stop(),
             });
         }
 
@@ -190,6 +196,8 @@ impl Runner<'_> {
             job,
             command: &cmd.display(),
         });
+        // The CLI's own time starts now, after its folder was made.
+        let watch = Stopwatch::start();
         let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
         let mut console = target.v3.as_ref().map(|_| Console::default());
         let exit = cmd
@@ -218,6 +226,7 @@ impl Runner<'_> {
                 LineAction::Continue
             })
             .await;
+        let observed = watch.stop();
         events.emit(Event::ToolFinished { job });
         let upload = match &exit {
             // A v3 run reports through `--report-events`, whose outcome the
@@ -239,6 +248,7 @@ impl Runner<'_> {
             upload,
             console,
             report: std::fs::File::open(&files.report_json).ok(),
+            observed,
         })
     }
 

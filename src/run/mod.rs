@@ -9,6 +9,8 @@
 //! - [`collection_lint`]: collection lint of v3 collections and YAML
 //!   environments and globals.
 //! - [`tree`]: the folders of a collection given by UID.
+//! - [`observed`]: when a command started and how long it ran, as the task
+//!   saw it.
 //!
 //! A second runner (the console report of a git-native collection, a
 //! collection linter) is a sibling here, returning its own output for a
@@ -17,5 +19,6 @@
 pub(crate) mod collection;
 pub(crate) mod collection_lint;
 pub(crate) mod lint;
+pub(crate) mod observed;
 pub(crate) mod tree;
 pub(crate) mod upload;

@@ -1,0 +1,91 @@
+//! Names Azure's Tests tab keeps apart and can store. Its reader takes a
+//! test case's `name` as the test's title and `classname` as where it is
+//! stored, word for word; a test run's results are told apart by the two
+//! together, so a repeated pair is one test to the test's history, and a
+//! failing repeat hides behind a passing one. Microsoft gives 512
+//! characters as the most a fully qualified name (`classname.name`) takes.
+//!
+//! So, over each whole report (one test run):
+//! - a pair that comes again gets ` (2)`, ` (3)` on its name by order of
+//!   appearance (a `forEach` over `pm.test`, a `setNextRequest` loop), never
+//!   a number another test already has ([`crate::text::number_repeats`]);
+//! - a class name over [`MAX_CLASSNAME`] characters, and then a name that
+//!   would make the whole over [`MAX_FULL_NAME`], is cut in its middle,
+//!   where a short hash of the whole goes ([`crate::text::shorten_middle`]),
+//!   and the case's output (and a failure's stack trace, which the Tests
+//!   tab shows) starts with the names in full.
+
+use quick_junit::{Report, TestCase, TestCaseStatus, XmlString};
+
+use crate::text::{number_repeats, shorten_middle, utf16_len};
+
+/// The most UTF-16 code units (as .NET counts a string) in a test's fully
+/// qualified name, `classname.name`.
+pub(crate) const MAX_FULL_NAME: usize = 512;
+/// The most a class name takes of that: every test of a class is cut the
+/// same way, so the class stays one group, and its tests keep room for
+/// their own names.
+const MAX_CLASSNAME: usize = 256;
+
+/// Makes every test of a report one of its own, and short enough.
+pub(super) fn settle(report: &mut Report) {
+    number(report);
+    for case in cases(report) {
+        fit(case);
+    }
+}
+
+fn cases(report: &mut Report) -> impl Iterator<Item = &mut TestCase> {
+    report
+        .test_suites
+        .iter_mut()
+        .flat_map(|s| s.test_cases.iter_mut())
+}
+
+fn classname(case: &TestCase) -> &str {
+    case.classname.as_deref().unwrap_or_default()
+}
+
+/// Numbers the repeats of a (class name, name) pair.
+fn number(report: &mut Report) {
+    let mut pairs: Vec<(String, String)> = cases(report)
+        .map(|c| (classname(c).to_owned(), c.name.to_string()))
+        .collect();
+    number_repeats(&mut pairs);
+    for (case, (_, name)) in cases(report).zip(pairs) {
+        if *case.name != *name {
+            case.name = XmlString::new(name);
+        }
+    }
+}
+
+/// Cuts a case's class name and name to fit, and says them in full where
+/// Azure shows them.
+fn fit(case: &mut TestCase) {
+    let class = classname(case).to_owned();
+    let name = case.name.to_string();
+    let short_class = shorten_middle(&class, MAX_CLASSNAME, &class);
+    let room = MAX_FULL_NAME - 1 - utf16_len(&short_class);
+    let short_name = shorten_middle(&name, room, &format!("{class}.{name}"));
+    let mut full = Vec::new();
+    if short_name != name {
+        full.push(format!("Full name: {name}"));
+        case.name = XmlString::new(&*short_name);
+    }
+    if short_class != class {
+        full.push(format!("Full class name: {class}"));
+        case.set_classname(&*short_class);
+    }
+    if full.is_empty() {
+        return;
+    }
+    let full = full.join("\n");
+    let prefixed = |text: Option<&XmlString>| match text {
+        Some(t) => XmlString::new(format!("{full}\n{}", t.as_str())),
+        None => XmlString::new(&full),
+    };
+    case.system_out = Some(prefixed(case.system_out.as_ref()));
+    if let TestCaseStatus::NonSuccess { description, .. } = &mut case.status {
+        *description = Some(prefixed(description.as_ref()));
+    }
+}
