@@ -232,7 +232,11 @@ mod tests {
             ["List", "List (3)", "List (2)", "List (4)", "List (2) (2)"]
         );
         // Scopes keep their own counts.
-        let mut items = vec![("a", "x".to_owned()), ("b", "x".to_owned()), ("a", "x".to_owned())];
+        let mut items = vec![
+            ("a", "x".to_owned()),
+            ("b", "x".to_owned()),
+            ("a", "x".to_owned()),
+        ];
         number_repeats(&mut items);
         assert_eq!(items[2].1, "x (2)");
         assert_eq!(items[1].1, "x");
@@ -245,9 +249,16 @@ mod tests {
         let short_a = shorten_middle(&a, 100, &a);
         let short_b = shorten_middle(&b, 100, &b);
         assert_eq!(utf16_len(&short_a), 100);
-        assert!(short_a.starts_with("hhhh") && short_a.ends_with("tttt"), "{short_a}");
+        assert!(
+            short_a.starts_with("hhhh") && short_a.ends_with("tttt"),
+            "{short_a}"
+        );
         assert_ne!(short_a, short_b, "the hash keeps them apart");
-        assert_eq!(short_a, shorten_middle(&a, 100, &a), "and the same each time");
+        assert_eq!(
+            short_a,
+            shorten_middle(&a, 100, &a),
+            "and the same each time"
+        );
         assert_eq!(shorten_middle("short", 100, "short"), "short");
         // Counted as .NET counts: an emoji is two units, and never split.
         let emoji = "😀".repeat(100);

@@ -131,20 +131,16 @@ pub(crate) fn sample_collection_lint() -> LintOutcome {
                 Violation {
                     kind: "FMT018".into(),
                     severity: Severity::Error,
-                    message: "YAML parse error: Missing closing \"quote at line 4, column 1"
-                        .into(),
+                    message: "YAML parse error: Missing closing \"quote at line 4, column 1".into(),
                     path: "Cart/Broken.request.yaml".into(),
                     line: Some(4),
                     column: Some(1),
-                    file: Some(
-                        "/repo/postman/collections/Shop/Cart/Broken.request.yaml".into(),
-                    ),
+                    file: Some("/repo/postman/collections/Shop/Cart/Broken.request.yaml".into()),
                 },
                 Violation {
                     kind: "FMT015".into(),
                     severity: Severity::Error,
-                    message: "Invalid input: expected string, received number (path: /url)"
-                        .into(),
+                    message: "Invalid input: expected string, received number (path: /url)".into(),
                     path: "Odd.request.yaml".into(),
                     line: None,
                     column: None,
@@ -405,9 +401,7 @@ fn junit_matches_the_runs() {
 /// Checks what Azure's XML reader checks of characters: each one is in
 /// XML 1.0, written raw or as a character reference.
 fn assert_xml_1_0(xml: &str) {
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-    };
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..);
     if let Some(c) = xml.chars().find(|c| !allowed(*c)) {
         panic!("{c:?} is not XML 1.0 in\n{xml}");
     }
@@ -468,11 +462,19 @@ fn hostile_run_and_lint() -> (RunResult, LintOutcome) {
 #[test]
 fn every_character_reaches_the_junit_as_text_xml_can_carry() {
     let (run, lint) = hostile_run_and_lint();
-    let xml = build(&"Postman \u{ffff}", std::slice::from_ref(&run), Some("1.62.0"))
-        .to_string()
-        .unwrap();
+    let xml = build(
+        "Postman \u{ffff}",
+        std::slice::from_ref(&run),
+        Some("1.62.0"),
+    )
+    .to_string()
+    .unwrap();
     assert_xml_1_0(&xml);
-    for visible in [r"Shop \uFFFF\uFFFE\u0001\u001B[31m", r"shop.json \uFFFF", r"staging \uFFFF"] {
+    for visible in [
+        r"Shop \uFFFF\uFFFE\u0001\u001B[31m",
+        r"shop.json \uFFFF",
+        r"staging \uFFFF",
+    ] {
         assert!(xml.contains(visible), "{visible} in\n{xml}");
     }
     // Names, messages, stack traces, outputs, properties, rerun elements.
@@ -480,7 +482,10 @@ fn every_character_reaches_the_junit_as_text_xml_can_carry() {
     let lint_xml = build_lint("Postman \u{1}", &[lint]).to_string().unwrap();
     assert_xml_1_0(&lint_xml);
     assert!(lint_xml.contains(r"Postman \u0001"), "{lint_xml}");
-    assert!(lint_xml.contains(r"\u001B[31m (Cart/Broken.request.yaml \uFFFF"), "{lint_xml}");
+    assert!(
+        lint_xml.contains(r"\u001B[31m (Cart/Broken.request.yaml \uFFFF"),
+        "{lint_xml}"
+    );
 }
 
 #[test]
@@ -556,12 +561,19 @@ fn long_names_are_cut_in_the_middle_and_kept_whole_in_the_output() {
     let cases = &report.test_suites[0].test_cases;
     let full = |c: &TestCase| format!("{}.{}", c.classname.as_deref().unwrap(), c.name.as_str());
     for c in cases {
-        assert!(crate::text::utf16_len(&full(c)) <= names::MAX_FULL_NAME, "{}", full(c));
+        assert!(
+            crate::text::utf16_len(&full(c)) <= names::MAX_FULL_NAME,
+            "{}",
+            full(c)
+        );
         let out = c.system_out.as_deref().unwrap();
         assert!(out.starts_with("Full name: Orders / List › "), "{out}");
         assert!(out.contains("\nFull class name: Shop sss"), "{out}");
     }
-    assert_ne!(cases[0].name, cases[1].name, "names that differ late stay apart");
+    assert_ne!(
+        cases[0].name, cases[1].name,
+        "names that differ late stay apart"
+    );
     assert_eq!(
         cases[0].classname, cases[2].classname,
         "a class is cut the same way for each of its tests"
@@ -589,7 +601,10 @@ fn every_suite_has_a_start_and_a_length() {
     for suite in &back.test_suites {
         assert!(suite.timestamp.is_some() && suite.time.is_some(), "{xml}");
     }
-    let lint = build_lint("Postman API governance", &[sample_lint(), sample_collection_lint()]);
+    let lint = build_lint(
+        "Postman API governance",
+        &[sample_lint(), sample_collection_lint()],
+    );
     for suite in &lint.test_suites {
         assert!(suite.timestamp.is_some() && suite.time.is_some());
     }
