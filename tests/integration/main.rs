@@ -23,5 +23,6 @@ mod retries;
 mod scale;
 mod security;
 mod support;
+mod tests_tab;
 mod v3_runs;
 mod web_tab;

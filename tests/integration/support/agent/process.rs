@@ -175,6 +175,9 @@ impl RunningTask {
                 reader.join().expect("output reader");
             }
         }
+        // The agent publishes the results once the step has ended; every
+        // JUnit file it would publish is read as it would read it.
+        run.assert_tests_tab_tells_the_truth();
         run
     }
 }
