@@ -131,11 +131,32 @@ fn timed(suite: &mut TestSuite, started_ms: Option<i64>, duration_ms: Option<u64
     }
 }
 
-/// Text every reader of XML 1.0 takes: see [`crate::text::xml_safe`].
-/// quick-junit would drop C0 controls silently and leave U+FFFE and U+FFFF,
-/// which make Azure drop the file; so every text goes through here first.
+/// Text every reader of XML 1.0 takes, whole: every text goes through here
+/// before quick-junit sees it. Characters outside XML 1.0 are written out
+/// (see [`crate::text::xml_safe`]); quick-junit would drop C0 controls and
+/// keep U+FFFE and U+FFFF, which make Azure drop the file. And quick-junit
+/// drops what a terminal would not print (it strips terminal escapes): so
+/// a tab becomes a space, a carriage return a line break (none after a
+/// line break's own), and a C1 control (U+0080 to U+009F) is written out
+/// like the others.
 fn safe(text: &str) -> Cow<'_, str> {
-    crate::text::xml_safe(text)
+    let c1 = |c: char| ('\u{80}'..='\u{9f}').contains(&c);
+    let text = crate::text::xml_safe(text);
+    if !text.chars().any(|c| c == '\t' || c == '\r' || c1(c)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' => out.push(' '),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push('\n'),
+            c if c1(c) => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `Collection · environment › Folder / Sub folder`: what the Tests tab

@@ -609,3 +609,15 @@ fn every_suite_has_a_start_and_a_length() {
         assert!(suite.timestamp.is_some() && suite.time.is_some());
     }
 }
+
+#[test]
+fn quick_junit_gets_nothing_it_would_drop() {
+    let mut run = sample_runs().remove(0);
+    run.cases.truncate(2);
+    run.cases[1].name = "a\tb\r\nc\rd\u{85}e".into();
+    let xml = build("Postman", &[run], None).to_string().unwrap();
+    assert!(
+        xml.contains("Orders / List › a b\nc\nd\\u0085e (iteration 2)"),
+        "{xml}"
+    );
+}
