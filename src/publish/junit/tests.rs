@@ -416,7 +416,7 @@ fn assert_xml_1_0(xml: &str) {
     }
 }
 
-fn outcome(status: &TestCaseStatus) -> &'static str {
+pub(crate) fn outcome(status: &TestCaseStatus) -> &'static str {
     match status {
         TestCaseStatus::Success { .. } => "success",
         TestCaseStatus::NonSuccess { .. } => "failure",
@@ -485,110 +485,6 @@ fn every_character_reaches_the_junit_as_text_xml_can_carry() {
     assert!(
         lint_xml.contains(r"\u001B[31m (Cart/Broken.request.yaml \uFFFF"),
         "{lint_xml}"
-    );
-}
-
-#[test]
-fn a_repeated_test_is_numbered_by_its_order_and_never_takes_a_written_name() {
-    let mut run = sample_runs().remove(0);
-    run.iterations = 1;
-    let case = |request: &str, name: &str, status: Status| Case {
-        request: request.into(),
-        folder: String::new(),
-        name: name.into(),
-        iteration: 1,
-        status,
-        time_ms: 3,
-    };
-    let failed = Status::Failed(Failure {
-        kind: FailureKind::Assertion,
-        message: "expected undefined to have property 'id'".into(),
-        detail: String::new(),
-    });
-    run.cases = vec![
-        // `[1, 2].forEach(i => pm.test('item has an id', …))`, and a test
-        // its author named like the second.
-        case("Items", "item has an id", Status::Passed),
-        case("Items", "item has an id", failed.clone()),
-        case("Items", "item has an id (2)", Status::Passed),
-        // A request run three times by `setNextRequest`.
-        case("Poll", "status is 200", Status::Passed),
-        case("Poll", "status is 200", Status::Passed),
-        case("Poll", "status is 200", failed),
-    ];
-    let report = build("Postman", &[run], None);
-    let names: Vec<(&str, &str)> = report.test_suites[0]
-        .test_cases
-        .iter()
-        .map(|c| (c.name.as_str(), outcome(&c.status)))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            ("Items › item has an id", "success"),
-            ("Items › item has an id (3)", "failure"),
-            ("Items › item has an id (2)", "success"),
-            ("Poll › status is 200", "success"),
-            ("Poll › status is 200 (2)", "success"),
-            ("Poll › status is 200 (3)", "failure"),
-        ]
-    );
-}
-
-#[test]
-fn long_names_are_cut_in_the_middle_and_kept_whole_in_the_output() {
-    let mut run = sample_runs().remove(0);
-    run.iterations = 1;
-    let long = |differs: char| format!("{}{differs}{}", "n".repeat(540), "e".repeat(14));
-    let failing = run.cases[1].clone();
-    run.cases = vec![
-        Case {
-            name: long('a'),
-            ..failing.clone()
-        },
-        Case {
-            name: long('b'),
-            status: Status::Passed,
-            ..failing.clone()
-        },
-        Case {
-            name: "x".repeat(685),
-            ..failing
-        },
-    ];
-    run.name = format!("Shop {}", "s".repeat(300));
-    let report = build("Postman", &[run], None);
-    let cases = &report.test_suites[0].test_cases;
-    let full = |c: &TestCase| format!("{}.{}", c.classname.as_deref().unwrap(), c.name.as_str());
-    for c in cases {
-        assert!(
-            crate::text::utf16_len(&full(c)) <= names::MAX_FULL_NAME,
-            "{}",
-            full(c)
-        );
-        let out = c.system_out.as_deref().unwrap();
-        assert!(out.starts_with("Full name: Orders / List › "), "{out}");
-        assert!(out.contains("\nFull class name: Shop sss"), "{out}");
-    }
-    assert_ne!(
-        cases[0].name, cases[1].name,
-        "names that differ late stay apart"
-    );
-    assert_eq!(
-        cases[0].classname, cases[2].classname,
-        "a class is cut the same way for each of its tests"
-    );
-    // A failure's stack trace, which the Tests tab shows, names it too.
-    let TestCaseStatus::NonSuccess { description, .. } = &cases[0].status else {
-        panic!("the first case fails");
-    };
-    assert!(description.as_deref().unwrap().starts_with("Full name: "));
-    insta::assert_snapshot!(
-        cases
-            .iter()
-            .map(|c| format!("{}\n{}", c.classname.as_deref().unwrap(), c.name.as_str()))
-            .collect::<Vec<_>>()
-            .join("\n\n")
     );
 }
 

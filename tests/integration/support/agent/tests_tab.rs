@@ -85,88 +85,103 @@ impl TaskRun {
         for published in self.tests_tab() {
             let file = published.file.display().to_string();
             let run = published.shown();
-            let mut names = HashSet::new();
-            for r in &run.results {
-                assert!(
-                    names.insert((r.storage.clone(), r.automated_name.clone())),
-                    "two results named {:?} in the test run of {file}",
-                    r.full_name()
-                );
-                let length: usize = r.full_name().encode_utf16().count();
-                assert!(
-                    length <= MAX_FULL_NAME,
-                    "{length} characters in the name {:?} ({file})",
-                    r.full_name()
-                );
-                if let Some(message) = &r.error_message {
-                    assert!(
-                        !message.contains(['\n', '\r']),
-                        "a message of several lines: {message:?} ({file})"
-                    );
-                }
-            }
-            assert_eq!(
-                run.timed_by,
-                TimedBy::SuiteTimestamps,
-                "Azure would time the test run of {file} by {:?}: a suite has no timestamp or time\n{:#?}",
-                run.timed_by,
-                run.suites
-            );
-            let mut counted = [0usize; 4];
-            for suite in &run.suites {
-                let time = suite
-                    .time_ms
-                    .unwrap_or_else(|| panic!("suite {:?} of {file} has no time", suite.name));
-                assert!(
-                    run.duration_ms + 0.001 >= time,
-                    "the test run ({} ms) is shorter than its suite {:?} ({time} ms), {file}",
-                    run.duration_ms,
-                    suite.name
-                );
-                let [tests, failures, errors, skipped] = suite.declared;
-                assert_eq!(
-                    (tests, failures.zip(errors).map(|(f, e)| f + e), skipped),
-                    (
-                        Some(suite.results),
-                        Some(suite.failed),
-                        Some(suite.not_executed)
-                    ),
-                    "Azure reads other counts than suite {:?} says, {file}",
-                    suite.name
-                );
-                counted[0] += suite.results;
-                counted[1] += suite.failed;
-                counted[2] += suite.not_executed;
-            }
-            counted[3] = counted[0] - counted[1] - counted[2];
-            let by_outcome = |o: Outcome| run.results.iter().filter(|r| r.outcome == o).count();
-            assert_eq!(
-                [
-                    run.results.len(),
-                    by_outcome(Outcome::Failed),
-                    by_outcome(Outcome::NotExecuted),
-                    by_outcome(Outcome::Passed)
-                ],
-                counted,
-                "{file}"
-            );
+            check_results(run, &file);
+            check_timing(run, &file);
+            let counts = check_counts(run, &file);
             if published.is_lint() {
                 if let Some(found) = var("lintViolations") {
                     assert!(
-                        run.results.len() >= found,
+                        counts.total >= found,
                         "{found} lint findings, {} results, {file}",
-                        run.results.len()
+                        counts.total
                     );
                 }
             } else if let (Some(total), Some(passed), Some(failed)) =
                 (var("testsTotal"), var("testsPassed"), var("testsFailed"))
             {
                 assert_eq!(
-                    (counted[0], counted[3], counted[1]),
+                    (counts.total, counts.passed, counts.failed),
                     (total, passed, failed),
                     "the Tests tab's total, passed and failed against testsTotal, testsPassed and testsFailed, {file}"
                 );
             }
         }
+    }
+}
+
+/// Each result a test of its own, with a name Azure keeps and a message
+/// its summary line shows.
+fn check_results(run: &AzureTestRun, file: &str) {
+    let mut names = HashSet::new();
+    for r in &run.results {
+        assert!(
+            names.insert((r.storage.clone(), r.automated_name.clone())),
+            "two results named {:?} in the test run of {file}",
+            r.full_name()
+        );
+        let length: usize = r.full_name().encode_utf16().count();
+        assert!(
+            length <= MAX_FULL_NAME,
+            "{length} characters in the name {:?} ({file})",
+            r.full_name()
+        );
+        if let Some(message) = &r.error_message {
+            assert!(
+                !message.contains(['\n', '\r']),
+                "a message of several lines: {message:?} ({file})"
+            );
+        }
+    }
+}
+
+/// The run timed by its suites' starts and lengths, and as long as each.
+fn check_timing(run: &AzureTestRun, file: &str) {
+    assert_eq!(
+        run.timed_by,
+        TimedBy::SuiteTimestamps,
+        "Azure would time the test run of {file} by {:?}: a suite has no timestamp or time\n{:#?}",
+        run.timed_by,
+        run.suites
+    );
+    for suite in &run.suites {
+        let time = suite
+            .time_ms
+            .unwrap_or_else(|| panic!("suite {:?} of {file} has no time", suite.name));
+        assert!(
+            run.duration_ms + 0.001 >= time,
+            "the test run ({} ms) is shorter than its suite {:?} ({time} ms), {file}",
+            run.duration_ms,
+            suite.name
+        );
+    }
+}
+
+struct Counts {
+    total: usize,
+    passed: usize,
+    failed: usize,
+}
+
+/// What Azure counts, suite by suite, against the counts each suite says
+/// it has.
+fn check_counts(run: &AzureTestRun, file: &str) -> Counts {
+    for suite in &run.suites {
+        let [tests, failures, errors, skipped] = suite.declared;
+        assert_eq!(
+            (tests, failures.zip(errors).map(|(f, e)| f + e), skipped),
+            (
+                Some(suite.results),
+                Some(suite.failed),
+                Some(suite.not_executed)
+            ),
+            "Azure reads other counts than suite {:?} says, {file}",
+            suite.name
+        );
+    }
+    let by_outcome = |o: Outcome| run.results.iter().filter(|r| r.outcome == o).count();
+    Counts {
+        total: run.results.len(),
+        passed: by_outcome(Outcome::Passed),
+        failed: by_outcome(Outcome::Failed),
     }
 }
