@@ -62,6 +62,10 @@ fn number(report: &mut Report) {
 /// Cuts a case's class name and name to fit, and says them in full where
 /// Azure shows them.
 fn fit(case: &mut TestCase) {
+    let class_len = utf16_len(classname(case));
+    if class_len <= MAX_CLASSNAME && class_len + 1 + utf16_len(&case.name) <= MAX_FULL_NAME {
+        return;
+    }
     let class = classname(case).to_owned();
     let name = case.name.to_string();
     let short_class = shorten_middle(&class, MAX_CLASSNAME, &class);
