@@ -295,3 +295,38 @@ impl RunArgs {
         raw
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::inputs::Field;
+
+    /// `run`'s flags and the inputs table name the same settings: every
+    /// `--flag` of the table is one of `run`'s, and every one of `run`'s is
+    /// in the table, but `--dry-run`, which is no setting.
+    #[test]
+    fn run_takes_the_flags_the_inputs_table_names() {
+        let cli = Cli::command();
+        let run = cli.find_subcommand("run").unwrap();
+        let longs: Vec<String> = run
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        let table: Vec<&str> = Field::ALL
+            .iter()
+            .filter_map(|f| f.flag())
+            .filter(|f| f.starts_with("--") && !f.contains(' '))
+            .collect();
+        for flag in &table {
+            assert!(longs.iter().any(|l| l == flag), "`run` has no {flag}");
+        }
+        for long in &longs {
+            assert!(
+                long == "--dry-run" || table.contains(&long.as_str()),
+                "{long} is not in the inputs table"
+            );
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! input or a flag), what is wrong with it, and what to do. Kept apart from
 //! the checks so the wording can be read, and changed, in one place.
 
-use super::build::{MAX_COUNT, MAX_MILLIS, MAX_MINUTES, MAX_PARALLEL, MAX_RETRIES, MAX_SHARDS};
+use super::parse::{MAX_COUNT, MAX_MILLIS, MAX_MINUTES, MAX_PARALLEL, MAX_RETRIES, MAX_SHARDS};
 use super::{InputError, InputErrorKind};
 use crate::inputs::{Field, Naming};
 
@@ -113,9 +113,9 @@ impl InputError {
                 format!("the service connection `{id}` gave the task no API key"),
                 "Choose a connection of the type Postman API, and check that this pipeline is allowed to use it.".into(),
             ),
-            NotOneOf { value, allowed } => (
-                format!("`{value}` is not one of {allowed}"),
-                format!("Use one of {allowed}."),
+            NotOneOf { value } => (
+                format!("`{value}` is not one of {}", self.field.choices()),
+                format!("Use one of {}.", self.field.choices()),
             ),
             RequiredBy { other, value } => (
                 format!("is needed because {} is `{value}`", naming.name(*other)),

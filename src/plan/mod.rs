@@ -9,13 +9,19 @@
 //! every mistake at once.
 
 pub(crate) mod age;
+mod args;
 mod build;
+#[cfg(test)]
+mod contract;
 mod error;
+mod install;
 mod messages;
+mod parse;
 mod version;
 
 pub(crate) use build::build;
 pub(crate) use error::{InputError, InputErrorKind};
+pub(crate) use install::install;
 pub(crate) use version::VersionSpec;
 
 use crate::inputs::{Naming, Secret};
@@ -183,12 +189,6 @@ pub(crate) struct InstallPlan {
     /// before `latest` or a range may resolve to it; zero turns it off.
     pub(crate) min_release_age: std::time::Duration,
 }
-
-/// The default `cliMinimumReleaseAge`. Three days outlast npm's 72-hour
-/// window in which a publisher may still unpublish, and the time the
-/// November 2025 worm's releases stayed up; Renovate's
-/// `security:minimumReleaseAgeNpm` preset waits as long.
-pub(crate) const DEFAULT_MIN_RELEASE_AGE: &str = "3d";
 
 /// How serious a lint finding is, in the order `lintFailSeverity` compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
