@@ -9,6 +9,10 @@ use crate::inputs::{Field, Naming};
 impl InputError {
     /// The message a user sees: the setting in their own words, what is wrong
     /// with it, and what to do.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one linear table: an arm per kind of input error, each its words"
+    )]
     pub(crate) fn render(&self, naming: Naming) -> String {
         use InputErrorKind::*;
         let name = naming.name(self.field);
