@@ -142,9 +142,13 @@ pub(super) struct RunArgs {
     /// Lint a Postman API by ID (its report goes to the integration from a pipeline).
     #[arg(long, value_name = "ID")]
     pub(super) api_id: Option<String>,
-    /// Fail on lint findings of at least this severity: error, warn, info or hint.
+    /// Fail on API lint findings of at least this severity: error (default), warn, info or hint.
     #[arg(long, value_name = "SEVERITY")]
     pub(super) lint_fail_severity: Option<String>,
+    /// Fail on collection lint findings of at least this severity: none
+    /// (default: report them, fail nothing), error, warn, info or hint.
+    #[arg(long, value_name = "SEVERITY")]
+    pub(super) collection_lint_fail_severity: Option<String>,
     /// How many collection runs go at once: a number, or `auto`.
     #[arg(long, value_name = "N")]
     pub(super) parallel: Option<String>,
@@ -285,6 +289,7 @@ impl RunArgs {
             api_definition: self.api_definition,
             api_id: self.api_id,
             lint_fail_severity: self.lint_fail_severity,
+            collection_lint_fail_severity: self.collection_lint_fail_severity,
             parallel: self.parallel,
             shard: self.shard,
             retry_failed_runs: self.retry_failed_runs,

@@ -360,6 +360,7 @@ mod tests {
             ("INPUT_COLLECTION", "a.json\nb.json"),
             ("INPUT_ITERATIONCOUNT", "2"),
             ("INPUT_ADDITIONALARGUMENTS", "--verbose"),
+            ("INPUT_COLLECTIONLINTFAILSEVERITY", "warn"),
         ]);
         let raw = RawInputs::from_agent(&env);
         assert_eq!(raw.collection, ["a.json", "b.json"]);
@@ -368,6 +369,7 @@ mod tests {
             raw.additional_arguments,
             ExtraArgs::Quoted("--verbose".into())
         );
+        assert_eq!(raw.collection_lint_fail_severity.as_deref(), Some("warn"));
         assert_eq!(raw.naming(), Naming::Task);
     }
 

@@ -176,8 +176,17 @@ inputs! {
         kind: Pick["error", "warn", "info", "hint"],
         group: Lint,
         default: Is("error"),
-        visible: "apiLint = true || collectionLint = true",
-        help: "Lint findings at or above this severity fail the task; lower ones are passed checks.",
+        visible: "apiLint = true",
+        help: "API lint findings at or above this severity fail the task; lower ones are passed checks.",
+    }
+    CollectionLintFailSeverity collection_lint_fail_severity {
+        input: "collectionLintFailSeverity",
+        flag: "--collection-lint-fail-severity",
+        kind: Pick["none", "error", "warn", "info", "hint"],
+        group: Lint,
+        default: Is("none"),
+        visible: "collectionLint = true",
+        help: "Collection lint findings at or above this severity fail the task; with `none`, the default, they are reported and fail nothing.",
     }
     Bail bail {
         input: "bail",

@@ -6,7 +6,7 @@
 use super::args::extra_args;
 use super::install::install_plan;
 use super::parse::{self, Errors, boolean, given_or_default, millis};
-use super::{CloudPlan, InputError, InputErrorKind, LintPlan, Plan, Severity};
+use super::{CloudPlan, InputError, InputErrorKind, LintPlan, Plan};
 use crate::inputs::{Field, RawInputs, Secret};
 
 /// Checks every setting. Returns all problems, not just the first.
@@ -28,8 +28,6 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
             err(field, InputErrorKind::KeyInUrl);
         }
     }
-    // Shared by API lint and collection lint.
-    let lint_fail_severity = parse::lint_fail_severity(raw, err);
     // In the order the checks report their errors.
     let plan = Plan {
         naming: raw.naming(),
@@ -54,8 +52,8 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         extra_args: extra_args(raw, err),
         install: install_plan(raw, err),
         cloud: cloud_plan(raw, err),
-        lint: lint_plan(raw, lint_fail_severity, err),
-        collection_lint: parse::collection_lint(raw, lint_fail_severity, err),
+        lint: lint_plan(raw, err),
+        collection_lint: parse::collection_lint(raw, err),
         parallel: parse::parallel(raw, err),
         shard: parse::shard(raw, err),
         retry_failed_runs: parse::retry_failed_runs(raw, err),
@@ -94,8 +92,9 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
 }
 
 /// API lint: on with `apiLint`, against exactly one of `apiId` and
-/// `apiDefinition`.
-fn lint_plan(raw: &RawInputs, fail_severity: Severity, err: &mut impl Errors) -> Option<LintPlan> {
+/// `apiDefinition`, failing at `lintFailSeverity` (checked even when off).
+fn lint_plan(raw: &RawInputs, err: &mut impl Errors) -> Option<LintPlan> {
+    let fail_severity = parse::lint_fail_severity(raw, err);
     let on = boolean(Field::ApiLint, &raw.api_lint, err);
     if !on {
         for (field, set) in [
@@ -173,7 +172,7 @@ fn cloud_plan(raw: &RawInputs, err: &mut impl Errors) -> CloudPlan {
 mod tests {
     use super::*;
     use crate::inputs::{ExtraArgs, Naming};
-    use crate::plan::{InstallSource, VersionSpec};
+    use crate::plan::{InstallSource, LintGate, Severity, VersionSpec};
 
     fn raw() -> RawInputs {
         RawInputs {
@@ -316,5 +315,35 @@ mod tests {
         let mut r = raw();
         r.collection = vec!["https://api.getpostman.com/collections/1-2?apikey=PMAK-abc".into()];
         assert!(errors(&r).contains("API key"));
+    }
+
+    /// Collection lint is on by default and fails nothing unless asked;
+    /// `lintFailSeverity` is API lint's alone.
+    #[test]
+    fn collection_lint_reports_and_gates_only_when_asked() {
+        assert_eq!(
+            build(&raw()).unwrap().collection_lint,
+            Some(LintGate::Never)
+        );
+        let mut r = raw();
+        r.lint_fail_severity = Some("hint".into());
+        assert_eq!(build(&r).unwrap().collection_lint, Some(LintGate::Never));
+        for (given, gate) in [
+            ("none", LintGate::Never),
+            ("NONE", LintGate::Never),
+            ("error", LintGate::AtLeast(Severity::Error)),
+            ("warn", LintGate::AtLeast(Severity::Warn)),
+            ("warning", LintGate::AtLeast(Severity::Warn)),
+            ("info", LintGate::AtLeast(Severity::Info)),
+            ("hint", LintGate::AtLeast(Severity::Hint)),
+        ] {
+            r.collection_lint_fail_severity = Some(given.into());
+            assert_eq!(build(&r).unwrap().collection_lint, Some(gate), "{given}");
+        }
+        r.collection_lint = Some("false".into());
+        assert_eq!(build(&r).unwrap().collection_lint, None);
+        r.collection_lint_fail_severity = Some("fatal".into());
+        r.naming = Some(Naming::Cli);
+        insta::assert_snapshot!(errors(&r), @"`--collection-lint-fail-severity`: `fatal` is not one of none, error, warn, info, hint. Use one of none, error, warn, info, hint.");
     }
 }

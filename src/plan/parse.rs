@@ -3,7 +3,9 @@
 //! through `err`, and returns what the plan holds, falling back to the
 //! default so every other setting is still checked.
 
-use super::{InputErrorKind, KeyValue, Parallel, Region, RequestDetails, Severity, ShardSpec};
+use super::{
+    InputErrorKind, KeyValue, LintGate, Parallel, Region, RequestDetails, Severity, ShardSpec,
+};
 use crate::inputs::{Field, RawInputs};
 
 /// The most milliseconds a timeout or delay may be: the Postman CLI waits
@@ -204,7 +206,7 @@ pub(super) fn request_details(raw: &RawInputs, err: &mut impl Errors) -> Request
     }
 }
 
-/// `lintFailSeverity`: where lint findings start to fail, for both lints.
+/// `lintFailSeverity`: where API lint findings start to fail.
 pub(super) fn lint_fail_severity(raw: &RawInputs, err: &mut impl Errors) -> Severity {
     let field = Field::LintFailSeverity;
     let Some(v) = given_or_default(field, &raw.lint_fail_severity) else {
@@ -216,14 +218,24 @@ pub(super) fn lint_fail_severity(raw: &RawInputs, err: &mut impl Errors) -> Seve
     })
 }
 
-/// `collectionLint`: whether collection lint runs, failing at
-/// `lintFailSeverity`.
-pub(super) fn collection_lint(
-    raw: &RawInputs,
-    fail_severity: Severity,
-    err: &mut impl Errors,
-) -> Option<Severity> {
-    boolean(Field::CollectionLint, &raw.collection_lint, err).then_some(fail_severity)
+/// `collectionLint` and `collectionLintFailSeverity`: whether collection
+/// lint runs, and which of its findings fail the step (by default none: a
+/// lint that is on by default reports, and gates only when asked).
+pub(super) fn collection_lint(raw: &RawInputs, err: &mut impl Errors) -> Option<LintGate> {
+    let on = boolean(Field::CollectionLint, &raw.collection_lint, err);
+    let field = Field::CollectionLintFailSeverity;
+    let gate = match given_or_default(field, &raw.collection_lint_fail_severity) {
+        None => LintGate::Never,
+        Some(v) if v.trim().eq_ignore_ascii_case("none") => LintGate::Never,
+        Some(v) => Severity::parse(v).map_or_else(
+            || {
+                err(field, InputErrorKind::NotOneOf { value: v.into() });
+                LintGate::Never
+            },
+            LintGate::AtLeast,
+        ),
+    };
+    on.then_some(gate)
 }
 
 /// `region`: `us` or `eu`, in any case.
