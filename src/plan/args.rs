@@ -127,25 +127,8 @@ fn split_args(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::Naming;
     use crate::plan::build;
-
-    fn raw() -> RawInputs {
-        RawInputs {
-            naming: Some(Naming::Task),
-            collection: vec!["tests/api.postman_collection.json".into()],
-            ..RawInputs::default()
-        }
-    }
-
-    fn errors(raw: &RawInputs) -> String {
-        build(raw)
-            .expect_err("expected input errors")
-            .iter()
-            .map(|e| e.render(raw.naming()))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
+    use crate::plan::build::tests::{errors, raw};
 
     #[test]
     fn options_the_task_owns_are_refused_in_every_spelling() {

@@ -169,12 +169,13 @@ fn cloud_plan(raw: &RawInputs, err: &mut impl Errors) -> CloudPlan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::inputs::{ExtraArgs, Naming};
     use crate::plan::{InstallSource, LintGate, Severity, VersionSpec};
 
-    fn raw() -> RawInputs {
+    /// A task's inputs with one collection and nothing else.
+    pub(in crate::plan) fn raw() -> RawInputs {
         RawInputs {
             naming: Some(Naming::Task),
             collection: vec!["tests/api.postman_collection.json".into()],
@@ -200,7 +201,8 @@ mod tests {
         }
     }
 
-    fn errors(raw: &RawInputs) -> String {
+    /// Every input error of `raw`, one a line, in the user's words.
+    pub(in crate::plan) fn errors(raw: &RawInputs) -> String {
         build(raw)
             .expect_err("expected input errors")
             .iter()

@@ -65,6 +65,25 @@ fn lint_junit(run: &TaskRun) -> Option<String> {
         .map(|p| fs::read_to_string(&p.files[0]).unwrap())
 }
 
+/// Snapshots the lint's JUnit (`<name>_junit`) and the summary from the
+/// lint section starting with `heading` (`<name>_summary`).
+fn snapshot_junit_and_summary(run: &TaskRun, name: &str, heading: &str) {
+    let xml = lint_junit(run).expect("a lint test run");
+    insta::with_settings!({ filters => volatile_filters() }, {
+        insta::assert_snapshot!(format!("{name}_junit"), xml);
+        let summary = summary_text(run);
+        let section = &summary[summary.find(heading).unwrap()..];
+        let section = &section[..section.find("<sub>").unwrap_or(section.len())];
+        insta::assert_snapshot!(format!("{name}_summary"), section);
+    });
+}
+
+/// The step's Postman tab attachment.
+fn attachment(run: &TaskRun) -> serde_json::Value {
+    let (_, _, path) = run.attachments().into_iter().next().expect("an attachment");
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
 #[test]
 fn findings_are_tests_inline_issues_and_summary_entries() {
     let mut s = scenario();
@@ -95,18 +114,10 @@ fn findings_are_tests_inline_issues_and_summary_entries() {
     issues.sort();
     insta::assert_snapshot!("collection_lint_inline_issues", issues.join("\n"));
 
-    let xml = lint_junit(&run).expect("a lint test run");
-    insta::with_settings!({ filters => volatile_filters() }, {
-        insta::assert_snapshot!("collection_lint_junit", xml);
-        let summary = summary_text(&run);
-        let section = summary[summary.find("#### ❌ Collection lint").unwrap()..].to_owned();
-        let section = &section[..section.find("<sub>").unwrap_or(section.len())];
-        insta::assert_snapshot!("collection_lint_summary", section);
-    });
+    snapshot_junit_and_summary(&run, "collection_lint", "#### ❌ Collection lint");
 
     // The Postman tab lists each lint by what it checked, with its findings.
-    let (_, _, path) = run.attachments().into_iter().next().expect("an attachment");
-    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let doc = attachment(&run);
     let lints = doc["lints"].as_array().expect("lints");
     let lint_me = lints
         .iter()
@@ -184,17 +195,9 @@ fn a_finding_on_a_passing_run_is_shown_and_fails_nothing_by_default() {
         "{warnings:?}"
     );
 
-    let xml = lint_junit(&run).expect("a lint test run");
-    insta::with_settings!({ filters => volatile_filters() }, {
-        insta::assert_snapshot!("collection_lint_reports_junit", xml);
-        let summary = summary_text(&run);
-        let section = summary[summary.find("#### ✅ Collection lint").unwrap()..].to_owned();
-        let section = &section[..section.find("<sub>").unwrap_or(section.len())];
-        insta::assert_snapshot!("collection_lint_reports_summary", section);
-    });
+    snapshot_junit_and_summary(&run, "collection_lint_reports", "#### ✅ Collection lint");
 
-    let (_, _, path) = run.attachments().into_iter().next().expect("an attachment");
-    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let doc = attachment(&run);
     let lint = &doc["lints"][0];
     assert_eq!(lint["what"], "Collection lint", "{doc:#}");
     assert_eq!(lint["failSeverity"], serde_json::Value::Null, "{lint:#}");
