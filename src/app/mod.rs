@@ -379,7 +379,7 @@ async fn lint(
             }
             .run(narrator, &ctx.cancel)
             .await;
-            (output, lint_plan.fail_severity)
+            (output, lint_plan.fail_severity.into())
         } else {
             let Some(fail_severity) = plan.collection_lint else {
                 continue;

@@ -220,12 +220,10 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
     let console = Console::terminal();
     let mut raw = RawInputs {
         naming: Some(Naming::Cli),
-        // The plan needs a collection; installing needs none.
-        collection: vec!["-".into()],
         ..RawInputs::default()
     };
     args.install.apply(&mut raw, &env);
-    let plan = match crate::plan::build(&raw) {
+    let install = match crate::plan::install(&raw) {
         Ok(p) => p,
         Err(errors) => {
             for e in errors {
@@ -238,7 +236,7 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
     match crate::install::install_with(
         &env,
         &app::tools_dir(&env),
-        &plan.install,
+        &install,
         &app::Narrator::new(&console, true),
         &cwd,
         args.platform,

@@ -80,9 +80,9 @@ pub(crate) enum InputErrorKind {
     NoKeyInConnection {
         id: String,
     },
+    /// Not one of the values of the input's pick list.
     NotOneOf {
         value: String,
-        allowed: &'static str,
     },
     /// Needed because another input has this value.
     RequiredBy {

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::plan::Severity;
 use crate::report::lint::{LintOutcome, LintReport};
 use crate::report::model::{Message, RequestDetail, RunEnd, RunResult};
 use crate::run::upload::Upload;
@@ -271,7 +272,8 @@ fn lint(l: &LintOutcome) -> Value {
         "what": l.what(),
         "name": l.name(),
         "target": l.target.display(),
-        "failSeverity": l.fail_severity.as_str(),
+        // None when the lint only reports: nothing fails at any severity.
+        "failSeverity": l.fail_severity.severity().map(Severity::as_str),
         "error": error,
         "reportUrl": report_url,
         "findings": findings,

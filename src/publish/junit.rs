@@ -436,7 +436,7 @@ pub(crate) mod tests {
                 ],
                 report: LintReport::NotExpected,
             }),
-            fail_severity: Severity::Error,
+            fail_severity: Severity::Error.into(),
         }
     }
 
@@ -479,7 +479,7 @@ pub(crate) mod tests {
                 ],
                 report: LintReport::NotExpected,
             }),
-            fail_severity: Severity::Error,
+            fail_severity: Severity::Error.into(),
         }
     }
 

@@ -324,12 +324,12 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
         let count = |s: Severity| parsed.violations.iter().filter(|v| v.severity == s).count();
         let _ = writeln!(
             md,
-            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} and above |\n",
+            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} |\n",
             count(Severity::Error),
             count(Severity::Warn),
             count(Severity::Info),
             count(Severity::Hint),
-            lint.fail_severity.as_str()
+            lint.fail_severity.describe()
         );
         let mut sorted: Vec<_> = parsed.violations.iter().collect();
         sorted.sort_by_key(|v| (std::cmp::Reverse(v.severity), v.line));

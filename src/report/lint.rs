@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::Severity;
+use crate::plan::{LintGate, Severity};
 use crate::resolve::LintTarget;
 use crate::run::lint::LintOutput;
 use crate::text::strip_ansi;
@@ -50,14 +50,15 @@ pub(crate) struct LintOutcome {
     pub(crate) target: LintTarget,
     /// The findings, or why the lint did not run.
     pub(crate) result: Result<ParsedLint, String>,
-    pub(crate) fail_severity: Severity,
+    /// Which findings fail the step.
+    pub(crate) fail_severity: LintGate,
 }
 
 impl LintOutcome {
     /// Whether a finding fails the lint: it is at or above the fail
-    /// severity.
+    /// severity, if the lint has one.
     pub(crate) fn fails(&self, v: &Violation) -> bool {
-        v.severity >= self.fail_severity
+        self.fail_severity.fails(v.severity)
     }
 
     /// How many findings fail the lint.
@@ -108,7 +109,7 @@ impl LintOutcome {
 /// What a lint run amounts to: its findings, or why it did not run.
 pub(crate) fn outcome(
     target: &LintTarget,
-    fail_severity: Severity,
+    fail_severity: LintGate,
     output: LintOutput,
 ) -> LintOutcome {
     let result = match output.exit {
@@ -467,7 +468,7 @@ Validation Type: Security
         };
         let out = outcome(
             &target,
-            Severity::Error,
+            Severity::Error.into(),
             LintOutput {
                 structured: true,
                 text,
@@ -497,7 +498,7 @@ Validation Type: Security
         // Counts that do not add up are a lint that did not run.
         let bad = outcome(
             &target,
-            Severity::Error,
+            Severity::Error.into(),
             LintOutput {
                 structured: true,
                 text: "{\"diagnostics\": [], \"errorCount\": 1, \"warningCount\": 0}".into(),
