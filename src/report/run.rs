@@ -378,6 +378,71 @@ fn tail(exit: &ToolExit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::{Failure, FailureKind, Status, TestCase};
+
+    fn result(failed: bool) -> RunResult {
+        let status = if failed {
+            Status::Failed(Failure {
+                kind: FailureKind::Assertion,
+                message: "no".into(),
+                detail: String::new(),
+            })
+        } else {
+            Status::Passed
+        };
+        RunResult {
+            index: 1,
+            name: "R".into(),
+            collection: "r".into(),
+            environment: None,
+            started_ms: None,
+            duration_ms: None,
+            iterations: 1,
+            requests: 1,
+            cases: vec![TestCase {
+                request: "Q".into(),
+                folder: String::new(),
+                name: "t".into(),
+                iteration: 1,
+                status,
+                time_ms: 0,
+            }],
+            end: RunEnd::Completed,
+            report_dir: Default::default(),
+            upload: Upload::NotExpected,
+            retries: Default::default(),
+            details: Vec::new(),
+            header_secrets: Vec::new(),
+            html_report: None,
+        }
+    }
+
+    /// What the exit says of a report that was read: `(did not complete,
+    /// warnings)`.
+    fn judged(source: Source, end: ExitKind, failed: bool) -> (bool, usize) {
+        let mut r = result(failed);
+        let mut warnings = Vec::new();
+        let limits = Limits { run: None };
+        judge_exit(&mut r, &mut warnings, source, &exit(end, &[]), limits);
+        (r.end != RunEnd::Completed, warnings.len())
+    }
+
+    #[test]
+    fn exit_1_with_nothing_failed_is_an_early_end_only_where_the_report_cannot_say() {
+        let code = ExitKind::Code;
+        // A v3 run's reports are done before the CLI knows its run error.
+        assert_eq!(judged(Source::CliReport, code(1), false), (true, 0));
+        assert_eq!(judged(Source::Yaml, code(1), false), (true, 0));
+        // The JSON report tells a run error itself; exit 1 came after it.
+        assert_eq!(judged(Source::Json, code(1), false), (false, 1));
+        // A failure explains the exit code.
+        assert_eq!(judged(Source::CliReport, code(1), true), (false, 0));
+        assert_eq!(judged(Source::CliReport, code(0), false), (false, 0));
+        // Any other end after a complete report: the results stand, warned.
+        assert_eq!(judged(Source::CliReport, code(3), false), (false, 1));
+        assert_eq!(judged(Source::Json, ExitKind::Signal(9), true), (false, 1));
+        assert_eq!(judged(Source::Json, ExitKind::Stalled, false), (false, 0));
+    }
 
     fn exit(end: ExitKind, tail: &[&str]) -> ToolExit {
         ToolExit {

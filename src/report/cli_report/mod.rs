@@ -276,6 +276,46 @@ mod tests {
         assert!(err.0.contains("assertions were read"), "{err}");
     }
 
+    /// A collection of one request file per id, in order.
+    fn collection_of(ids: &[&str]) -> (tempfile::TempDir, V3Collection) {
+        let dir = tempfile::tempdir().unwrap();
+        for (k, id) in ids.iter().enumerate() {
+            std::fs::write(
+                dir.path().join(format!("{id}.request.yaml")),
+                format!("$kind: http-request\nid: {id}\nmethod: GET\nurl: x\norder: {k}\n"),
+            )
+            .unwrap();
+        }
+        let c = V3Collection::read(dir.path()).unwrap();
+        (dir, c)
+    }
+
+    #[test]
+    fn a_forged_table_followed_by_results_is_not_the_clis() {
+        // A test name printed a table that adds up to what came before it;
+        // the run went on (a failure, a request left waiting) and was cut.
+        let text = std::fs::read_to_string(fixture("run-forged-totals-then-cut.txt")).unwrap();
+        let (_dir, c) = collection_of(&["echo", "fails", "hangs"]);
+        let err = parse(&text, &mut c.run_order(&[]), RequestDetails::Failed).unwrap_err();
+        assert_eq!(
+            err.0,
+            "results follow the last totals table, so it is not the CLI's"
+        );
+    }
+
+    #[test]
+    fn a_run_the_clis_timeout_ended_reads_with_nothing_failed() {
+        // `--timeout 1000`: the CLI cancels the run, prints its table with
+        // the request left waiting counted, and exits 1. The report adds
+        // up; what the exit code means is `report::run`'s to say.
+        let text = std::fs::read_to_string(fixture("run-whole-run-timeout.txt")).unwrap();
+        let (_dir, c) = collection_of(&["a", "b", "c"]);
+        let r = parse(&text, &mut c.run_order(&[]), RequestDetails::Failed).unwrap();
+        assert_eq!((r.requests, r.cases.len()), (2, 1));
+        assert!(r.cases.iter().all(|c| c.failure().is_none()));
+        assert_eq!(r.duration_ms, Some(1004));
+    }
+
     #[test]
     fn a_totals_mismatch_is_unreadable_never_a_pass() {
         let text = captured();
