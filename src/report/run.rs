@@ -23,7 +23,6 @@
 
 use std::time::Duration;
 
-use super::js_json::JsJson;
 use super::model::{Incomplete, ReadRun, RunEnd, RunResult, Source, Unreadable};
 use crate::plan::RequestDetails;
 use crate::process::{ExitKind, ToolExit};
@@ -120,9 +119,11 @@ pub(crate) fn run_result(
             }
         },
     };
-    let run = match reading {
+    let (source, run) = match reading {
         Reading::Read(source, run) if on_its_own || source.written_at_the_end() => (source, run),
-        Reading::Read(..) | Reading::Missing(_) if !on_its_own => {
+        // Stopped before its report was whole: whatever it left is no
+        // report.
+        _ if !on_its_own => {
             result.end = RunEnd::Failed(stopped(&exit, limits, "wrote its report"));
             return (result, warnings);
         }
@@ -144,7 +145,6 @@ pub(crate) fn run_result(
             return (result, warnings);
         }
     };
-    let (source, run) = run;
     // A collection given by UID is named after what the CLI fetched, not
     // its UID.
     if let (CollectionSource::Uid(_) | CollectionSource::Url(_), Some(name)) =
@@ -172,9 +172,9 @@ fn read_v3<'a>(
     let yaml_unreadable = match yaml {
         None => None,
         Some(files) => {
-            let read = files
-                .map_err(Unreadable)
-                .and_then(|(summary, executions)| read_yaml(summary, executions, &order, keep));
+            let read = files.map_err(Unreadable).and_then(|(summary, executions)| {
+                super::yaml::read(summary, executions, &order, keep)
+            });
             match read {
                 Ok(run) => return Reading::Read(Source::Yaml, run),
                 Err(why) => Some(why),
@@ -203,38 +203,6 @@ fn read_v3<'a>(
         ));
     }
     reading
-}
-
-/// A YAML run report, read as it is; when that fails, read again with
-/// escapes of lone surrogates made visible text, which js-yaml writes and
-/// serde_saphyr refuses (see [`super::js_json`]). The first reading's error
-/// stands when the second fails too.
-fn read_yaml<'a>(
-    mut summary: std::fs::File,
-    mut executions: std::fs::File,
-    order: &impl Fn() -> crate::resolve::v3::RunOrder<'a>,
-    keep: RequestDetails,
-) -> Result<ReadRun, Unreadable> {
-    use std::io::{BufReader, Seek};
-    let first = match super::yaml::parse(
-        BufReader::new(&summary),
-        BufReader::new(&executions),
-        &mut order(),
-        keep,
-    ) {
-        Ok(run) => return Ok(run),
-        Err(e) => e,
-    };
-    if summary.rewind().is_err() || executions.rewind().is_err() {
-        return Err(first);
-    }
-    super::yaml::parse(
-        JsJson::escapes_only(BufReader::new(&summary)),
-        JsJson::escapes_only(BufReader::new(&executions)),
-        &mut order(),
-        keep,
-    )
-    .map_err(|_| first)
 }
 
 const NO_REQUESTS: &str = "Check that the collection has requests, that the folder setting \

@@ -45,6 +45,7 @@ use serde::Deserialize;
 use self::execution::{Execution, read_execution};
 use crate::plan::RequestDetails;
 use crate::report::collect::Collector;
+use crate::report::js_json::JsJson;
 use crate::report::model::{ReadRun, Unreadable, unreadable};
 use crate::resolve::v3::RunOrder;
 
@@ -111,6 +112,38 @@ pub(super) struct ErrorDoc {
     message: Option<String>,
     test: Option<String>,
     source: Option<String>,
+}
+
+/// A YAML run report, read as it is; when that fails, read again with
+/// escapes of lone surrogates made visible text, which js-yaml writes and
+/// serde_saphyr refuses (see [`crate::report::js_json`]). The first reading's error
+/// stands when the second fails too.
+pub(crate) fn read<'a>(
+    mut summary: std::fs::File,
+    mut executions: std::fs::File,
+    order: &impl Fn() -> RunOrder<'a>,
+    keep: RequestDetails,
+) -> Result<ReadRun, Unreadable> {
+    use std::io::{BufReader, Seek};
+    let first = match parse(
+        BufReader::new(&summary),
+        BufReader::new(&executions),
+        &mut order(),
+        keep,
+    ) {
+        Ok(run) => return Ok(run),
+        Err(e) => e,
+    };
+    if summary.rewind().is_err() || executions.rewind().is_err() {
+        return Err(first);
+    }
+    parse(
+        JsJson::escapes_only(BufReader::new(&summary)),
+        JsJson::escapes_only(BufReader::new(&executions)),
+        &mut order(),
+        keep,
+    )
+    .map_err(|_| first)
 }
 
 /// Reads a run's YAML report. `requests` names each request by its id, as
@@ -310,6 +343,41 @@ mod tests {
             .unwrap();
         assert!(pre.request.is_none() && pre.response.is_none());
         assert_eq!(pre.errors[0].1, "pre boom");
+    }
+
+    #[test]
+    fn a_lone_surrogate_escape_is_read_as_visible_text() {
+        // js-yaml writes a lone surrogate as an escape; serde_saphyr refuses
+        // it, so the report is read again with it made visible.
+        let odd = executions().replacen(
+            "  - name: responds 200\n",
+            "  - name: \"responds 200 \\uD800\"\n",
+            1,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            std::fs::File::open(path).unwrap()
+        };
+        assert!(
+            run_with(&summary(), &odd).is_err(),
+            "read as it is, it fails"
+        );
+        let c = V3Collection::read(&fixture("exp-collection")).unwrap();
+        let run = super::read(
+            file("s.yaml", &summary()),
+            file("e.yaml", &odd),
+            &|| c.run_order(&[]),
+            RequestDetails::None,
+        )
+        .unwrap();
+        assert!(
+            run.cases.iter().any(|c| c.name == r"responds 200 \uD800"),
+            "{:#?}",
+            run.cases
+        );
+        assert_eq!(run.cases.len(), 20);
     }
 
     #[test]
