@@ -11,7 +11,8 @@
 use super::detail::{self, HeaderEntry};
 use super::js_json::make_visible;
 use super::model::{
-    Assertion, AssertionStatus, Message, ReadRun, RequestDetail, Status, TestCase, shares,
+    Assertion, AssertionStatus, Failure, FailureKind, Message, ReadRun, RequestDetail, Status,
+    TestCase, shares,
 };
 use crate::plan::RequestDetails;
 
@@ -22,16 +23,9 @@ const KEPT_BODIES_BUDGET: usize = 16 * 1024 * 1024;
 /// One request as it ran, as a report tells it.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    /// 1-based.
-    pub(crate) iteration: u32,
-    /// `Folder / Request`.
-    pub(crate) path: String,
-    pub(crate) method: String,
-    pub(crate) url: String,
-    /// `None` when no response arrived.
-    pub(crate) status: Option<u16>,
-    pub(crate) status_text: Option<String>,
-    pub(crate) time_ms: Option<u64>,
+    /// Where it went and what came back: the iteration, path, method, URL,
+    /// status and time. The collector fills in the rest from its cases.
+    pub(crate) outline: RequestDetail,
     /// What was sent, when the report has it.
     pub(crate) request: Option<Exchange>,
     /// What came back, when the report has it.
@@ -86,10 +80,11 @@ impl Collector {
     }
 
     /// A request and its cases, in the order the report gives them.
-    pub(crate) fn request(&mut self, mut seen: Seen, mut cases: Vec<TestCase>) {
-        for text in [&mut seen.path, &mut seen.url]
+    pub(crate) fn request(&mut self, seen: Seen, mut cases: Vec<TestCase>) {
+        let mut detail = seen.outline;
+        for text in [&mut detail.path, &mut detail.url]
             .into_iter()
-            .chain(seen.status_text.as_mut())
+            .chain(detail.status_text.as_mut())
         {
             visible(text);
         }
@@ -102,11 +97,11 @@ impl Collector {
                 visible(&mut f.detail);
             }
         }
-        let times = shares(seen.time_ms.unwrap_or(0), cases.len());
+        let times = shares(detail.time_ms.unwrap_or(0), cases.len());
         for (case, ms) in cases.iter_mut().zip(times) {
             case.time_ms = ms;
         }
-        let mut detail = outline(&seen, &cases);
+        outcomes(&mut detail, &cases);
         // Credential headers are secrets of the run whether or not their
         // request keeps its detail: a body elsewhere may echo them.
         let secrets = &mut self.run.header_secrets;
@@ -156,19 +151,8 @@ fn visible(text: &mut String) {
     }
 }
 
-/// What the tab shows of a request before its headers and bodies: where it
-/// went, what came back, and what became of its tests, from its cases.
-fn outline(seen: &Seen, cases: &[TestCase]) -> RequestDetail {
-    let mut detail = RequestDetail {
-        iteration: seen.iteration,
-        path: seen.path.clone(),
-        method: seen.method.clone(),
-        url: seen.url.clone(),
-        status: seen.status,
-        status_text: seen.status_text.clone(),
-        time_ms: seen.time_ms,
-        ..RequestDetail::default()
-    };
+/// What became of a request's tests and errors, from its cases.
+fn outcomes(detail: &mut RequestDetail, cases: &[TestCase]) {
     for case in cases {
         match (&case.status, case.is_assertion()) {
             (Status::Failed(f), false) => detail.errors.push((f.kind, f.message.clone())),
@@ -183,13 +167,74 @@ fn outline(seen: &Seen, cases: &[TestCase]) -> RequestDetail {
             }),
         }
     }
-    detail
+}
+
+/// Where a failure happened, as a v3 run's reports tell it.
+pub(crate) struct Place<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) url: &'a str,
+    /// `200 OK`; `None` when no response arrived.
+    pub(crate) status: Option<&'a str>,
+    pub(crate) time_ms: Option<u64>,
+    pub(crate) iteration: u64,
+}
+
+/// A failure as a v3 run's reports list it: its error's name
+/// (`AssertionError`, `JSONError`, `Error`), its message (maybe several
+/// lines) and where it was raised (`test-script`). Worded alike from the
+/// console and the YAML report, and as the JSON report of a v2.1 run words
+/// errors (`JSONError: …`, a plain `Error` unnamed), so every source gives
+/// the same JUnit.
+pub(crate) fn listed_failure(
+    kind: FailureKind,
+    error_name: &str,
+    message: &str,
+    at: Option<&str>,
+    place: &Place<'_>,
+) -> Failure {
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(error_name);
+    let one_line = if kind != FailureKind::Assertion
+        && error_name != "Error"
+        && !first.starts_with(error_name)
+    {
+        format!("{error_name}: {first}")
+    } else {
+        first.to_owned()
+    };
+    let method = if place.method.is_empty() {
+        "?"
+    } else {
+        place.method
+    };
+    let mut detail = format!(
+        "{method} {} → {}",
+        place.url,
+        place.status.unwrap_or("no response")
+    );
+    if let (Some(ms), Some(_)) = (place.time_ms, place.status) {
+        detail.push_str(&format!(" ({ms} ms)"));
+    }
+    detail.push_str(&format!(
+        ", iteration {}\n{error_name}: {message}",
+        place.iteration
+    ));
+    if let Some(at) = at {
+        detail.push_str("\nat ");
+        detail.push_str(at);
+    }
+    Failure {
+        kind,
+        message: one_line,
+        detail,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{Failure, FailureKind};
 
     fn case(name: &str, status: Status) -> TestCase {
         TestCase {
@@ -211,15 +256,17 @@ mod tests {
             body: Some(Body::of("{}".into(), 2)),
         };
         Seen {
-            iteration: 1,
-            path: "R".into(),
-            method: "GET".into(),
-            url: "http://x/".into(),
-            status: Some(200),
-            time_ms: Some(time),
+            outline: RequestDetail {
+                iteration: 1,
+                path: "R".into(),
+                method: "GET".into(),
+                url: "http://x/".into(),
+                status: Some(200),
+                time_ms: Some(time),
+                ..RequestDetail::default()
+            },
             request: Some(exchange()),
             response: Some(exchange()),
-            ..Seen::default()
         }
     }
 

@@ -5,9 +5,9 @@
 use super::events::{Event, Script};
 use super::tables::{Entry, Totals};
 use crate::plan::RequestDetails;
-use crate::report::collect::{Collector, Seen};
+use crate::report::collect::{Collector, Place, Seen, listed_failure};
 use crate::report::model::{
-    Failure, FailureKind, ReadRun, Status, TestCase, Unreadable, unreadable,
+    Failure, FailureKind, ReadRun, RequestDetail, Status, TestCase, Unreadable, unreadable,
 };
 use crate::resolve::v3::RunOrder;
 
@@ -258,17 +258,20 @@ impl<'o, 'r> Assembler<'o, 'r> {
         };
         let status = c.status.as_deref();
         let seen = Seen {
-            iteration: u32::try_from(c.iteration).unwrap_or(u32::MAX),
-            path: c.path,
-            method: c.method,
-            url: c.url,
-            status: status
-                .and_then(|s| s.split_whitespace().next())
-                .and_then(|code| code.parse().ok()),
-            status_text: status
-                .and_then(|s| s.split_once(' '))
-                .map(|(_, text)| text.to_owned()),
-            time_ms: c.time_ms,
+            outline: RequestDetail {
+                iteration: u32::try_from(c.iteration).unwrap_or(u32::MAX),
+                path: c.path,
+                method: c.method,
+                url: c.url,
+                status: status
+                    .and_then(|s| s.split_whitespace().next())
+                    .and_then(|code| code.parse().ok()),
+                status_text: status
+                    .and_then(|s| s.split_once(' '))
+                    .map(|(_, text)| text.to_owned()),
+                time_ms: c.time_ms,
+                ..RequestDetail::default()
+            },
             request: None,
             response: None,
         };
@@ -342,42 +345,13 @@ impl<'o, 'r> Assembler<'o, 'r> {
 
 /// A failure as its failure-list entry tells it, where the run was.
 fn failure(kind: FailureKind, entry: &Entry, c: &Current) -> Failure {
-    let lines = entry.message_lines();
-    let message = lines
-        .iter()
-        .find(|l| !l.trim().is_empty())
-        .cloned()
-        .unwrap_or_else(|| entry.error_name.clone());
-    // Named as the JSON report of a v2.1 run names errors (`JSONError: …`,
-    // but a plain `Error` unnamed), so both formats give the same message.
-    let message = if kind != FailureKind::Assertion
-        && entry.error_name != "Error"
-        && !message.starts_with(&entry.error_name)
-    {
-        format!("{}: {message}", entry.error_name)
-    } else {
-        message
+    let place = Place {
+        method: &c.method,
+        url: &c.url,
+        status: c.status.as_deref(),
+        time_ms: c.time_ms,
+        iteration: c.iteration,
     };
-    let mut detail = format!(
-        "{} {} → {}",
-        if c.method.is_empty() { "?" } else { &c.method },
-        c.url,
-        c.status.as_deref().unwrap_or("no response"),
-    );
-    if let (Some(ms), Some(_)) = (c.time_ms, &c.status) {
-        detail.push_str(&format!(" ({ms} ms)"));
-    }
-    detail.push_str(&format!(", iteration {}\n", c.iteration));
-    detail.push_str(&entry.error_name);
-    detail.push_str(": ");
-    detail.push_str(&lines.join("\n"));
-    if let Some(at) = entry.at() {
-        detail.push_str("\nat ");
-        detail.push_str(at);
-    }
-    Failure {
-        kind,
-        message,
-        detail,
-    }
+    let message = entry.message_lines().join("\n");
+    listed_failure(kind, &entry.error_name, &message, entry.at(), &place)
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::report::collect::{Exchange, Seen};
 use crate::report::detail::{self, CappedBuffer, HeaderEntry};
-use crate::report::model::{Failure, FailureKind, Status, TestCase};
+use crate::report::model::{Failure, FailureKind, RequestDetail, Status, TestCase};
 use crate::resolve::collection::RequestPaths;
 
 #[derive(Deserialize)]
@@ -102,13 +102,16 @@ impl Execution {
             cases.push(case(name.to_owned(), Status::Failed(failure)));
         }
         let seen = Seen {
-            iteration,
-            path: request.clone(),
-            method: method.unwrap_or_else(|| "?".to_owned()),
-            url: url.as_ref().map(url_text).unwrap_or_default(),
-            status: self.response.as_ref().and_then(|r| r.code),
-            status_text: self.response.as_ref().and_then(|r| r.status.clone()),
-            time_ms: self.response.as_ref().and_then(|r| r.response_time),
+            outline: RequestDetail {
+                iteration,
+                path: request.clone(),
+                method: method.unwrap_or_else(|| "?".to_owned()),
+                url: url.as_ref().map(url_text).unwrap_or_default(),
+                status: self.response.as_ref().and_then(|r| r.code),
+                status_text: self.response.as_ref().and_then(|r| r.status.clone()),
+                time_ms: self.response.as_ref().and_then(|r| r.response_time),
+                ..RequestDetail::default()
+            },
             request: self.request.map(|r| Exchange {
                 headers: r.headers.unwrap_or_default(),
                 body: r.body.as_ref().and_then(detail::request_body),

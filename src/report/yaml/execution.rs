@@ -7,9 +7,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Counted, ErrorDoc, SummaryFailure};
-use crate::report::collect::{Body, Exchange, Seen};
+use crate::report::collect::{Body, Exchange, Place, Seen, listed_failure};
 use crate::report::detail::HeaderEntry;
-use crate::report::model::{Failure, FailureKind, Status, TestCase, Unreadable, unreadable};
+use crate::report::model::{
+    Failure, FailureKind, RequestDetail, Status, TestCase, Unreadable, unreadable,
+};
 use crate::resolve::v3::RunOrder;
 
 /// One document of the executions file: its header or an execution.
@@ -79,7 +81,7 @@ pub(super) fn read_execution<'a>(
             "the run names a request `{id}` the collection does not have"
         ));
     };
-    let seen = Seen {
+    let outline = RequestDetail {
         iteration: u32::try_from(iteration).unwrap_or(u32::MAX),
         path: request.path(),
         method: doc
@@ -101,23 +103,25 @@ pub(super) fn read_execution<'a>(
             .as_ref()
             .and_then(|r| r.response_time)
             .map(|t| t.round() as u64),
-        request: doc.request.map(RequestDoc::exchange),
-        response: doc.response.map(ResponseDoc::exchange),
+        ..RequestDetail::default()
     };
+    let status = outline.status.map(|code| match &outline.status_text {
+        Some(text) => format!("{code} {text}"),
+        None => code.to_string(),
+    });
     let mut cases = Cases {
         context: Context {
             id,
             name: doc.item.name.as_deref().unwrap_or(&request.name),
-            method: &seen.method,
-            url: &seen.url,
-            status: seen.status.map(|code| match &seen.status_text {
-                Some(text) => format!("{code} {text}"),
-                None => code.to_string(),
-            }),
-            time_ms: seen.time_ms,
-            iteration,
+            place: Place {
+                method: &outline.method,
+                url: &outline.url,
+                status: status.as_deref(),
+                time_ms: outline.time_ms,
+                iteration,
+            },
         },
-        path: &seen.path,
+        path: &outline.path,
         folder: request.folders.join(" / "),
         failures,
         counted,
@@ -137,6 +141,11 @@ pub(super) fn read_execution<'a>(
         cases.test_script_error()?;
     }
     let cases = cases.list;
+    let seen = Seen {
+        outline,
+        request: doc.request.map(RequestDoc::exchange),
+        response: doc.response.map(ResponseDoc::exchange),
+    };
     Ok((seen, cases))
 }
 
@@ -187,7 +196,7 @@ impl<'a, I: Iterator<Item = &'a SummaryFailure>> Cases<'_, '_, I> {
             request: self.path.to_owned(),
             folder: self.folder.clone(),
             name,
-            iteration: u32::try_from(self.context.iteration).unwrap_or(u32::MAX),
+            iteration: u32::try_from(self.context.place.iteration).unwrap_or(u32::MAX),
             status,
             time_ms: 0,
         });
@@ -268,11 +277,7 @@ struct Context<'a> {
     id: &'a str,
     /// The request's name, as the failures name it.
     name: &'a str,
-    method: &'a str,
-    url: &'a str,
-    status: Option<String>,
-    time_ms: Option<u64>,
-    iteration: u64,
+    place: Place<'a>,
 }
 
 /// The summary's next failure, which must be this request's and of the
@@ -301,41 +306,11 @@ fn next_failure<'a>(
     Ok(f)
 }
 
-/// A failure, worded as the console reader words it (see
-/// `report::cli_report`), so both sources give the same JUnit.
+/// A failure as the summary lists it, worded as every v3 source words it.
 fn failure(kind: FailureKind, f: &SummaryFailure, c: &Context<'_>) -> Failure {
-    let name = f.error.name.clone().unwrap_or_else(|| "Error".to_owned());
-    let full = f.error.message.clone().unwrap_or_default();
-    let first = full
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| name.clone());
-    let message = if kind != FailureKind::Assertion && name != "Error" && !first.starts_with(&name)
-    {
-        format!("{name}: {first}")
-    } else {
-        first
-    };
-    let mut detail = format!(
-        "{} {} → {}",
-        if c.method.is_empty() { "?" } else { c.method },
-        c.url,
-        c.status.as_deref().unwrap_or("no response"),
-    );
-    if let (Some(ms), Some(_)) = (c.time_ms, &c.status) {
-        detail.push_str(&format!(" ({ms} ms)"));
-    }
-    detail.push_str(&format!(", iteration {}\n{name}: {full}", c.iteration));
-    if let Some(at) = &f.at {
-        detail.push_str("\nat ");
-        detail.push_str(at);
-    }
-    Failure {
-        kind,
-        message,
-        detail,
-    }
+    let name = f.error.name.as_deref().unwrap_or("Error");
+    let message = f.error.message.as_deref().unwrap_or_default();
+    listed_failure(kind, name, message, f.at.as_deref(), &c.place)
 }
 
 /// A request's body as sent: `content` for raw text, JSON for the rest.
