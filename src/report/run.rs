@@ -88,12 +88,10 @@ pub(crate) fn run_result(
     }
     let on_its_own = matches!(exit.end, ExitKind::Code(_));
     let reading = match (output.console, &target.v3) {
+        // What a v3 run printed before it was stopped is not the CLI's last
+        // word, so it is not even read.
+        (Some(_), Some(_)) if !on_its_own => Reading::Missing(Source::CliReport),
         (Some(console), Some(v3)) => {
-            if !on_its_own {
-                // Nothing printed so far is the CLI's last word.
-                result.end = RunEnd::Failed(stopped(&exit, limits, "ended the run"));
-                return (result, warnings);
-            }
             let order = || v3.run_order(selectors);
             read_v3(
                 output.yaml,
@@ -124,7 +122,7 @@ pub(crate) fn run_result(
         // Stopped before its report was whole: whatever it left is no
         // report.
         _ if !on_its_own => {
-            result.end = RunEnd::Failed(stopped(&exit, limits, "wrote its report"));
+            result.end = RunEnd::Failed(stopped(&exit, limits));
             return (result, warnings);
         }
         Reading::Read(source, _) | Reading::Missing(source) => {
@@ -285,8 +283,8 @@ fn judge_exit(
 }
 
 /// A run the CLI did not end on its own: stopped by a time limit, a signal
-/// or a stall before it `what` (ended the run, wrote its report).
-fn stopped(exit: &ToolExit, limits: Limits, what: &str) -> Incomplete {
+/// or a stall before its report was whole.
+fn stopped(exit: &ToolExit, limits: Limits) -> Incomplete {
     let reason = match (exit.end, limits.run) {
         (ExitKind::TimedOut, Some(limit)) => format!(
             "it did not finish within {} (timeoutMinutes)",
@@ -297,7 +295,8 @@ fn stopped(exit: &ToolExit, limits: Limits, what: &str) -> Incomplete {
     Incomplete::new(
         format!("the collection did not complete: {reason}"),
         format!(
-            "The Postman CLI {} before it {what}, so nothing it printed counts as its report. {}",
+            "The Postman CLI {} before it had ended the run, so nothing it printed or wrote \
+             counts as its report. {}",
             exit.end,
             tail(exit)
         ),
@@ -451,7 +450,7 @@ mod tests {
         let limit = Limits {
             run: Some(Duration::from_secs(60)),
         };
-        let s = stopped(&exit(ExitKind::TimedOut, &[]), limit, "ended the run");
+        let s = stopped(&exit(ExitKind::TimedOut, &[]), limit);
         assert_eq!(
             s.message,
             "the collection did not complete: it did not finish within 1 min (timeoutMinutes)"
