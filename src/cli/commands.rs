@@ -131,8 +131,14 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
     let read = std::fs::File::open(&args.report)
         .map_err(|e| format!("cannot read {}: {e}", args.report.display()))
         .and_then(|file| {
-            crate::report::json::read_report(file, &mut paths, crate::plan::RequestDetails::None)
-                .map_err(|e| e.to_string())
+            crate::report::json::read(file, &mut paths, crate::plan::RequestDetails::None).map_err(
+                |e| {
+                    format!(
+                        "results could not be read from {}: {e}",
+                        args.report.display()
+                    )
+                },
+            )
         });
     let summary = match read {
         Ok(s) => s,

@@ -134,7 +134,7 @@ inputs! {
         kind: Text,
         group: Cloud,
         default: Empty,
-        help: "The most one Postman CLI run may take, in minutes; the results it already wrote are kept.",
+        help: "The most one Postman CLI run may take, in minutes; a run it stops did not complete, and fails.",
     }
     CollectionLint collection_lint {
         input: "collectionLint",
@@ -202,7 +202,7 @@ inputs! {
         kind: Text,
         group: Run,
         default: Empty,
-        help: "Milliseconds a whole collection run may take.",
+        help: "Milliseconds a whole collection run may take; a run the Postman CLI stops this way did not complete, and fails.",
     }
     TimeoutRequest timeout_request {
         input: "timeoutRequest",

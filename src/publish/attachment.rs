@@ -190,7 +190,7 @@ fn run(r: &RunResult) -> Value {
         RunEnd::Completed => "passed",
     };
     let reason = match &r.end {
-        RunEnd::Failed(reason) => Some(reason.as_str()),
+        RunEnd::Failed(why) => Some(why.message.as_str()),
         RunEnd::Aborted => Some("The task was cancelled while this run was going."),
         RunEnd::Completed => None,
     };

@@ -79,12 +79,11 @@ fn suite(run: &RunResult, cli_version: Option<&str>) -> TestSuite {
         earlier.attach(&mut tc, None);
         suite.add_test_case(tc);
     }
-    if let RunEnd::Failed(reason) = &run.end {
+    if let RunEnd::Failed(why) = &run.end {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-        let first = reason.lines().next().unwrap_or_default();
         s.set_type("RunError")
-            .set_message(first)
-            .set_description(reason.as_str());
+            .set_message(why.message.as_str())
+            .set_description(why.detail.as_str());
         let mut tc = TestCase::new(format!("{} › collection run", run.name), s);
         tc.set_classname(classname(run, ""));
         tc.set_time(Duration::ZERO);
@@ -135,14 +134,13 @@ impl Earlier {
                 let note = format!("failed on attempt {n} of {}: {}", earlier.of, f.message);
                 earlier.push(key(Some(case)), rerun, note);
             }
-            if let RunEnd::Failed(reason) = &attempt.end {
-                let first = reason.lines().next().unwrap_or_default();
+            if let RunEnd::Failed(why) = &attempt.end {
                 let mut rerun = TestRerun::new(NonSuccessKind::Error);
                 rerun
                     .set_type("RunError")
-                    .set_message(first)
-                    .set_description(format!("attempt {n} of {}\n{reason}", earlier.of));
-                let note = format!("did not complete on attempt {n} of {}: {first}", earlier.of);
+                    .set_message(why.message.as_str())
+                    .set_description(format!("attempt {n} of {}\n{}", earlier.of, why.detail));
+                let note = format!("on attempt {n} of {}: {}", earlier.of, why.message);
                 earlier.push(key(None), rerun, note);
             }
         }
@@ -367,9 +365,27 @@ pub(crate) mod tests {
                 requests: 4,
                 cases: vec![
                     case("Orders / List", "status is 200", 1, Status::Passed),
-                    case("Orders / List", "status is 200", 2, failed(FailureKind::Assertion, "expected 500 to equal 200")),
-                    case("Orders / Create", "test script", 2, failed(FailureKind::ScriptError, "TypeError: x is undefined")),
-                    case("Health", "request", 2, failed(FailureKind::RequestError, "connect ECONNREFUSED 127.0.0.1:9")),
+                    case(
+                        "Orders / List",
+                        "status is 200",
+                        2,
+                        failed(FailureKind::Assertion, "expected 500 to equal 200"),
+                    ),
+                    case(
+                        "Orders / Create",
+                        "test script",
+                        2,
+                        failed(FailureKind::ScriptError, "TypeError: x is undefined"),
+                    ),
+                    case(
+                        "Health",
+                        "request",
+                        2,
+                        failed(
+                            FailureKind::RequestError,
+                            "connect ECONNREFUSED 127.0.0.1:9",
+                        ),
+                    ),
                     case("Health", "pending <feature>", 1, Status::Skipped),
                 ],
                 end: RunEnd::Completed,
@@ -392,7 +408,10 @@ pub(crate) mod tests {
                 iterations: 0,
                 requests: 0,
                 cases: vec![],
-                end: RunEnd::Failed("the Postman CLI exited with code 1 before writing its report:\nError: collection could not be loaded".into()),
+                end: RunEnd::Failed(crate::report::model::Incomplete::new(
+                    "the collection did not complete: Error: collection could not be loaded",
+                    "The Postman CLI exited with code 1 without writing its report. Its last output:\nError: collection could not be loaded",
+                )),
                 report_dir: "runs/02-broken-co".into(),
                 upload: crate::run::upload::Upload::NotExpected,
                 retries: Default::default(),
@@ -536,9 +555,10 @@ pub(crate) mod tests {
                 },
                 EarlierAttempt {
                     number: 2,
-                    end: RunEnd::Failed(
-                        "the Postman CLI exited with code 1 without writing its report".into(),
-                    ),
+                    end: RunEnd::Failed(crate::report::model::Incomplete::new(
+                        "the collection did not complete: the Postman CLI exited with code 1 without writing its report",
+                        "It printed nothing.",
+                    )),
                     failures: vec![],
                 },
             ],
@@ -641,7 +661,7 @@ pub(crate) mod tests {
             run.index = index;
             run.name = format!("Shop · {env}");
             run.environment = Some(env.into());
-            let summary = crate::report::json::parse_report(
+            let summary = crate::report::json::read(
                 report(seed).as_bytes(),
                 &mut collection.request_paths(),
                 crate::plan::RequestDetails::None,
@@ -695,7 +715,7 @@ pub(crate) mod tests {
             {"requestExecuted":{"id":"b"},"response":{"responseTime":17},"tests":[{"name":"1","status":"passed"}],"errors":[{"source":"test","message":"x"}]},
             {"requestExecuted":{"id":"c"},"tests":[{"name":"1","status":"passed"}],"errors":[{"source":"request","message":"ECONNREFUSED"}]}]}}"#;
         let mut run = sample_runs().remove(0);
-        let summary = crate::report::json::parse_report(
+        let summary = crate::report::json::read(
             report.as_bytes(),
             &mut crate::resolve::collection::RequestPaths::default(),
             crate::plan::RequestDetails::None,

@@ -118,8 +118,8 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
         for run in failing {
             let _ = writeln!(md, "**{}**\n", name(&run.name));
             match &run.end {
-                RunEnd::Failed(reason) => {
-                    let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+                RunEnd::Failed(why) => {
+                    let _ = writeln!(md, "- {}", escape(&why.message));
                 }
                 RunEnd::Aborted => {
                     let _ = writeln!(md, "- the run was cut short: the task was cancelled");
@@ -249,8 +249,8 @@ fn attempt_note(run: &RunResult) -> String {
 fn earlier_attempts(md: &mut String, run: &RunResult) {
     for attempt in &run.retries.earlier {
         let _ = writeln!(md, "Attempt {} of {}:\n", attempt.number, run.retries.of);
-        if let RunEnd::Failed(reason) = &attempt.end {
-            let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+        if let RunEnd::Failed(why) = &attempt.end {
+            let _ = writeln!(md, "- {}", escape(&why.message));
         }
         for case in attempt.failures.iter().take(MAX_LISTED_FAILURES) {
             if let Some(f) = case.failure() {

@@ -1,6 +1,7 @@
 //! Runs one collection with the Postman CLI and returns what happened: how
-//! the CLI ended, whether it reported the run to Postman, and its JSON
-//! report, for [`crate::report`] to read.
+//! the CLI ended, whether it reported the run to Postman, and its reports
+//! (the JSON report; for a v3 run its console output and YAML run report),
+//! for [`crate::report`] to read.
 //!
 //! Each run gets a private folder (mode 0700, deleted at the end of the
 //! task) holding the CLI's home, its reports, and the variables files that
@@ -110,15 +111,15 @@ pub(crate) struct RunOutput {
     pub(crate) report: Option<std::fs::File>,
     /// A v3 collection's run: what the CLI printed on stdout, its only
     /// report (the `cli` reporter is the only one it allows).
-    pub(crate) console: Option<Console>,
+    pub(crate) console: Option<CapturedOutput>,
     /// A v3 run with `--output`: its YAML run report (summary, executions),
     /// opened, or why it could not be.
     pub(crate) yaml: Option<Result<(std::fs::File, std::fs::File), String>>,
 }
 
-/// The stdout of a v3 run, kept up to [`CONSOLE_LIMIT`] bytes.
+/// The stdout of a v3 run, kept up to [`CAPTURED_LIMIT`] bytes.
 #[derive(Debug, Default)]
-pub(crate) struct Console {
+pub(crate) struct CapturedOutput {
     pub(crate) text: String,
     /// More was printed than is kept: the report cannot be checked whole.
     pub(crate) truncated: bool,
@@ -128,7 +129,7 @@ pub(crate) struct Console {
 /// million assertions prints well under this; a collection printing more
 /// (through `console.log`) gets its run reported as unreadable rather
 /// than the task's memory exhausted.
-pub(crate) const CONSOLE_LIMIT: usize = 256 * 1024 * 1024;
+pub(crate) const CAPTURED_LIMIT: usize = 256 * 1024 * 1024;
 
 impl Runner<'_> {
     /// Runs one collection; `None` when the task was cancelled before it
@@ -191,11 +192,11 @@ impl Runner<'_> {
             command: &cmd.display(),
         });
         let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
-        let mut console = target.v3.as_ref().map(|_| Console::default());
+        let mut console = target.v3.as_ref().map(|_| CapturedOutput::default());
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
                 if let (Some(c), Stream::Stdout) = (console.as_mut(), stream) {
-                    if c.text.len() + line.len() < CONSOLE_LIMIT {
+                    if c.text.len() + line.len() < CAPTURED_LIMIT {
                         c.text.push_str(line);
                         c.text.push('\n');
                     } else {
@@ -421,7 +422,7 @@ pub(crate) fn collection_run_args(
     } else if target.v3.is_some() {
         // A v3 collection allows only the `cli` reporter (`-r json` fails
         // with "not supported for multi-protocol collections"), so its
-        // console report, plain, is what `report::console` reads, failure
+        // console report, plain, is what `report::cli_report` reads, failure
         // list included.
         args.extend([
             "--reporters".into(),

@@ -19,6 +19,7 @@ mod orphans;
 mod packaging;
 mod postman_cloud;
 mod redaction;
+mod reports;
 mod retries;
 mod scale;
 mod security;
