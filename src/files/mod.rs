@@ -11,7 +11,8 @@
 //!
 //! - **Where links may lead ([`Bounds`]).** A path inside the working
 //!   directory is read only when its real location, every link followed, is
-//!   inside the working directory too. A path given outside the working
+//!   inside the working directory too (or the checkout that holds it: the
+//!   caller chooses the bounds). A path given outside the working
 //!   directory (an absolute path, or one that leaves it with `..`) is the
 //!   pipeline author's own choice and is read where it leads. A walk (a v3
 //!   collection folder, a pattern's folders) stays inside the working

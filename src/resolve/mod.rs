@@ -137,6 +137,9 @@ fn is_yaml(path: &Path) -> bool {
 #[derive(Clone, Debug)]
 pub(crate) struct Resolved {
     pub(crate) working_dir: PathBuf,
+    /// Where symbolic links in the user's files may lead (see
+    /// [`crate::files::Bounds`]), for the files read again later.
+    pub(crate) bounds: Bounds,
     pub(crate) runs: Vec<RunTarget>,
     /// How many runs there are in all, before a shard takes its share.
     pub(crate) all_runs: usize,
@@ -233,6 +236,7 @@ fn resolve_until(plan: &Plan, base: &Path, cancel: Option<&Cancel>) -> (Resolved
     (
         Resolved {
             working_dir: r.working_dir,
+            bounds: r.bounds,
             all_runs: runs.len(),
             runs,
             environments,
@@ -284,9 +288,13 @@ impl<'a> Resolver<'a> {
                 path
             }
         };
+        // Links may lead anywhere in the checkout that holds the working
+        // directory (a service's folder of a larger repository, say);
+        // never out of it.
+        let inside = crate::files::lexical(&working_dir).starts_with(crate::files::lexical(base));
         Resolver {
             plan,
-            bounds: Bounds::new(&working_dir),
+            bounds: Bounds::new(if inside { base } else { &working_dir }),
             working_dir,
             cancel,
             fatal,

@@ -246,6 +246,35 @@ mod tests {
     }
 
     #[test]
+    fn links_may_cross_the_checkout_that_holds_the_working_directory() {
+        let checkout = tempfile::tempdir().unwrap();
+        let c = checkout.path();
+        fs::create_dir_all(c.join("services/a")).unwrap();
+        fs::create_dir_all(c.join("common")).unwrap();
+        fs::write(c.join("services/a/ok.json"), r#"{"item":[]}"#).unwrap();
+        fs::write(c.join("common/env.json"), r#"{"values":[]}"#).unwrap();
+        symlink("../../common/env.json", c.join("services/a/env.json")).unwrap();
+        let p = plan(|r| {
+            r.working_directory = Some("services/a".into());
+            r.environment = vec!["env.json".into()];
+        });
+        assert!(resolve(&p, c).1.is_empty());
+        // The checkout is the bound: a link out of it is refused.
+        let p = plan(|r| {
+            r.working_directory = Some(c.join("services/a").display().to_string());
+            r.environment = vec!["env.json".into()];
+        });
+        let elsewhere = tempfile::tempdir().unwrap();
+        let (_, fatal) = resolve(&p, elsewhere.path());
+        assert!(
+            fatal[0]
+                .render(Naming::Task)
+                .contains("leads out of the working directory"),
+            "{fatal:?}"
+        );
+    }
+
+    #[test]
     fn an_environment_that_is_not_utf8_is_read_with_a_warning() {
         let work = tempfile::tempdir().unwrap();
         let w = work.path();

@@ -303,7 +303,7 @@ impl Runner<'_> {
             let path = files.dir.join("environment.json");
             write_variables(
                 base,
-                &Bounds::new(&self.resolved.working_dir),
+                &self.resolved.bounds,
                 &self.plan.env_vars,
                 "postman-cli-task envVars",
                 Scope::Environment,
@@ -315,7 +315,7 @@ impl Runner<'_> {
             let path = files.dir.join("globals.json");
             write_variables(
                 self.resolved.globals.as_deref(),
-                &Bounds::new(&self.resolved.working_dir),
+                &self.resolved.bounds,
                 &self.plan.global_vars,
                 "postman-cli-task globalVars",
                 Scope::Globals,
