@@ -37,15 +37,9 @@ pub(crate) fn is_pattern(text: &str) -> bool {
     text.contains(['*', '?', '['])
 }
 
-/// The paths `pattern` matches, sorted. A relative pattern starts at
-/// `base`. A pattern that is not valid matches nothing. Only cancellation
-/// is an error; a folder that cannot be listed matches nothing.
-pub(crate) fn expand(
-    pattern: &str,
-    base: &Path,
-    bounds: &Bounds,
-    cancel: Option<&Cancel>,
-) -> Result<Vec<Match>, FileError> {
+/// The folder a pattern starts at (its parts without wildcards), and its
+/// parts after that; `None` for a pattern that is not valid.
+fn parse(pattern: &str) -> Option<(PathBuf, Vec<Part>)> {
     let mut start = PathBuf::new();
     let mut parts = Vec::new();
     for component in Path::new(pattern).components() {
@@ -57,13 +51,27 @@ pub(crate) fn expand(
         }
         parts.push(match component {
             Component::Normal(name) if name == "**" => Part::Any,
-            Component::Normal(name) if wild => match glob::Pattern::new(&name.to_string_lossy()) {
-                Ok(p) => Part::Pattern(p),
-                Err(_) => return Ok(Vec::new()),
-            },
+            Component::Normal(name) if wild => {
+                Part::Pattern(glob::Pattern::new(&name.to_string_lossy()).ok()?)
+            }
             other => Part::Name(other.as_os_str().to_owned()),
         });
     }
+    Some((start, parts))
+}
+
+/// The paths `pattern` matches, sorted. A relative pattern starts at
+/// `base`. A pattern that is not valid matches nothing. Only cancellation
+/// is an error; a folder that cannot be listed matches nothing.
+pub(crate) fn expand(
+    pattern: &str,
+    base: &Path,
+    bounds: &Bounds,
+    cancel: Option<&Cancel>,
+) -> Result<Vec<Match>, FileError> {
+    let Some((start, parts)) = parse(pattern) else {
+        return Ok(Vec::new());
+    };
     let start = base.join(start);
     let walk = Walk::new(&start, bounds, cancel);
     if parts.is_empty() {
