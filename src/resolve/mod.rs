@@ -8,6 +8,11 @@
 //! collection; a problem with a shared setting (an environment, the working
 //! directory) stops everything, because no run could mean what the user
 //! asked for.
+//!
+//! Every file of the user's is read through [`crate::files`], as hostile
+//! input, and the whole of it runs off the runtime's thread
+//! ([`resolve_cancellable`]), so that no file system can keep the task from
+//! hearing a cancellation.
 
 use std::path::{Path, PathBuf};
 

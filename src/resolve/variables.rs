@@ -12,8 +12,9 @@
 //!   shape, Postman's JSON export (`{"name", "values": [{"key", "value",
 //!   "enabled"}]}`), globals as a bare JSON array of `{"key", "value"}`, and a
 //!   JSON environment in UTF-16 LE with a byte-order mark (what Windows
-//!   PowerShell 5.1's `Out-File` writes). So the task writes its merged copy
-//!   as plain UTF-8 JSON whatever the input's shape.
+//!   PowerShell 5.1's `Out-File` writes), and a file in another encoding as
+//!   `super::decode` says. So the task writes its merged copy as plain UTF-8
+//!   JSON whatever the input's shape and encoding.
 //! - A v2.1 collection with `item` but no `info` (older exports) runs (see
 //!   `resolve::collection`).
 
