@@ -70,12 +70,6 @@ pub(crate) fn slug(name: &str) -> String {
     }
 }
 
-/// The bytes after a UTF-8 byte-order mark, which Windows editors write and
-/// JSON parsers refuse.
-pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
 /// Drops terminal escape sequences (colours, cursor moves).
 pub(crate) fn strip_ansi(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

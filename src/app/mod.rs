@@ -148,7 +148,7 @@ async fn run_plan(
         ctx.console.set_secret(p.expose());
         secrets.add(p.expose());
     }
-    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets) else {
+    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets).await else {
         return;
     };
     *title = prepared.title.clone();

@@ -135,6 +135,14 @@ pub(crate) enum InputErrorKind {
         path: String,
         detail: String,
     },
+    /// A file the task does not read (see `crate::files`): a link out of
+    /// the working directory, a pipe or a device, one over its size limit.
+    /// `problem` completes "`path` …"; `fix` says what to do.
+    FileRefused {
+        path: String,
+        problem: String,
+        fix: String,
+    },
     /// A folder that is not a git-native (v3) collection.
     NotV3Collection {
         path: String,

@@ -175,13 +175,14 @@ impl InputError {
                 "Fix the file, or export it again from Postman.".into(),
             ),
             NotACollection { path } => (
-                format!("`{path}` is not a Postman collection (it has no `item` list)"),
+                format!("`{path}` is not a Postman collection (it has no `item` holding requests and folders, as a list or one object)"),
                 "Export the collection from Postman as Collection v2.1, or give its UID.".into(),
             ),
             BadVariables { path, detail } => (
                 format!("`{path}` cannot be read as an environment or globals file: {detail}"),
                 "Give Postman's JSON export or a `*.environment.yaml` file, or the environment's UID.".into(),
             ),
+            FileRefused { path, problem, fix } => (format!("`{path}` {problem}"), fix.clone()),
             NotV3Collection { path, detail } => (
                 format!("`{path}` is a folder but not a Postman collection: {detail}"),
                 "Give a v3 collection folder (what `postman collection migrate` writes, with `.resources/definition.yaml` and `*.request.yaml` files), or a collection file.".into(),

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
+use crate::files::{Bounds, Limit};
 use crate::install::InstalledCli;
 use crate::plan::{KeyValue, Plan, Region, RequestDetails};
 use crate::process::{Cancel, ExitKind, LineAction, Stream, ToolCommand, ToolExit};
@@ -303,6 +304,7 @@ impl Runner<'_> {
             let path = files.dir.join("environment.json");
             write_variables(
                 base,
+                &self.resolved.bounds,
                 &self.plan.env_vars,
                 "postman-cli-task envVars",
                 Scope::Environment,
@@ -314,6 +316,7 @@ impl Runner<'_> {
             let path = files.dir.join("globals.json");
             write_variables(
                 self.resolved.globals.as_deref(),
+                &self.resolved.bounds,
                 &self.plan.global_vars,
                 "postman-cli-task globalVars",
                 Scope::Globals,
@@ -510,16 +513,24 @@ fn json_report_args(files: &RunFiles, details: RequestDetails) -> Vec<String> {
 }
 
 /// Writes an environment or globals file: the given one (if any) with
-/// `vars` set on top, as `--env-var`/`--global-var` would set them.
+/// `vars` set on top, as `--env-var`/`--global-var` would set them. The
+/// given file is read as `resolve` read it (`bounds`: the working
+/// directory's).
 fn write_variables(
     base: Option<&Path>,
+    bounds: &Bounds,
     vars: &[KeyValue],
     name: &str,
     scope: Scope,
     dest: &Path,
 ) -> std::io::Result<()> {
     let mut doc = match base {
-        Some(p) => variables_json(&std::fs::read(p)?, scope)?,
+        Some(p) => {
+            let bytes = bounds
+                .read(p, Limit::SMALL)
+                .map_err(|e| std::io::Error::other(format!("`{}` {e}", p.display())))?;
+            variables_json(&bytes, p, scope)?
+        }
         None => serde_json::json!({"name": name, "values": []}),
     };
     let values = doc
@@ -555,14 +566,14 @@ fn write_variables(
 /// A variables file as Postman's JSON export: a JSON object file as it is
 /// (every field kept), any other shape the CLI runs (YAML, a bare array,
 /// UTF-16) converted. The CLI takes a JSON file for v2.1 and v3 runs alike.
-fn variables_json(bytes: &[u8], scope: Scope) -> std::io::Result<serde_json::Value> {
-    let (text, _) = decode(bytes).map_err(std::io::Error::other)?;
+fn variables_json(bytes: &[u8], path: &Path, scope: Scope) -> std::io::Result<serde_json::Value> {
+    let (text, _) = decode(bytes, path).map_err(std::io::Error::other)?;
     if let Ok(doc @ serde_json::Value::Object(_)) = serde_json::from_str(&text)
         && doc.get("values").is_some_and(|v| v.is_array())
     {
         return Ok(doc);
     }
-    let vars = read_variables(bytes).map_err(std::io::Error::other)?;
+    let vars = read_variables(bytes, path).map_err(std::io::Error::other)?;
     serde_json::from_str(&vars.to_json(scope)).map_err(std::io::Error::other)
 }
 
@@ -693,7 +704,15 @@ mod tests {
                 value: "y=z".into(),
             },
         ];
-        write_variables(Some(&base), &vars, "n", Scope::Environment, &out).unwrap();
+        write_variables(
+            Some(&base),
+            &Bounds::new(dir.path()),
+            &vars,
+            "n",
+            Scope::Environment,
+            &out,
+        )
+        .unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(
             doc,
@@ -721,13 +740,18 @@ mod tests {
                 .encode_utf16()
                 .flat_map(u16::to_le_bytes),
         );
-        let inputs: [(&str, Vec<u8>); 3] = [
+        let inputs: [(&str, Vec<u8>); 4] = [
             (
                 "e.environment.yaml",
                 b"name: y\nvalues:\n  - key: a\n    value: '1'\n".to_vec(),
             ),
             ("g.json", br#"[{"key":"a","value":"1"}]"#.to_vec()),
             ("ps.json", utf16),
+            // Saved in Latin-1 by a Windows editor: read as the CLI reads it.
+            (
+                "latin.json",
+                b"{\"name\":\"Montr\xE9al\",\"values\":[{\"key\":\"a\",\"value\":\"1\"}]}".to_vec(),
+            ),
         ];
         for (name, bytes) in inputs {
             let base = dir.path().join(name);
@@ -737,10 +761,21 @@ mod tests {
                 key: "a".into(),
                 value: "x".into(),
             }];
-            write_variables(Some(&base), &vars, "n", Scope::Environment, &out).unwrap();
+            write_variables(
+                Some(&base),
+                &Bounds::new(dir.path()),
+                &vars,
+                "n",
+                Scope::Environment,
+                &out,
+            )
+            .unwrap();
             let doc: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
             assert_eq!(doc["values"][0]["value"], "x", "{name}: {doc}");
+            if name == "latin.json" {
+                assert_eq!(doc["name"], "Montréal");
+            }
             assert_eq!(doc["values"].as_array().unwrap().len(), 1, "{name}");
         }
     }

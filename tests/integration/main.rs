@@ -11,7 +11,10 @@ mod cli_mode;
 mod collection_lint;
 mod collection_runs;
 mod e2e;
+mod file_shapes;
 mod harness;
+#[cfg(target_os = "linux")]
+mod hostile_files;
 mod install;
 mod network;
 #[cfg(target_os = "linux")]
