@@ -263,11 +263,11 @@ fn the_postman_tab_shows_a_real_task_runs_attachment_without_its_secrets() {
 /// built while the other was still writing esbuild's binary).
 #[cfg(unix)]
 const SLOW_NPM: &str = r#"#!/bin/sh
-echo "start $$ $*" >>"$NPM_LOG"
+echo "start $$ $*" >>"$SLOW_NPM_LOG"
 if [ "$1" = ci ]; then sleep 2; fi
-"$REAL_NPM" "$@"
+"$SLOW_NPM_NEXT" "$@"
 status=$?
-echo "end $$ $*" >>"$NPM_LOG"
+echo "end $$ $*" >>"$SLOW_NPM_LOG"
 exit $status
 "#;
 
@@ -311,8 +311,8 @@ fn web_is_set_up_once_and_npm_never_runs_twice_at_a_time() {
     let log = scratch.path().join("npm.log");
     let env: [(&str, &OsStr); 3] = [
         ("PATH", &path),
-        ("REAL_NPM", real.as_os_str()),
-        ("NPM_LOG", log.as_os_str()),
+        ("SLOW_NPM_NEXT", real.as_os_str()),
+        ("SLOW_NPM_LOG", log.as_os_str()),
     ];
 
     let barrier = std::sync::Barrier::new(2);
