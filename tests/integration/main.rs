@@ -10,6 +10,7 @@ mod bad_inputs;
 mod cli_mode;
 mod collection_lint;
 mod collection_runs;
+mod defuser;
 mod e2e;
 mod file_shapes;
 mod harness;
