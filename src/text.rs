@@ -38,6 +38,23 @@ pub(crate) fn limit(d: Duration) -> String {
     }
 }
 
+/// A size as people read it, in binary units: `512 B`, `64 KiB`, `2 GiB`,
+/// `1.5 MiB`. For caps and measured sizes in messages.
+pub(crate) fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let shown = format!("{value:.1}");
+    format!("{} {}", shown.trim_end_matches(".0"), UNITS[unit])
+}
+
 /// A short file-system-safe form of a name, for report folders.
 pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -57,12 +74,6 @@ pub(crate) fn slug(name: &str) -> String {
     } else {
         trimmed.into()
     }
-}
-
-/// The bytes after a UTF-8 byte-order mark, which Windows editors write and
-/// JSON parsers refuse.
-pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Drops terminal escape sequences (colours, cursor moves).
@@ -264,6 +275,15 @@ mod tests {
         let emoji = "😀".repeat(100);
         let cut = shorten_middle(&emoji, 51, &emoji);
         assert!(utf16_len(&cut) <= 51, "{}", utf16_len(&cut));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(64 * 1024), "64 KiB");
+        assert_eq!(size(2 << 30), "2 GiB");
+        assert_eq!(size(3 << 19), "1.5 MiB");
+        assert_eq!(size(305_570_310), "291.4 MiB");
     }
 
     #[test]

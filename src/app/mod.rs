@@ -148,7 +148,7 @@ async fn run_plan(
         ctx.console.set_secret(p.expose());
         secrets.add(p.expose());
     }
-    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets) else {
+    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets).await else {
         return;
     };
     *title = prepared.title.clone();
@@ -379,7 +379,7 @@ async fn lint(
             }
             .run(narrator, &ctx.cancel)
             .await;
-            (output, lint_plan.fail_severity)
+            (output, lint_plan.fail_severity.into())
         } else {
             let Some(fail_severity) = plan.collection_lint else {
                 continue;

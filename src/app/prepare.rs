@@ -7,7 +7,7 @@ use super::{Context, Outcome, input_error};
 use crate::inputs::{Field, Naming};
 use crate::plan::{InputError, InputErrorKind, Plan};
 use crate::resolve::cloud::{CloudContext, cloud_context, key_needed, postman_key};
-use crate::resolve::shard;
+use crate::resolve::shard::{self, Shard};
 use crate::resolve::{self, Resolved, Resource};
 use crate::secrets::Secrets;
 
@@ -19,34 +19,24 @@ pub(super) struct Prepared {
     pub(super) title: String,
 }
 
-/// `None` when nothing can run; the reasons are in `out` and the log.
-pub(super) fn prepare(
+/// `None` when nothing can run, or the task was cancelled meanwhile; the
+/// reasons are in `out` and the log.
+pub(super) async fn prepare(
     ctx: &Context,
     plan: &Plan,
     out: &mut Outcome,
     secrets: &mut Secrets,
 ) -> Option<Prepared> {
     let console = &ctx.console;
-    let (mut resolved, mut fatal) = resolve::resolve(plan, &ctx.base_dir);
-    if resolved
-        .environments
-        .iter()
-        .any(|e| matches!(e.resource, Resource::Uid(_)))
-    {
-        // With an environment given by UID, `envVars` can only reach the CLI
-        // on its command line, where no secret may go.
-        for (i, kv) in plan.env_vars.iter().enumerate() {
-            if secrets.contains_secret(&kv.value) {
-                fatal.push(InputError::new(
-                    Field::EnvVars,
-                    InputErrorKind::SecretWithCloudEnvironment {
-                        line: i + 1,
-                        key: kv.key.clone(),
-                    },
-                ));
-            }
-        }
-    }
+    // Reading the user's files can take long (a large repository, a slow
+    // disk), and must not keep the task from hearing a cancellation.
+    let Some((mut resolved, mut fatal)) =
+        resolve::resolve_cancellable(plan, &ctx.base_dir, &ctx.cancel).await
+    else {
+        out.cancelled = true;
+        return None;
+    };
+    fatal.extend(env_vars_secret_check(plan, &resolved, secrets));
     // Values an environment or globals file marks secret are masked in the
     // log and in everything written, as secret pipeline variables are.
     for value in &resolved.secret_values {
@@ -77,16 +67,7 @@ pub(super) fn prepare(
         };
         fatal.push(InputError::new(field, InputErrorKind::KeyNeeded { why }));
     }
-    // Secrets reach the CLI through files and its environment only; a
-    // secret typed into the extra arguments would sit on its command line.
-    for (i, arg) in plan.extra_args.iter().enumerate() {
-        if secrets.contains_secret(arg) {
-            fatal.push(InputError::new(
-                Field::AdditionalArguments,
-                InputErrorKind::SecretInArguments { word: i + 1 },
-            ));
-        }
-    }
+    fatal.extend(arguments_secret_check(plan, secrets));
     if !fatal.is_empty() {
         for e in &fatal {
             input_error(ctx, plan.naming, out, e);
@@ -105,23 +86,7 @@ pub(super) fn prepare(
         // No collection can run: say why without installing anything.
         return None;
     }
-    // Every job of a sharded pipeline sees the same runs and keeps its own
-    // share; the run title says which share, so the jobs' test runs differ.
-    let title = match shard {
-        Some(shard) => {
-            resolved.runs = shard::select(std::mem::take(&mut resolved.runs), shard);
-            console.info(&format!(
-                "Shard {shard}: {} of the {} collection runs.",
-                resolved.runs.len(),
-                resolved.all_runs
-            ));
-            if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
-                console.info("Lint runs in shard 1 only.");
-            }
-            format!("{} (shard {shard})", plan.test_run_title)
-        }
-        None => plan.test_run_title.clone(),
-    };
+    let title = select_shard(ctx, plan, &mut resolved, shard);
     out.shard = shard;
     if resolved.runs.is_empty() {
         console.info("This shard has no collection runs: there are more shards than runs.");
@@ -132,4 +97,69 @@ pub(super) fn prepare(
         cloud,
         title,
     })
+}
+
+/// With an environment given by UID, `envVars` can only reach the CLI on
+/// its command line, where no secret may go.
+fn env_vars_secret_check(plan: &Plan, resolved: &Resolved, secrets: &Secrets) -> Vec<InputError> {
+    let by_uid = resolved
+        .environments
+        .iter()
+        .any(|e| matches!(e.resource, Resource::Uid(_)));
+    if !by_uid {
+        return Vec::new();
+    }
+    plan.env_vars
+        .iter()
+        .enumerate()
+        .filter(|(_, kv)| secrets.contains_secret(&kv.value))
+        .map(|(i, kv)| {
+            InputError::new(
+                Field::EnvVars,
+                InputErrorKind::SecretWithCloudEnvironment {
+                    line: i + 1,
+                    key: kv.key.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Secrets reach the CLI through files and its environment only; a secret
+/// typed into the extra arguments would sit on its command line.
+fn arguments_secret_check(plan: &Plan, secrets: &Secrets) -> Vec<InputError> {
+    plan.extra_args
+        .iter()
+        .enumerate()
+        .filter(|(_, arg)| secrets.contains_secret(arg))
+        .map(|(i, _)| {
+            InputError::new(
+                Field::AdditionalArguments,
+                InputErrorKind::SecretInArguments { word: i + 1 },
+            )
+        })
+        .collect()
+}
+
+/// Every job of a sharded pipeline sees the same runs and keeps its own
+/// share; the run title says which share, so the jobs' test runs differ.
+fn select_shard(
+    ctx: &Context,
+    plan: &Plan,
+    resolved: &mut Resolved,
+    shard: Option<Shard>,
+) -> String {
+    let Some(shard) = shard else {
+        return plan.test_run_title.clone();
+    };
+    resolved.runs = shard::select(std::mem::take(&mut resolved.runs), shard);
+    ctx.console.info(&format!(
+        "Shard {shard}: {} of the {} collection runs.",
+        resolved.runs.len(),
+        resolved.all_runs
+    ));
+    if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
+        ctx.console.info("Lint runs in shard 1 only.");
+    }
+    format!("{} (shard {shard})", plan.test_run_title)
 }

@@ -156,8 +156,8 @@ fn failures(md: &mut String, input: &SummaryInput<'_>) {
     for run in failing {
         let _ = writeln!(md, "**{}**\n", name(&run.name));
         match &run.end {
-            RunEnd::Failed(reason) => {
-                let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+            RunEnd::Failed(why) => {
+                let _ = writeln!(md, "- {}", escape(&why.message));
             }
             RunEnd::Aborted => {
                 let _ = writeln!(md, "- the run was cut short: the task was cancelled");
@@ -290,8 +290,8 @@ fn attempt_note(run: &RunResult) -> String {
 fn earlier_attempts(md: &mut String, run: &RunResult) {
     for attempt in &run.retries.earlier {
         let _ = writeln!(md, "Attempt {} of {}:\n", attempt.number, run.retries.of);
-        if let RunEnd::Failed(reason) = &attempt.end {
-            let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+        if let RunEnd::Failed(why) = &attempt.end {
+            let _ = writeln!(md, "- {}", escape(&why.message));
         }
         for case in attempt.failures.iter().take(MAX_LISTED_FAILURES) {
             if let Some(f) = case.failure() {
@@ -365,12 +365,12 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
         let count = |s: Severity| parsed.violations.iter().filter(|v| v.severity == s).count();
         let _ = writeln!(
             md,
-            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} and above |\n",
+            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} |\n",
             count(Severity::Error),
             count(Severity::Warn),
             count(Severity::Info),
             count(Severity::Hint),
-            lint.fail_severity.as_str()
+            lint.fail_severity.describe()
         );
         let mut sorted: Vec<_> = parsed.violations.iter().collect();
         sorted.sort_by_key(|v| (std::cmp::Reverse(v.severity), v.line));

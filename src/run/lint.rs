@@ -25,8 +25,9 @@ pub(super) struct Printed {
     pub(super) stdout: String,
     /// Both streams, in the order the lines came.
     pub(super) all: String,
-    /// Why it did not run to its end: it could not start, timed out or
-    /// was cancelled. Its exit code is left to the reader of its report.
+    /// Why it did not run to its end: it could not start, or did not exit
+    /// on its own (a time limit, a cancellation, a signal). Its exit code
+    /// is left to the reader of its report.
     pub(super) exit: Result<(), String>,
     pub(super) observed: Observed,
 }
@@ -61,7 +62,10 @@ pub(super) async fn run_lint_tool(
     events.emit(Event::ToolFinished { job });
     let exit = match exit {
         Err(e) => Err(e.to_string()),
-        Ok(exit) if matches!(exit.end, ExitKind::TimedOut | ExitKind::Cancelled) => {
+        // What it printed is its report only when it ended on its own (see
+        // `report::run`): stopped by a limit or a signal, it may have
+        // printed anything last.
+        Ok(exit) if !matches!(exit.end, ExitKind::Code(_)) => {
             Err(format!("the Postman CLI {}", exit.end))
         }
         Ok(_) => Ok(()),

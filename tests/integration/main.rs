@@ -10,8 +10,12 @@ mod bad_inputs;
 mod cli_mode;
 mod collection_lint;
 mod collection_runs;
+mod defuser;
 mod e2e;
+mod file_shapes;
 mod harness;
+#[cfg(target_os = "linux")]
+mod hostile_files;
 mod install;
 mod network;
 #[cfg(target_os = "linux")]
@@ -19,6 +23,7 @@ mod orphans;
 mod packaging;
 mod postman_cloud;
 mod redaction;
+mod reports;
 mod retries;
 mod scale;
 mod security;

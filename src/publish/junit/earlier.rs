@@ -45,14 +45,16 @@ impl Earlier {
                 let note = format!("failed on attempt {n} of {}: {}", earlier.of, f.message);
                 earlier.push(key(Some(case)), rerun, note);
             }
-            if let RunEnd::Failed(reason) = &attempt.end {
-                let first = reason.lines().next().unwrap_or_default();
+            if let RunEnd::Failed(why) = &attempt.end {
                 let mut rerun = TestRerun::new(NonSuccessKind::Error);
                 rerun
                     .set_type("RunError")
-                    .set_message(safe(first))
-                    .set_description(safe(&format!("attempt {n} of {}\n{reason}", earlier.of)));
-                let note = format!("did not complete on attempt {n} of {}: {first}", earlier.of);
+                    .set_message(safe(&why.message))
+                    .set_description(safe(&format!(
+                        "attempt {n} of {}\n{}",
+                        earlier.of, why.detail
+                    )));
+                let note = format!("on attempt {n} of {}: {}", earlier.of, why.message);
                 earlier.push(key(None), rerun, note);
             }
         }

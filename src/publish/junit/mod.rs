@@ -97,7 +97,7 @@ fn suite(run: &RunResult, cli_version: Option<&str>) -> TestSuite {
 }
 
 /// The failing case of a run that did not complete: the task was cancelled,
-/// or the run stopped (its first line is the message, all of it the
+/// or the run stopped (its one-line reason is the message, the rest the
 /// stack trace).
 fn run_case(run: &RunResult) -> Option<TestCase> {
     let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -107,11 +107,10 @@ fn run_case(run: &RunResult) -> Option<TestCase> {
             s.set_type("Aborted")
                 .set_message("the task was cancelled while this collection was running");
         }
-        RunEnd::Failed(reason) => {
-            let first = reason.lines().next().unwrap_or_default();
+        RunEnd::Failed(why) => {
             s.set_type("RunError")
-                .set_message(safe(first))
-                .set_description(safe(reason));
+                .set_message(safe(&why.message))
+                .set_description(safe(&why.detail));
         }
     }
     let mut tc = TestCase::new(safe(&format!("{} › collection run", run.name)), s);

@@ -62,7 +62,10 @@ pub(crate) fn sample_runs() -> Vec<RunResult> {
             iterations: 0,
             requests: 0,
             cases: vec![],
-            end: RunEnd::Failed("the Postman CLI exited with code 1 before writing its report:\nError: collection could not be loaded".into()),
+            end: RunEnd::Failed(crate::report::model::Incomplete::new(
+                "the collection did not complete: Error: collection could not be loaded",
+                "The Postman CLI exited with code 1 without writing its report. Its last output:\nError: collection could not be loaded",
+            )),
             report_dir: "runs/02-broken-co".into(),
             upload: crate::run::upload::Upload::NotExpected,
             retries: Default::default(),
@@ -106,7 +109,7 @@ pub(crate) fn sample_lint() -> LintOutcome {
             ],
             report: LintReport::NotExpected,
         }),
-        fail_severity: Severity::Error,
+        fail_severity: Severity::Error.into(),
         observed: crate::run::observed::Observed {
             started_ms: 1_795_610_758_000,
             duration_ms: 840,
@@ -149,7 +152,7 @@ pub(crate) fn sample_collection_lint() -> LintOutcome {
             ],
             report: LintReport::NotExpected,
         }),
-        fail_severity: Severity::Error,
+        fail_severity: Severity::Error.into(),
         observed: crate::run::observed::Observed {
             started_ms: 1_795_610_758_000,
             duration_ms: 840,
@@ -210,9 +213,10 @@ pub(crate) fn retried_run(last_fails: bool) -> RunResult {
             },
             EarlierAttempt {
                 number: 2,
-                end: RunEnd::Failed(
-                    "the Postman CLI exited with code 1 without writing its report".into(),
-                ),
+                end: RunEnd::Failed(crate::report::model::Incomplete::new(
+                    "the collection did not complete: the Postman CLI exited with code 1 without writing its report",
+                    "It printed nothing.",
+                )),
                 failures: vec![],
             },
         ],
@@ -315,7 +319,7 @@ fn test_names_follow_the_naming_rules() {
         run.index = index;
         run.name = format!("Shop · {env}");
         run.environment = Some(env.into());
-        let summary = crate::report::json::parse_report(
+        let summary = crate::report::json::read(
             report(seed).as_bytes(),
             &mut collection.request_paths(),
             crate::plan::RequestDetails::None,
@@ -369,7 +373,7 @@ fn case_times_add_up_to_the_requests_times() {
         {"requestExecuted":{"id":"b"},"response":{"responseTime":17},"tests":[{"name":"1","status":"passed"}],"errors":[{"source":"test","message":"x"}]},
         {"requestExecuted":{"id":"c"},"tests":[{"name":"1","status":"passed"}],"errors":[{"source":"request","message":"ECONNREFUSED"}]}]}}"#;
     let mut run = sample_runs().remove(0);
-    let summary = crate::report::json::parse_report(
+    let summary = crate::report::json::read(
         report.as_bytes(),
         &mut crate::resolve::collection::RequestPaths::default(),
         crate::plan::RequestDetails::None,
@@ -443,11 +447,15 @@ fn hostile_run_and_lint() -> (RunResult, LintOutcome) {
     run.cases.iter_mut().for_each(hostile);
     for attempt in &mut run.retries.earlier {
         attempt.failures.iter_mut().for_each(hostile);
-        if let RunEnd::Failed(reason) = &mut attempt.end {
-            *reason = odd(reason);
+        if let RunEnd::Failed(why) = &mut attempt.end {
+            why.message = odd(&why.message);
+            why.detail = odd(&why.detail);
         }
     }
-    run.end = RunEnd::Failed(odd("the run stopped:\nError"));
+    run.end = RunEnd::Failed(crate::report::model::Incomplete::new(
+        odd("the run stopped: Error"),
+        odd("the run stopped:\nError"),
+    ));
     let mut lint = sample_collection_lint();
     if let Ok(parsed) = &mut lint.result {
         for v in &mut parsed.violations {

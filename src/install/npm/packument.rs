@@ -1,14 +1,22 @@
-//! The npm registry: which versions of a package exist, when each was
-//! published, where each one's tarball is, and what its digest must be.
+//! A package's document in an npm registry (its packument): which versions
+//! exist, when each was published, where each one's tarball is, and what
+//! its digest must be; and the version a request takes from it, through the
+//! supply-chain guard.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::guard::{self, Policy, Skipped};
-use super::{InstallError, get_json};
+use crate::events::Events;
+use crate::http::fetch::{FetchError, Get, get_json};
 use crate::inputs::Secret;
+use crate::install::guard::{self, Policy, Skipped};
 use crate::plan::VersionSpec;
+
+/// The most a package document may weigh. Postman's platform packages have
+/// documents of a few hundred kilobytes with every version listed; npm's
+/// largest packages reach tens of megabytes.
+const DOCUMENT_LIMIT: u64 = 32 * 1024 * 1024;
 
 /// The parts of a packument we use. The abbreviated form
 /// (`application/vnd.npm.install-v1+json`) has no `time`; the full one
@@ -65,7 +73,7 @@ impl Auth {
 
 /// The URL of a package's document in a registry. A scoped name keeps its
 /// `@` and encodes its `/`, as npm does.
-pub(crate) fn packument_url(registry: &str, package: &str) -> String {
+pub(crate) fn url(registry: &str, package: &str) -> String {
     format!(
         "{}/{}",
         registry.trim_end_matches('/'),
@@ -75,22 +83,24 @@ pub(crate) fn packument_url(registry: &str, package: &str) -> String {
 
 /// Fetches a package document: the full one when `full` (it carries the
 /// publish times), else the abbreviated one npm itself installs from.
-pub(crate) async fn fetch_packument(
+pub(crate) async fn fetch(
     client: &reqwest::Client,
     url: &str,
     auth: &Auth,
     full: bool,
-) -> Result<Packument, InstallError> {
+    events: &dyn Events,
+) -> Result<Packument, FetchError> {
     let accept = if full {
         "application/json"
     } else {
         "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
     };
-    let mut request = client.get(url).header(reqwest::header::ACCEPT, accept);
+    let mut get = Get::new(url, "an npm package document", DOCUMENT_LIMIT)
+        .header(reqwest::header::ACCEPT, accept);
     if let Some(value) = auth.for_url(url) {
-        request = request.header(reqwest::header::AUTHORIZATION, value);
+        get = get.secret_header(reqwest::header::AUTHORIZATION, value);
     }
-    get_json(request, url, "npm package document").await
+    get_json(client, &get, events).await
 }
 
 /// A version chosen for a request, and what the guard passed over.
@@ -156,8 +166,8 @@ pub(crate) fn select(
         }
     };
     match version {
-        Some(version) => match packument.versions.get(&version.to_string()) {
-            Some(info) => Ok(Selected {
+        Some(version) => match listed(packument, &version) {
+            Some((version, info)) => Ok(Selected {
                 version,
                 dist: info.dist.clone(),
                 skipped,
@@ -167,6 +177,22 @@ pub(crate) fn select(
         None if skipped.is_empty() => Err(NotSelected::Missing(available(packument))),
         None => Err(NotSelected::Refused(skipped)),
     }
+}
+
+/// The document's entry for `version`: the one written as it is, or else
+/// one that differs only in build metadata (`1.62.0+abc`), which semver
+/// does not count; with the version as the document lists it.
+fn listed<'p>(
+    packument: &'p Packument,
+    version: &semver::Version,
+) -> Option<(semver::Version, &'p VersionInfo)> {
+    if let Some(info) = packument.versions.get(&version.to_string()) {
+        return Some((version.clone(), info));
+    }
+    packument.versions.iter().find_map(|(key, info)| {
+        let v = semver::Version::parse(key).ok()?;
+        guard::same_release(&v, version).then_some((v, info))
+    })
 }
 
 /// Whether the document says when its versions were published.
@@ -319,9 +345,46 @@ mod tests {
     }
 
     #[test]
+    fn build_metadata_hides_no_version_from_the_guard() {
+        let doc = serde_json::json!({
+            "dist-tags": {"latest": "1.24.4+evil"},
+            "versions": {
+                "1.24.2": {"dist": {"tarball": "https://r/1.24.2.tgz", "integrity": "sha512-AA=="}},
+                "1.24.4+evil": {"dist": {"tarball": "https://r/evil.tgz", "integrity": "sha512-AA=="}},
+                "1.62.0+abc": {"dist": {"tarball": "https://r/1.62.0.tgz", "integrity": "sha512-AA=="}}
+            }
+        });
+        let p: Packument = serde_json::from_value(doc).unwrap();
+        let policy = Policy {
+            package: "@postman/pm-bin-linux-x64",
+            min_age: std::time::Duration::ZERO,
+            now: chrono::Utc::now(),
+        };
+        for wanted in ["latest", "1.24.x"] {
+            let chosen = select(&p, &spec(wanted), &policy).unwrap();
+            assert_eq!(chosen.version.to_string(), "1.24.2", "{wanted}");
+            assert!(
+                matches!(&chosen.skipped[..], [Skipped::KnownBad { version, .. }] if version.to_string() == "1.24.4+evil"),
+                "{wanted}: {:?}",
+                chosen.skipped
+            );
+        }
+        assert!(matches!(
+            select(&p, &spec("1.24.4+evil"), &policy),
+            Err(NotSelected::KnownBad { .. })
+        ));
+        let pinned = select(&p, &spec("1.62.0"), &policy).unwrap();
+        assert_eq!(
+            (pinned.version.to_string(), pinned.dist.tarball),
+            ("1.62.0+abc".to_owned(), "https://r/1.62.0.tgz".to_owned()),
+            "a pin finds the version whatever its build metadata"
+        );
+    }
+
+    #[test]
     fn scoped_names_are_encoded() {
         assert_eq!(
-            packument_url("https://registry.npmjs.org/", "@postman/pm-bin-linux-x64"),
+            url("https://registry.npmjs.org/", "@postman/pm-bin-linux-x64"),
             "https://registry.npmjs.org/@postman%2fpm-bin-linux-x64"
         );
     }

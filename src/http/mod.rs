@@ -4,6 +4,12 @@
 //! and the environment of the Postman CLI, so collection runs and uploads
 //! work behind the same proxy. Outside a pipeline the usual `HTTPS_PROXY` /
 //! `NO_PROXY` variables apply (reqwest reads them itself).
+//!
+//! Every request goes out through one door, [`fetch`]: the same retry, size
+//! bounds and errors that name the URL, for the installer and for
+//! Postman's small JSON answers alike.
+
+pub(crate) mod fetch;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -242,31 +248,6 @@ fn bypass_list(raw: Option<&str>) -> (Vec<regex::Regex>, Vec<String>) {
         }
     }
     (ok, bad)
-}
-
-/// GETs `url` with `headers` and returns the body of a success, or a
-/// sentence that names the URL and what went wrong. For the small JSON
-/// answers Postman's APIs give (a collection's tree, the handshake).
-pub(crate) async fn get_body(
-    client: &reqwest::Client,
-    url: &str,
-    headers: &[(&str, &str)],
-) -> Result<bytes::Bytes, String> {
-    let mut request = client.get(url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("{url} answered {}", response.status().as_u16()));
-    }
-    response
-        .bytes()
-        .await
-        .map_err(|e| format!("cannot read the answer from {url}: {e}"))
 }
 
 #[cfg(test)]
