@@ -216,11 +216,18 @@ read -r att_failed_b report_failed_b <<<"$(att_size failed)"
 #    (web/test/host.mjs): ready = the frame's start to its first full draw
 #    (handshake, REST calls, parsing, drawing).
 echo "measuring the Postman tab in headless Chromium ($reps loads each)..." >&2
+# The browser tests set web/ up too (tests/integration/web_tab.rs): npm runs
+# under their lock, and the page is measured under a shared one, so no test
+# rebuilds it meanwhile.
+exec 8>web/.setup.lock
+if command -v flock >/dev/null 2>&1; then flock 8; fi
 if [ ! -d web/node_modules/playwright-core ]; then
   (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 (cd web && npm run --silent build)
+if command -v flock >/dev/null 2>&1; then flock -s 8; fi
 tab_stats=$(cd web && node test/bench.mjs "$reps")
+exec 8>&-
 read -r tab_big_ms tab_empty_ms tab_expand_ms tab_failed_ms <<<"$tab_stats"
 
 # 8. Masking hostile text: a body of `…`, which the search for secrets cut

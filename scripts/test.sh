@@ -6,8 +6,9 @@
 #
 # The Postman tab's browser tests (tests/integration/web_tab.rs) drive
 # Debian's Chromium; this script installs it when it is missing (as root,
-# with apt-get, as on CI's clean machine). They install web/'s npm
-# dependencies themselves.
+# with apt-get, as on CI's clean machine). They set web/ up themselves
+# (`npm ci`, then the tab's build), each step once, under a lock on
+# web/.setup.lock, so parallel tests never run npm there at the same time.
 #
 # Needs: a Rust toolchain (rust-version in Cargo.toml) and Node.js 20 or
 # newer. Extra arguments go to `cargo test`, e.g. `scripts/test.sh summary`.

@@ -184,7 +184,7 @@ async fn run_plan(
     if let Some(p) = &plan.ssl_client_passphrase {
         keep_secret(&ctx.console, secrets, [p.expose()], false);
     }
-    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets) else {
+    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets).await else {
         return;
     };
     *title = prepared.title.clone();
@@ -414,7 +414,7 @@ async fn lint(
             }
             .run(narrator, &ctx.cancel)
             .await;
-            (output, lint_plan.fail_severity)
+            (output, lint_plan.fail_severity.into())
         } else {
             let Some(fail_severity) = plan.collection_lint else {
                 continue;

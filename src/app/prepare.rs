@@ -7,7 +7,7 @@ use super::{Context, Outcome, input_error, keep_secret};
 use crate::inputs::{Field, Naming};
 use crate::plan::{InputError, InputErrorKind, Plan};
 use crate::resolve::cloud::{CloudContext, cloud_context, key_needed, postman_key};
-use crate::resolve::shard;
+use crate::resolve::shard::{self, Shard};
 use crate::resolve::{self, Resolved, Resource};
 use crate::secrets::Secrets;
 
@@ -19,15 +19,23 @@ pub(super) struct Prepared {
     pub(super) title: String,
 }
 
-/// `None` when nothing can run; the reasons are in `out` and the log.
-pub(super) fn prepare(
+/// `None` when nothing can run, or the task was cancelled meanwhile; the
+/// reasons are in `out` and the log.
+pub(super) async fn prepare(
     ctx: &Context,
     plan: &Plan,
     out: &mut Outcome,
     secrets: &mut Secrets,
 ) -> Option<Prepared> {
     let console = &ctx.console;
-    let (mut resolved, mut fatal) = resolve::resolve(plan, &ctx.base_dir);
+    // Reading the user's files can take long (a large repository, a slow
+    // disk), and must not keep the task from hearing a cancellation.
+    let Some((mut resolved, mut fatal)) =
+        resolve::resolve_cancellable(plan, &ctx.base_dir, &ctx.cancel).await
+    else {
+        out.cancelled = true;
+        return None;
+    };
     // Values an environment or globals file marks secret are masked in the
     // log and in everything written, as secret pipeline variables are; so
     // are the credentials the collections send, from before the CLI starts.
@@ -83,23 +91,7 @@ pub(super) fn prepare(
         // No collection can run: say why without installing anything.
         return None;
     }
-    // Every job of a sharded pipeline sees the same runs and keeps its own
-    // share; the run title says which share, so the jobs' test runs differ.
-    let title = match shard {
-        Some(shard) => {
-            resolved.runs = shard::select(std::mem::take(&mut resolved.runs), shard);
-            console.info(&format!(
-                "Shard {shard}: {} of the {} collection runs.",
-                resolved.runs.len(),
-                resolved.all_runs
-            ));
-            if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
-                console.info("Lint runs in shard 1 only.");
-            }
-            format!("{} (shard {shard})", plan.test_run_title)
-        }
-        None => plan.test_run_title.clone(),
-    };
+    let title = select_shard(ctx, plan, &mut resolved, shard);
     out.shard = shard;
     if resolved.runs.is_empty() {
         console.info("This shard has no collection runs: there are more shards than runs.");
@@ -174,4 +166,27 @@ fn secret_checks(plan: &Plan, resolved: &Resolved, secrets: &Secrets) -> Vec<Inp
         }
     }
     found
+}
+
+/// Every job of a sharded pipeline sees the same runs and keeps its own
+/// share; the run title says which share, so the jobs' test runs differ.
+fn select_shard(
+    ctx: &Context,
+    plan: &Plan,
+    resolved: &mut Resolved,
+    shard: Option<Shard>,
+) -> String {
+    let Some(shard) = shard else {
+        return plan.test_run_title.clone();
+    };
+    resolved.runs = shard::select(std::mem::take(&mut resolved.runs), shard);
+    ctx.console.info(&format!(
+        "Shard {shard}: {} of the {} collection runs.",
+        resolved.runs.len(),
+        resolved.all_runs
+    ));
+    if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
+        ctx.console.info("Lint runs in shard 1 only.");
+    }
+    format!("{} (shard {shard})", plan.test_run_title)
 }

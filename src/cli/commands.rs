@@ -131,8 +131,14 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
     let read = std::fs::File::open(&args.report)
         .map_err(|e| format!("cannot read {}: {e}", args.report.display()))
         .and_then(|file| {
-            crate::report::json::read_report(file, &mut paths, crate::plan::RequestDetails::None)
-                .map_err(|e| e.to_string())
+            crate::report::json::read(file, &mut paths, crate::plan::RequestDetails::None).map_err(
+                |e| {
+                    format!(
+                        "results could not be read from {}: {e}",
+                        args.report.display()
+                    )
+                },
+            )
         });
     let summary = match read {
         Ok(s) => s,
@@ -220,12 +226,10 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
     let console = Console::terminal();
     let mut raw = RawInputs {
         naming: Some(Naming::Cli),
-        // The plan needs a collection; installing needs none.
-        collection: vec!["-".into()],
         ..RawInputs::default()
     };
     args.install.apply(&mut raw, &env);
-    let plan = match crate::plan::build(&raw) {
+    let install = match crate::plan::install(&raw) {
         Ok(p) => p,
         Err(errors) => {
             for e in errors {
@@ -238,7 +242,7 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
     match crate::install::install_with(
         &env,
         &app::tools_dir(&env),
-        &plan.install,
+        &install,
         &app::Narrator::new(&console, true),
         &cwd,
         args.platform,

@@ -1,7 +1,8 @@
 //! Downloads, verified as they stream: an npm tarball goes through the
 //! hasher straight into the unpacker; a download-site archive (possibly a
 //! zip, which cannot be unpacked from a stream) goes into a temporary file,
-//! hashed on the way.
+//! hashed on the way. Both go out through the one HTTP door, bounded by
+//! what a package's archive may weigh.
 
 use std::io::Read;
 use std::path::Path;
@@ -9,10 +10,15 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
+use super::error::InstallError;
+use super::extract::limits::Limits;
 use super::extract::{self, ExtractError};
 use super::integrity::Expected;
-use super::{InstallError, network, send};
 use crate::events::{Event, Events};
+use crate::http::fetch::{self, Body, Get};
+
+/// What a download is, for errors that say it is too large.
+const PACKAGE: &str = "a Postman CLI package";
 
 /// Streams a `.tgz` through the hasher into the unpacker (on a blocking
 /// thread), then compares digests. The staging folder is the caller's to
@@ -25,15 +31,20 @@ pub(crate) async fn stream_tgz(
     staging: &Path,
     events: &dyn Events,
 ) -> Result<u64, InstallError> {
-    let resp = get(client, url, auth).await?;
+    let limits = Limits::PACKAGE;
+    let mut get = Get::new(url, PACKAGE, limits.archive);
+    if let Some(value) = auth {
+        get = get.secret_header(reqwest::header::AUTHORIZATION, value);
+    }
+    let body = fetch::open(client, &get).await?;
     let (tx, rx) = mpsc::channel::<bytes::Bytes>(32);
     let dest = staging.to_path_buf();
-    let unpacker =
-        tokio::task::spawn_blocking(move || extract::unpack_tgz(ChannelReader::new(rx), &dest));
+    let unpacker = tokio::task::spawn_blocking(move || {
+        extract::unpack_tgz(ChannelReader::new(rx), &dest, limits)
+    });
     let mut hasher = expected.hasher();
-    let body = receive(
-        resp,
-        url,
+    let received = receive(
+        body,
         &mut |chunk| hasher.update(chunk),
         Sink::Unpacker(tx),
         events,
@@ -42,7 +53,7 @@ pub(crate) async fn stream_tgz(
     // The unpacker is waited for whatever happened: the staging folder is
     // removed on error, and it must not be writing there then.
     let unpacked = unpacker.await.expect("unpack task panicked");
-    let received = body?;
+    let received = received?;
 
     // With the whole body in hand, a digest mismatch explains any unpack
     // error, so it is reported first.
@@ -90,11 +101,10 @@ pub(crate) async fn to_file(
         .prefix(".download-")
         .tempfile_in(dir)
         .map_err(cache_error)?;
-    let resp = get(client, url, None).await?;
+    let body = fetch::open(client, &Get::new(url, PACKAGE, Limits::PACKAGE.archive)).await?;
     let mut hasher = Sha256::new();
     receive(
-        resp,
-        url,
+        body,
         &mut |chunk| hasher.update(chunk),
         Sink::File {
             file: file.as_file_mut(),
@@ -111,9 +121,12 @@ pub(crate) async fn to_file(
 
 /// Where a download's bytes go.
 enum Sink<'a> {
-    /// The unpacker, on its blocking thread. When it stops early the
-    /// channel closes; its own error says why.
+    /// The unpacker, on its blocking thread. When it stops early (its own
+    /// error says why), the rest is still read and hashed, so a digest that
+    /// does not match can still be told.
     Unpacker(mpsc::Sender<bytes::Bytes>),
+    /// The unpacker has stopped.
+    Nowhere,
     File {
         file: &'a mut std::fs::File,
         /// For the error when writing fails.
@@ -121,53 +134,53 @@ enum Sink<'a> {
     },
 }
 
+impl Sink<'_> {
+    async fn put(&mut self, chunk: bytes::Bytes) -> Result<(), InstallError> {
+        match self {
+            Sink::Unpacker(tx) => {
+                if tx.send(chunk).await.is_err() {
+                    *self = Sink::Nowhere;
+                }
+                Ok(())
+            }
+            Sink::Nowhere => Ok(()),
+            Sink::File { file, dir } => {
+                std::io::Write::write_all(file, &chunk).map_err(|source| InstallError::Cache {
+                    path: dir.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+}
+
 /// Reads a response body to its end, handing each chunk to `hash` and then
-/// to `sink`, with progress shown; fails when the body broke off.
+/// to `sink`, with progress shown; fails when the body broke off or grew
+/// past its bound.
 async fn receive(
-    mut resp: reqwest::Response,
-    url: &str,
+    mut body: Body,
     hash: &mut dyn FnMut(&[u8]),
     mut sink: Sink<'_>,
     events: &dyn Events,
 ) -> Result<u64, InstallError> {
-    let total = resp.content_length();
-    let mut received: u64 = 0;
-    let mut progress = Progress::new(events, total);
-    let mut stream_error = None;
-    loop {
-        match resp.chunk().await {
+    let mut progress = Progress::new(events, body.total());
+    let result = loop {
+        match body.chunk().await {
             Ok(Some(chunk)) => {
-                received += chunk.len() as u64;
                 hash(&chunk);
-                progress.update(received);
-                match &mut sink {
-                    Sink::Unpacker(tx) => {
-                        if tx.send(chunk).await.is_err() {
-                            break;
-                        }
-                    }
-                    Sink::File { file, dir } => {
-                        std::io::Write::write_all(file, &chunk).map_err(|source| {
-                            InstallError::Cache {
-                                path: dir.to_path_buf(),
-                                source,
-                            }
-                        })?
-                    }
+                progress.update(body.received());
+                if let Err(e) = sink.put(chunk).await {
+                    break Err(e);
                 }
             }
-            Ok(None) => break,
-            Err(e) => {
-                stream_error = Some(network(url, &e));
-                break;
-            }
+            Ok(None) => break Ok(body.received()),
+            Err(e) => break Err(e.into()),
         }
-    }
+    };
     // Closes the unpacker's channel: the end of its input.
     drop(sink);
     progress.finish();
-    check_complete(url, received, total, stream_error)?;
-    Ok(received)
+    result
 }
 
 pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
@@ -180,40 +193,6 @@ pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
             return Ok(hex::encode(hasher.finalize()));
         }
         hasher.update(&buf[..n]);
-    }
-}
-
-async fn get(
-    client: &reqwest::Client,
-    url: &str,
-    auth: Option<&str>,
-) -> Result<reqwest::Response, InstallError> {
-    let mut request = client.get(url);
-    if let Some(value) = auth {
-        request = request.header(reqwest::header::AUTHORIZATION, value);
-    }
-    send(request, url).await
-}
-
-fn check_complete(
-    url: &str,
-    received: u64,
-    total: Option<u64>,
-    stream_error: Option<InstallError>,
-) -> Result<(), InstallError> {
-    let truncated = |detail: String| InstallError::Truncated {
-        url: url.to_owned(),
-        received,
-        total: total.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
-        detail,
-    };
-    match stream_error {
-        Some(InstallError::Network { detail, .. }) => Err(truncated(detail)),
-        Some(other) => Err(other),
-        None => match total {
-            Some(t) if received < t => Err(truncated("the connection closed early".into())),
-            _ => Ok(()),
-        },
     }
 }
 

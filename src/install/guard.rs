@@ -6,7 +6,11 @@
 //! - **Known-bad versions are refused** by name, from a list shipped in the
 //!   task (`known-bad.txt`, compiled in). An exact pin of one is an error
 //!   naming the advisory; `latest` and ranges skip to the newest allowed
-//!   version, with a warning.
+//!   version, with a warning. Versions are compared as semver compares
+//!   them, build metadata ignored: a registry that lists the malicious
+//!   1.24.4 as `1.24.4+evil` lists 1.24.4. The installer asks again of the
+//!   unpacked `package.json`, so a known-bad package listed under another
+//!   version is refused too.
 //! - **A cooldown** (`cliMinimumReleaseAge`, pnpm's `minimumReleaseAge`
 //!   idea): `latest` and ranges take the newest version that has been public
 //!   for at least the minimum age, by the document's `time` field. Malicious
@@ -61,11 +65,19 @@ fn known_bad() -> &'static [KnownBad] {
     LIST.get_or_init(|| parse_list(KNOWN_BAD).unwrap_or_default())
 }
 
-/// The advisory that names `package@version`, if it is known to be bad.
+/// Whether two versions are the same release as semver orders them: equal
+/// but for build metadata (`1.24.4` and `1.24.4+evil`), which semver says
+/// carries no precedence.
+pub(crate) fn same_release(a: &semver::Version, b: &semver::Version) -> bool {
+    a.cmp_precedence(b).is_eq()
+}
+
+/// The advisory that names `package@version`, if it is known to be bad,
+/// whatever build metadata the version carries.
 pub(crate) fn advisory(package: &str, version: &semver::Version) -> Option<&'static str> {
     known_bad()
         .iter()
-        .find(|k| k.package == package && &k.version == version)
+        .find(|k| k.package == package && same_release(&k.version, version))
         .map(|k| k.advisory.as_str())
 }
 
@@ -181,6 +193,18 @@ mod tests {
             }
         }
         assert_eq!(advisory("@postman/pm-bin-linux-x64", &v("1.24.2")), None);
+        for listed in ["1.24.4+evil", "1.24.4+0", "1.24.3+sha.5114f85"] {
+            assert_eq!(
+                advisory("@postman/pm-bin-linux-x64", &v(listed)),
+                Some("MAL-2025-190903"),
+                "{listed}: build metadata is not part of the version"
+            );
+        }
+        assert_eq!(
+            advisory("@postman/pm-bin-linux-x64", &v("1.24.4-rc.1")),
+            None,
+            "a pre-release is another version"
+        );
         assert_eq!(advisory("@postman/pm-bin-linux-arm64", &v("1.24.3")), None);
         assert!(parse_list("@postman/x 1.0 MAL-1").is_err());
         assert!(parse_list("@postman/x 1.0.0").is_err());
@@ -225,5 +249,15 @@ mod tests {
             }]
         );
         assert_eq!(pick(vec![v("1.24.4")], times, &off).0, None);
+        assert_eq!(
+            pick(vec![v("1.24.2"), v("1.24.4+evil")], times, &off),
+            (
+                Some(v("1.24.2")),
+                vec![Skipped::KnownBad {
+                    version: v("1.24.4+evil"),
+                    advisory: "MAL-2025-190903".into()
+                }]
+            )
+        );
     }
 }

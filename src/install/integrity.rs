@@ -1,9 +1,13 @@
 //! Subresource-integrity strings (`sha512-<base64>`), as npm's
 //! `dist.integrity` gives them, and the hashing that checks a download
-//! against one while it streams.
+//! against one while it streams; and `cliSha256`, the digest a user pins
+//! for a download-site archive or a local one.
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256, Sha512};
+
+use super::error::InstallError;
+use crate::events::{Event, Events};
 
 /// The digest a download must have.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +76,31 @@ impl Hasher {
         match self {
             Hasher::Sha512(h) => Expected::Sha512(h.finalize().to_vec()),
             Hasher::Sha256(h) => Expected::Sha256(h.finalize().to_vec()),
+        }
+    }
+}
+
+/// Checks `actual` (the SHA-256 of `what`, lower-case hex) against
+/// `cliSha256`; without a pin, tells the digest so it can be pinned.
+pub(crate) fn check_pinned(
+    pinned: Option<&str>,
+    what: &str,
+    actual: &str,
+    events: &dyn Events,
+) -> Result<(), InstallError> {
+    match pinned {
+        Some(expected) if expected != actual => Err(InstallError::IntegrityMismatch {
+            what: what.to_owned(),
+            expectation: "cliSha256",
+            expected: expected.to_owned(),
+            actual: actual.to_owned(),
+        }),
+        Some(_) => Ok(()),
+        None => {
+            events.emit(Event::Note(&format!(
+                "SHA-256 of {what}: {actual} (set cliSha256 to this to pin it)"
+            )));
+            Ok(())
         }
     }
 }

@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
+use reqwest::header::HeaderName;
+
 use crate::azure::agent::AgentEnv;
+use crate::http::fetch::{Get, Quiet, get_bytes};
 use crate::inputs::{Field, Secret};
 use crate::knobs::Knobs;
 use crate::plan::{CloudPlan, InputError, InputErrorKind, Plan, Region};
@@ -167,6 +170,9 @@ fn runtime_agent(env: &AgentEnv) -> String {
     }
 }
 
+/// The handshake answers a token of a few hundred bytes.
+const HANDSHAKE_LIMIT: u64 = 1024 * 1024;
+
 /// Whether the key's team may use the CLI's `--output` (the YAML run
 /// report): asked as the CLI asks (`lib/user-type.js`), a GET of
 /// `/handshake/token?source=packman` with the key in `x-api-key`, whose
@@ -178,7 +184,11 @@ pub(crate) async fn output_allowed(
     key: &Secret,
 ) -> Result<bool, String> {
     let url = format!("{}/handshake/token?source=packman", runtime_agent(env));
-    let body = crate::http::get_body(client, &url, &[("x-api-key", key.expose())]).await?;
+    let get = Get::new(&url, "a handshake token", HANDSHAKE_LIMIT)
+        .secret_header(HeaderName::from_static("x-api-key"), key.expose());
+    let body = get_bytes(client, &get, &Quiet)
+        .await
+        .map_err(|e| format!("{e} (the runtime agent's URL is POSTMAN_RUNTIME_AGENT_BASE_URL)"))?;
     Ok(user_type(&body).ok_or_else(|| format!("{url} did not answer a token"))? == "enterprise")
 }
 

@@ -19,12 +19,10 @@ use serde_json::Value;
 use super::v3::{Item, V3Collection};
 use super::variables::read_variables;
 use super::{Resolved, Resource};
+use crate::files::{Bounds, Limit};
 use crate::plan::Plan;
 use crate::secrets::{credential_parts, is_auth_secret, is_credential_header};
 
-/// The largest collection, definition or variables file read for
-/// credentials; a larger one is read by the CLI alone.
-const FILE_LIMIT: u64 = 64 * 1024 * 1024;
 /// How deep a variable may refer to another.
 const DEPTH: usize = 4;
 /// The most ways a value with several candidates per variable is resolved.
@@ -51,7 +49,9 @@ pub(crate) fn collect(plan: &Plan, resolved: &Resolved) -> Vec<String> {
         })
         .chain(&resolved.globals);
     for path in files {
-        if let Some(vars) = read(path).and_then(|b| read_variables(&b).ok()) {
+        if let Some(vars) =
+            read(&resolved.bounds, path, Limit::SMALL).and_then(|b| read_variables(&b, path).ok())
+        {
             for v in vars.values {
                 found.variable(&v.key, &text(&v.value));
             }
@@ -67,14 +67,15 @@ pub(crate) fn collect(plan: &Plan, resolved: &Resolved) -> Vec<String> {
         }
         seen.push(path);
         if let Some(v3) = &run.v3 {
-            v3_collection(v3, &mut found);
+            v3_collection(&resolved.bounds, v3, &mut found);
         } else if path.is_dir() {
             // A v3 collection the CLI runs through its v2 path.
-            if let Ok(v3) = V3Collection::read(path) {
-                v3_collection(&v3, &mut found);
+            if let Ok(read) = V3Collection::read_within(path, &resolved.bounds, None) {
+                v3_collection(&resolved.bounds, &read.collection, &mut found);
             }
-        } else if let Some(doc) = read(path)
-            .and_then(|b| serde_json::from_slice::<Value>(crate::text::strip_bom(&b)).ok())
+        } else if let Some(doc) = read(&resolved.bounds, path, Limit::LARGE)
+            .and_then(|b| super::decode::json(&b).ok())
+            .and_then(|(text, _)| serde_json::from_str::<Value>(&text).ok())
         {
             v21_item(&doc, &mut found);
         }
@@ -216,37 +217,36 @@ fn v21_item(item: &Value, found: &mut Found) {
 
 /// A v3 collection: every definition (variables, auth) and request file
 /// (headers, query parameters, auth).
-fn v3_collection(v3: &V3Collection, found: &mut Found) {
-    fn items(list: &[Item], found: &mut Found) {
+fn v3_collection(bounds: &Bounds, v3: &V3Collection, found: &mut Found) {
+    fn items(bounds: &Bounds, list: &[Item], found: &mut Found) {
         for item in list {
             match item {
                 Item::Folder(f) => {
-                    v3_definition(&f.dir, found);
-                    items(&f.items, found);
+                    v3_definition(bounds, &f.dir, found);
+                    items(bounds, &f.items, found);
                 }
-                Item::Request(r) => v3_file(&r.file, found),
+                Item::Request(r) => v3_file(bounds, &r.file, found),
             }
         }
     }
-    v3_definition(&v3.root, found);
-    items(&v3.items, found);
+    v3_definition(bounds, &v3.root, found);
+    items(bounds, &v3.items, found);
 }
 
-fn v3_definition(dir: &Path, found: &mut Found) {
+fn v3_definition(bounds: &Bounds, dir: &Path, found: &mut Found) {
     let resources = dir.join(".resources");
     for name in ["definition.yaml", "definition.yml"] {
-        let path = resources.join(name);
-        if path.is_file() {
-            v3_file(&path, found);
-        }
+        v3_file(bounds, &resources.join(name), found);
     }
 }
 
-/// A v3 request or definition file.
-fn v3_file(path: &Path, found: &mut Found) {
-    let Some(doc) = read(path)
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|t| serde_saphyr::from_str::<Value>(&t).ok())
+/// A v3 request or definition file: read as resolve read it (the same
+/// bounds and limit, decoded as the CLI decodes it), so nothing resolve
+/// refused is read here.
+fn v3_file(bounds: &Bounds, path: &Path, found: &mut Found) {
+    let Some(doc) = read(bounds, path, Limit::SMALL)
+        .and_then(|b| super::decode::yaml(&b).ok())
+        .and_then(|(t, _)| serde_saphyr::from_str::<Value>(&t).ok())
     else {
         return;
     };
@@ -338,12 +338,11 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// A regular file, when it is not too large to read here.
-fn read(path: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= FILE_LIMIT)
-        .then(|| std::fs::read(path).ok())
-        .flatten()
+/// A file as the other readers of resolve read it: a regular file inside
+/// the bounds, within `limit`; `None` when it is missing or refused (resolve
+/// has said why already).
+fn read(bounds: &Bounds, path: &Path, limit: Limit) -> Option<Vec<u8>> {
+    bounds.read(path, limit).ok()
 }
 
 #[cfg(test)]

@@ -72,8 +72,9 @@ fn redact(run: &mut RunResult, secrets: &Secrets) {
     let ends =
         std::iter::once(&mut run.end).chain(run.retries.earlier.iter_mut().map(|a| &mut a.end));
     for end in ends {
-        if let RunEnd::Failed(reason) = end {
-            r(reason);
+        if let RunEnd::Failed(why) = end {
+            r(&mut why.message);
+            r(&mut why.detail);
         }
     }
 }

@@ -2,7 +2,10 @@
 //! it: the CLI's report names a request but not its folders, and test names
 //! keep them (`Orders / Create › status is 201`).
 
+use reqwest::header::HeaderName;
+
 use crate::azure::agent::AgentEnv;
+use crate::http::fetch::{Get, Quiet, get_bytes};
 use crate::inputs::Secret;
 use crate::plan::Region;
 use crate::resolve::collection::Collection;
@@ -22,6 +25,10 @@ fn gateway(ctx: &AgentEnv, region: Region) -> String {
     }
 }
 
+/// The most of a collection fetched for its tree: a larger one keeps its
+/// requests named without their folders, and runs as it would anyway.
+const COLLECTION_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// A collection given by UID, fetched as the Postman CLI fetches it, for
 /// its tree alone: the CLI's report names a request but not its folders,
 /// and test names keep them (`Orders / Create › status is 201`).
@@ -36,12 +43,12 @@ pub(crate) async fn fetch_collection(
         "{}/collection/{uid}?format=2.1.0&populate=true",
         gateway(env, region)
     );
-    let body = crate::http::get_body(
-        client,
-        &url,
-        &[("x-api-key", key.expose()), ("x-pstmn-req-service", "sync")],
-    )
-    .await?;
+    let get = Get::new(&url, "a collection", COLLECTION_LIMIT)
+        .secret_header(HeaderName::from_static("x-api-key"), key.expose())
+        .header(HeaderName::from_static("x-pstmn-req-service"), "sync");
+    let body = get_bytes(client, &get, &Quiet).await.map_err(|e| {
+        format!("{e} (the gateway's URL follows the region, or POSTMAN_GATEWAY_BASE_URL)")
+    })?;
     let doc: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| format!("{url} did not answer JSON: {e}"))?;
     let collection = doc.get("data").unwrap_or(&doc);

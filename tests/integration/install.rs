@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use crate::support::proxy::Proxy;
 use crate::support::registry::{
-    Registry, TestCa, fake_cli_script, fake_cli_site_tgz, fake_cli_tgz, fake_cli_win_zip,
+    Registry, TestCa, bomb_tgz, fake_cli_script, fake_cli_site_tgz, fake_cli_tgz, fake_cli_win_zip,
     fake_cli_zip, fake_platform_tgz, sha256_hex, tgz, tgz_with_link,
 };
 
@@ -94,6 +94,30 @@ impl Machine {
         complete.sort();
         (complete, leftovers)
     }
+}
+
+impl Machine {
+    /// Nothing in the tool cache, finished or half-written: no version, no
+    /// staging folder, and not even a megabyte on disk.
+    fn left_nothing(&self) {
+        assert_eq!(self.cache_state(), (vec![], vec![]));
+        let used = disk_use(&self.tools());
+        assert!(used < 1 << 20, "{used} bytes left in the tool cache");
+    }
+}
+
+/// Bytes under `dir`, links not followed.
+fn disk_use(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let meta = entry.path().symlink_metadata().unwrap();
+        total += if meta.is_dir() {
+            disk_use(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
 }
 
 struct Outcome(Output);
@@ -526,8 +550,27 @@ fn without_the_network_the_newest_fitting_cached_version_is_used() {
 
 #[test]
 fn four_jobs_installing_at_once_download_once() {
-    let registry = registry_with(&["1.2.3"]);
-    // Slow enough that the four overlap.
+    let registry = Registry::start();
+    // The first download waits until all four jobs have looked up the
+    // version, then takes a while (a package of a few chunks, served
+    // slowly), so the other three meet its lock however the machine
+    // schedules them.
+    let blob: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    registry.publish(
+        "1.2.3",
+        tgz(&[
+            ("package/package.json", br#"{"version":"1.2.3"}"#, 0o644),
+            (
+                "package/bin/postman",
+                fake_cli_script("1.2.3").as_bytes(),
+                0o755,
+            ),
+            ("package/bin/lib/blob", &blob, 0o644),
+        ]),
+    );
+    registry.faults().hold_downloads_until_documents = Some(4);
     registry.faults().chunk_delay = Some(std::time::Duration::from_millis(30));
     let m = Machine::new();
     let jobs: Vec<Child> = (0..4)
@@ -804,30 +847,35 @@ fn without_publish_times_the_cooldown_says_it_cannot_apply() {
     );
 }
 
-#[test]
-fn known_bad_versions_are_refused_with_their_advisory() {
-    let registry = Registry::start();
-    for v in ["1.24.2", "1.24.3"] {
-        registry.publish(v, fake_cli_tgz(v));
-    }
-    let advisory = "MAL-2025-190903";
-
-    // `latest` (tagged 1.24.3) and a range skip to an allowed version, and
-    // warn.
+/// `latest` and `1.24.x` on `registry` pass over the known-bad `bad` to
+/// 1.24.2, with a warning that names the advisory.
+fn skip_to_1_24_2(registry: &Registry, bad: &str) {
     let url = registry.url();
     for args in [&[][..], &["--version", "1.24.x"][..]] {
         let m = Machine::new();
         let mut all = vec!["--npm-registry", url.as_str()];
         all.extend_from_slice(args);
         let out = m.install(&all);
-        assert_eq!(run_version(&out.ok()), "1.24.2", "{out}");
+        assert_eq!(run_version(&out.ok()), "1.24.2", "{args:?}: {out}");
         assert!(
             out.stderr().contains(&format!(
-                "Passing over @postman/pm-bin-linux-x64 1.24.3 is known to be malicious ({advisory}, https://osv.dev/vulnerability/{advisory}); using 1.24.2."
+                "Passing over @postman/pm-bin-linux-x64 {bad} is known to be malicious (MAL-2025-190903, https://osv.dev/vulnerability/MAL-2025-190903); using 1.24.2."
             )),
             "{out}"
         );
+        assert_eq!(m.cache_state(), (vec!["1.24.2".into()], vec![]));
     }
+}
+
+#[test]
+fn known_bad_versions_are_refused_with_their_advisory() {
+    let registry = Registry::start();
+    for v in ["1.24.2", "1.24.3"] {
+        registry.publish(v, fake_cli_tgz(v));
+    }
+    // `latest` (tagged 1.24.3) and a range skip to an allowed version, and
+    // warn.
+    skip_to_1_24_2(&registry, "1.24.3");
 
     // A range with nothing else in it is refused, naming why.
     let err = Machine::new()
@@ -853,6 +901,104 @@ fn known_bad_versions_are_refused_with_their_advisory() {
         "{err}"
     );
     assert_eq!(registry.downloads(), before);
+}
+
+#[test]
+fn a_known_bad_version_listed_with_build_metadata_is_still_refused() {
+    // The malicious 1.24.4, listed as `1.24.4+evil`: semver gives build
+    // metadata no precedence, so it is 1.24.4, and its package.json says so.
+    let registry = Registry::start();
+    registry.publish("1.24.2", fake_cli_tgz("1.24.2"));
+    registry.publish("1.24.4+evil", fake_cli_tgz("1.24.4"));
+    skip_to_1_24_2(&registry, "1.24.4+evil");
+    let url = registry.url();
+    let err = Machine::new()
+        .install(&["--npm-registry", &url, "--version", "1.24.4+evil"])
+        .failed();
+    assert!(
+        err.contains(
+            "@postman/pm-bin-linux-x64@1.24.4+evil is known to be malicious (MAL-2025-190903"
+        ),
+        "{err}"
+    );
+    assert!(
+        !registry.requests().iter().any(|p| p.contains("evil")),
+        "the malicious tarball is never downloaded: {:?}",
+        registry.requests()
+    );
+
+    // Listed under a version the list does not name, it gives itself away
+    // in its package.json once unpacked, and nothing is installed.
+    let relabelled = Registry::start();
+    relabelled.publish("1.24.9", fake_cli_tgz("1.24.4"));
+    let m = Machine::new();
+    let err = m.install(&["--npm-registry", &relabelled.url()]).failed();
+    assert!(
+        err.contains(&format!(
+            "{}tarballs/pm-bin-linux-x64-1.24.9.tgz, listed as @postman/pm-bin-linux-x64 1.24.9, holds 1.24.4 in its package.json, which is known to be malicious (MAL-2025-190903",
+            relabelled.url()
+        )),
+        "{err}"
+    );
+    m.left_nothing();
+    // Any other version than the one listed is refused as well.
+    let other = Registry::start();
+    other.publish("1.62.0", fake_cli_tgz("1.61.0"));
+    let err = Machine::new()
+        .install(&["--npm-registry", &other.url()])
+        .failed();
+    assert!(
+        err.contains("is listed as @postman/pm-bin-linux-x64 1.62.0, but its package.json says version 1.61.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_compression_bomb_is_refused_on_every_path_and_leaves_nothing_behind() {
+    // 3 GiB of zeros in a tarball of a few megabytes, in files that each
+    // stay under the cap for one file.
+    let bomb = bomb_tgz("1.2.3", &[768 << 20; 4]);
+    assert!(bomb.len() < 8 << 20, "{} bytes", bomb.len());
+    let ratio = "it unpacks to more than 20 times its compressed size, which no Postman CLI package does (1.62.0 unpacks to 2.4 times its size): a compression bomb; nothing of it was kept";
+
+    let registry = Registry::start();
+    registry.publish("1.2.3", bomb.clone());
+    let m = Machine::new();
+    let err = m.install(&["--npm-registry", &registry.url()]).failed();
+    assert!(
+        err.contains(&format!(
+            "cannot unpack {}tarballs/pm-bin-linux-x64-1.2.3.tgz: {ratio}",
+            registry.url()
+        )),
+        "{err}"
+    );
+    assert_eq!(registry.downloads(), 1, "a bomb is not downloaded again");
+    m.left_nothing();
+
+    let site = Registry::start();
+    site.publish_site("1.2.3", bomb.clone());
+    let mut m = Machine::new();
+    m.env("POSTMAN_CLI_DOWNLOAD_URL", site.site_url());
+    let err = m.install(&["--source", "postman"]).failed();
+    assert!(
+        err.contains(&format!(
+            "cannot unpack {}/download/version/1.2.3/linux64: {ratio}",
+            site.site_url()
+        )),
+        "{err}"
+    );
+    m.left_nothing();
+
+    let m = Machine::new();
+    std::fs::write(m.path("cli.tgz"), &bomb).unwrap();
+    let err = m
+        .install(&["--source", "archive", "--archive", "cli.tgz"])
+        .failed();
+    assert!(
+        err.contains("cli.tgz: it unpacks to more than 20 times"),
+        "{err}"
+    );
+    m.left_nothing();
 }
 
 #[test]

@@ -5,11 +5,15 @@
 //! and Postman's download site (`api/version/latest`,
 //! `download/version/<v>/<platform>`), in one server, over HTTP or over TLS
 //! with a test CA. Faults are switched on per test: statuses, truncated and
-//! hanging bodies, slow chunks, wrong integrity. Every request is recorded.
+//! hanging bodies, slow chunks, downloads held until several jobs have
+//! asked, wrong integrity. Every request is recorded.
 //!
 //! The packages it serves are small fakes (a shell script that prints its
 //! version), built by [`fake_cli_tgz`] and friends: installing needs the
-//! layout and the digest, not the real 100 MB CLI.
+//! layout and the digest, not the real 100 MB CLI. A version is listed as
+//! it is published, so a test can list a tarball under any name
+//! (`1.24.4+evil`, or another version than its `package.json` says), and
+//! [`bomb_tgz`] builds gigabytes of zeros into a few megabytes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -41,6 +45,10 @@ pub struct Faults {
     pub chunk_delay: Option<Duration>,
     /// Send a download's headers, then nothing, forever.
     pub hang_download: bool,
+    /// Hold every download's body until this many package documents have
+    /// been asked for (jobs started together have then all looked up the
+    /// version, and are on their way to its install lock).
+    pub hold_downloads_until_documents: Option<usize>,
     /// Require this `Authorization` header on packuments and tarballs.
     pub require_auth: Option<String>,
     /// List tarballs at this origin instead of the registry's own (a CDN,
@@ -276,13 +284,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         None
     };
     match bytes {
-        Some(bytes) => download(bytes, &faults),
+        Some(bytes) => download(bytes, &faults, Arc::clone(&shared)),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
-fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
+fn download(bytes: Vec<u8>, faults: &Faults, shared: Arc<Shared>) -> Response {
     let len = bytes.len();
+    let hold = faults.hold_downloads_until_documents;
     let sent = faults.truncate_at.unwrap_or(len).min(len);
     let delay = faults.chunk_delay;
     let hang = faults.hang_download;
@@ -293,26 +302,32 @@ fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
     let truncated = sent < len;
     let stream = futures_util::stream::unfold(
         (chunks.into_iter(), hang, truncated),
-        move |(mut it, hang, truncated)| async move {
-            if hang {
-                std::future::pending::<()>().await;
-            }
-            if let Some(d) = delay {
-                tokio::time::sleep(d).await;
-            }
-            match it.next() {
-                Some(chunk) => Some((Ok::<_, std::io::Error>(chunk), (it, false, truncated))),
-                // Ending the body with an error makes the server drop the
-                // connection short of its Content-Length; the pause lets what
-                // was sent reach the client first.
-                None if truncated => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    Some((
-                        Err(std::io::Error::other("truncated on purpose")),
-                        (it, false, false),
-                    ))
+        move |(mut it, hang, truncated)| {
+            let shared = Arc::clone(&shared);
+            async move {
+                if hang {
+                    std::future::pending::<()>().await;
                 }
-                None => None,
+                while hold.is_some_and(|n| documents_asked(&shared) < n) {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                if let Some(d) = delay {
+                    tokio::time::sleep(d).await;
+                }
+                match it.next() {
+                    Some(chunk) => Some((Ok::<_, std::io::Error>(chunk), (it, false, truncated))),
+                    // Ending the body with an error makes the server drop the
+                    // connection short of its Content-Length; the pause lets what
+                    // was sent reach the client first.
+                    None if truncated => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((
+                            Err(std::io::Error::other("truncated on purpose")),
+                            (it, false, false),
+                        ))
+                    }
+                    None => None,
+                }
             }
         },
     );
@@ -326,6 +341,16 @@ fn download(bytes: Vec<u8>, faults: &Faults) -> Response {
         HeaderValue::from_static("application/octet-stream"),
     );
     response
+}
+
+fn documents_asked(shared: &Shared) -> usize {
+    shared
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|p| p.starts_with(PACKAGE))
+        .count()
 }
 
 /// A certificate authority made for one test, and a server certificate for
@@ -482,6 +507,148 @@ pub fn tgz_with_link(target: &str) -> Vec<u8> {
         .append_link(&mut h, "package/bin/postman", target)
         .unwrap();
     builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// An npm tarball of `version` (`package.json` and `bin/postman`, as
+/// [`fake_cli_tgz`] has them) that also holds a file of zeros for each of
+/// `zero_files`, of that many bytes: a compression bomb, about a
+/// thousandfold, as gzip compresses zeros at its best. Built without
+/// compressing gigabytes: one megabyte of zeros is compressed once and its
+/// deflate blocks repeated (each refers back only to zeros), with the gzip
+/// checksum combined to match, so the result is a valid tarball.
+pub fn bomb_tgz(version: &str, zero_files: &[u64]) -> Vec<u8> {
+    let mut gz = ZeroGzip::new();
+    let manifest = format!(r#"{{"name":"@postman/pm-bin-linux-x64","version":"{version}"}}"#);
+    let script = fake_cli_script(version);
+    for (name, data, mode) in [
+        ("package/package.json", manifest.as_bytes(), 0o644),
+        ("package/bin/postman", script.as_bytes(), 0o755),
+    ] {
+        gz.bytes(&tar_header(name, data.len() as u64, mode));
+        gz.bytes(data);
+        gz.zeros(padding(data.len() as u64));
+    }
+    for (i, &size) in zero_files.iter().enumerate() {
+        gz.bytes(&tar_header(
+            &format!("package/bin/lib/zeros-{i}"),
+            size,
+            0o644,
+        ));
+        gz.zeros(size + padding(size));
+    }
+    // The end of the archive: two empty blocks.
+    gz.zeros(1024);
+    gz.finish()
+}
+
+fn tar_header(name: &str, size: u64, mode: u32) -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size);
+    h.set_mode(mode);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+    h.set_cksum();
+    h.as_bytes().to_vec()
+}
+
+fn padding(size: u64) -> u64 {
+    (512 - size % 512) % 512
+}
+
+/// A gzip stream written piece by piece, where long runs of zeros cost one
+/// compression of [`ZeroGzip::UNIT`] bytes however long they are.
+struct ZeroGzip {
+    deflate: flate2::Compress,
+    out: Vec<u8>,
+    crc: flate2::Crc,
+    /// The deflate blocks of one unit of zeros, and its checksum.
+    unit: Option<(Vec<u8>, flate2::Crc)>,
+}
+
+impl ZeroGzip {
+    const UNIT: u64 = 1 << 20;
+    /// Zeros compressed before the repeated units, so that every back
+    /// reference a unit makes (32 KiB at most) lands on zeros.
+    const LEAD: u64 = 64 * 1024;
+
+    fn new() -> ZeroGzip {
+        ZeroGzip {
+            deflate: flate2::Compress::new(flate2::Compression::best(), false),
+            out: Vec::new(),
+            crc: flate2::Crc::new(),
+            unit: None,
+        }
+    }
+
+    fn bytes(&mut self, data: &[u8]) {
+        self.crc.update(data);
+        self.feed(data, flate2::FlushCompress::None);
+    }
+
+    fn zeros(&mut self, n: u64) {
+        if n < Self::LEAD + Self::UNIT {
+            self.bytes(&vec![0; n as usize]);
+            return;
+        }
+        let lead = vec![0; Self::LEAD as usize];
+        self.crc.update(&lead);
+        self.feed(&lead, flate2::FlushCompress::Sync);
+        let mut left = n - Self::LEAD;
+        while left >= Self::UNIT {
+            match &self.unit {
+                Some((blocks, crc)) => {
+                    self.out.extend_from_slice(blocks);
+                    self.crc.combine(crc);
+                }
+                None => {
+                    let zeros = vec![0; Self::UNIT as usize];
+                    let start = self.out.len();
+                    self.crc.update(&zeros);
+                    self.feed(&zeros, flate2::FlushCompress::Sync);
+                    let mut crc = flate2::Crc::new();
+                    crc.update(&zeros);
+                    self.unit = Some((self.out[start..].to_vec(), crc));
+                }
+            }
+            left -= Self::UNIT;
+        }
+        self.bytes(&vec![0; left as usize]);
+    }
+
+    fn feed(&mut self, mut input: &[u8], flush: flate2::FlushCompress) {
+        loop {
+            self.out.reserve(64 * 1024 + input.len());
+            let before = self.deflate.total_in();
+            let status = self
+                .deflate
+                .compress_vec(input, &mut self.out, flush)
+                .unwrap();
+            input = &input[(self.deflate.total_in() - before) as usize..];
+            let room_left = self.out.len() < self.out.capacity();
+            if (input.is_empty() && room_left) || status == flate2::Status::StreamEnd {
+                return;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        loop {
+            self.out.reserve(64 * 1024);
+            if self
+                .deflate
+                .compress_vec(&[], &mut self.out, flate2::FlushCompress::Finish)
+                .unwrap()
+                == flate2::Status::StreamEnd
+            {
+                break;
+            }
+        }
+        let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff];
+        gz.extend_from_slice(&self.out);
+        gz.extend_from_slice(&self.crc.sum().to_le_bytes());
+        gz.extend_from_slice(&self.crc.amount().to_le_bytes());
+        gz
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -320,6 +320,16 @@ async fn target_route(request: &RecordedRequest) -> Response {
             Json(json!({ "error": "session refused" })),
         )
             .into_response(),
+        // Values a strict XML reader refuses (U+FFFF, U+0001), two items
+        // of which one has no id, and text longer than Azure keeps of a
+        // test's name.
+        (&Method::GET, ["hostile"]) => Json(json!({
+            "odd": "\u{ffff}",
+            "control": "\u{1}",
+            "items": [{ "id": 1 }, {}],
+            "long": "n".repeat(685),
+        }))
+        .into_response(),
         (&Method::GET, ["inject"]) => Json(json!({
             "note": "##vso[task.setvariable variable=pwned]x",
             "status": "##vso[task.complete result=Failed;]boom",
@@ -384,7 +394,8 @@ pub const SESSION_COOKIE: &str = "srv-session-5e1f0c9a7b3d";
 
 /// An API under test. Routes: `GET /ok`; `ANY /status/{code}`; `ANY /session`
 /// (401 with a `Set-Cookie` of [`SESSION_COOKIE`]); `GET /inject`
-/// (a body whose strings hold logging commands); `ANY /echo` (method,
+/// (a body whose strings hold logging commands); `GET /hostile` (U+FFFF,
+/// U+0001, `items` one without an id, `long`: 685 characters); `ANY /echo` (method,
 /// headers and body echoed as JSON); `ANY /echo/{charset}` (the same as
 /// `text/plain` in `utf-16le`, `utf-16be` or `iso-8859-1`); `GET /slow/{ms}`; `ANY /flaky/{key}`
 /// (503 the first time a key is seen, 200 after); `ANY

@@ -159,6 +159,26 @@ impl RunningTask {
         }
     }
 
+    /// [`RunningTask::wait`], for at most `limit`: a step still running then
+    /// is killed (`SIGKILL` to node, as the agent's last resort), and its
+    /// output so far comes back as the error. Tests of steps that once hung
+    /// use it, so that a hang fails the test instead of stalling the suite.
+    pub fn wait_within(mut self, limit: Duration) -> Result<TaskRun, TaskRun> {
+        let deadline = std::time::Instant::now() + limit;
+        let child = self.child.as_mut().expect("running");
+        let mut timed_out = false;
+        while child.try_wait().expect("poll node").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                timed_out = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let run = self.wait();
+        if timed_out { Err(run) } else { Ok(run) }
+    }
+
     /// Waits for the process to exit and its output streams to close. Like
     /// the agent (`ProcessInvoker.ProcessExitedHandler`), it gives streams
     /// that something else still holds open 5 seconds after the exit, then
@@ -185,6 +205,9 @@ impl RunningTask {
                 reader.join().expect("output reader");
             }
         }
+        // The agent publishes the results once the step has ended; every
+        // JUnit file it would publish is read as it would read it.
+        run.assert_tests_tab_tells_the_truth();
         run
     }
 }
