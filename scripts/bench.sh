@@ -20,6 +20,8 @@
 #   Postman tab     a build with a 5,000-request run, from the frame's start to
 #                   its first draw in headless Chromium  vs  an empty build;
 #                   expanding that run and the failed-only filter (absolute)
+#   masking         a 3 MB body of `…` (U+2026) with 20 secrets  vs  the same
+#                   body of `x`, alternating (`postman-cli-task mask`, hidden)
 #
 # Needs the npm registry (cold installs download ~100 MB each), Node.js/npm,
 # Python 3 and Debian's Chromium (/usr/bin/chromium). Usage: scripts/bench.sh [REPS] (default 5; cold installs use
@@ -214,12 +216,43 @@ read -r att_failed_b report_failed_b <<<"$(att_size failed)"
 #    (web/test/host.mjs): ready = the frame's start to its first full draw
 #    (handshake, REST calls, parsing, drawing).
 echo "measuring the Postman tab in headless Chromium ($reps loads each)..." >&2
+# The browser tests set web/ up too (tests/integration/web_tab.rs): npm runs
+# under their lock, and the page is measured under a shared one, so no test
+# rebuilds it meanwhile.
+exec 8>web/.setup.lock
+if command -v flock >/dev/null 2>&1; then flock 8; fi
 if [ ! -d web/node_modules/playwright-core ]; then
   (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 (cd web && npm run --silent build)
+if command -v flock >/dev/null 2>&1; then flock -s 8; fi
 tab_stats=$(cd web && node test/bench.mjs "$reps")
+exec 8>&-
 read -r tab_big_ms tab_empty_ms tab_expand_ms tab_failed_ms <<<"$tab_stats"
+
+# 8. Masking hostile text: a body of `…`, which the search for secrets cut
+#    short looks behind, against a body of `x`, with 20 secrets; measured
+#    alternately so both see the same machine.
+echo "measuring masking of a 3 MB body of … against one of x ($reps runs each)..." >&2
+python3 - "$work" <<'PY'
+import random, string, sys
+random.seed(19)
+alphabet = string.ascii_letters + string.digits + "-_.%&"
+with open(sys.argv[1] + "/mask-secrets.txt", "w") as f:
+    for _ in range(20):
+        f.write("".join(random.choice(alphabet) for _ in range(random.randint(12, 40))) + "\n")
+n = 3 * 1024 * 1024
+open(sys.argv[1] + "/mask-ellipsis.txt", "w").write("\u2026" * (n // 3))
+open(sys.argv[1] + "/mask-x.txt", "w").write("x" * n)
+PY
+mask_body() { "$bin" mask --secrets "$work/mask-secrets.txt" < "$work/mask-$1.txt"; }
+mask_ell_runs=() mask_x_runs=()
+for ((i = 0; i < reps; i++)); do
+  mask_ell_runs+=("$(measure 1 mask_body ellipsis)")
+  mask_x_runs+=("$(measure 1 mask_body x)")
+done
+mask_ell_ms=$(printf '%s\n' "${mask_ell_runs[@]}" | median)
+mask_x_ms=$(printf '%s\n' "${mask_x_runs[@]}" | median)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '\n%-34s %10s %10s %8s\n' "benchmark (median)" "ours ms" "base ms" "ratio"
@@ -236,4 +269,5 @@ printf '%-34s %10s %10s %8s\n' "tab data (bytes): failed vs CLI JSON" "$att_fail
 printf '%-34s %10s %10s %8s\n' "tab ready: 5,000 requests vs none" "$tab_big_ms" "$tab_empty_ms" "$(ratio "$tab_big_ms" "$tab_empty_ms")"
 printf '%-34s %10s %10s %8s\n' "  expand the 5,000-request run" "$tab_expand_ms" "-" "-"
 printf '%-34s %10s %10s %8s\n' "  failed only, 5,000 requests" "$tab_failed_ms" "-" "-"
+printf '%-34s %10s %10s %8s\n' "mask 3 MB of U+2026 vs x, 20 secrets" "$mask_ell_ms" "$mask_x_ms" "$(ratio "$mask_ell_ms" "$mask_x_ms")"
 printf '\nPostman CLI %s (v3 collection: %s); %s runs (%s cold); ratio < 1 means we are faster (or smaller).\n' "$cli_version" "$v3_cli_version" "$reps" "$cold_reps"

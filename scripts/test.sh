@@ -6,8 +6,9 @@
 #
 # The Postman tab's browser tests (tests/integration/web_tab.rs) drive
 # Debian's Chromium; this script installs it when it is missing (as root,
-# with apt-get, as on CI's clean machine). They install web/'s npm
-# dependencies themselves.
+# with apt-get, as on CI's clean machine). They set web/ up themselves
+# (`npm ci`, then the tab's build), each step once, under a lock on
+# web/.setup.lock, so parallel tests never run npm there at the same time.
 #
 # The whole workspace: the task and the packaging xtask (xtask/). The two
 # tests that run cross-built binaries under qemu and wine are ignored here

@@ -6,13 +6,17 @@
 //! which of the two it is talking to. Lines from child processes always go
 //! through [`Console::child_line`], which neutralises logging commands in
 //! both modes: `postman-cli-task run` may itself be called from a pipeline
-//! script step.
+//! script step. Every text it prints passes through the run's masker first
+//! (see [`Console::set_masker`]): the task's own messages, the tools' lines,
+//! the terminal's report.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::azure::vso::{self, IssueType, TaskResult};
 pub(crate) use crate::process::Stream;
+use crate::secrets::{Secrets, Wrapped};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -32,6 +36,11 @@ pub(crate) struct Console {
     err: Sink,
     /// Whether stderr is a terminal that can show a live progress bar.
     interactive: bool,
+    /// The secrets masked in everything printed; shared by the clones.
+    masker: Arc<RwLock<Secrets>>,
+    /// The tools' stdout, held a line back where the Postman CLI wraps a
+    /// script's output, so a secret cut by the wrap is masked whole.
+    wrapped: Arc<Mutex<Wrapped>>,
 }
 
 impl Console {
@@ -64,6 +73,24 @@ impl Console {
             out: Arc::new(Mutex::new(out)),
             err: Arc::new(Mutex::new(err)),
             interactive: false,
+            masker: Arc::default(),
+            wrapped: Arc::default(),
+        }
+    }
+
+    /// Masks `secrets` in everything printed from now on, in every form
+    /// [`Secrets::redact`] knows, whatever the agent's masker knows.
+    pub(crate) fn set_masker(&self, secrets: &Secrets) {
+        if let Ok(mut masker) = self.masker.write() {
+            *masker = secrets.clone();
+        }
+    }
+
+    fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.masker.read() {
+            Ok(masker) => masker.redact(text),
+            // A poisoned lock means a panic elsewhere; print nothing of it.
+            Err(_) => Cow::Borrowed(""),
         }
     }
 
@@ -71,12 +98,28 @@ impl Console {
         self.interactive
     }
 
+    /// Writes a line, after the tool line held back, if there is one.
     fn write(&self, sink: &Sink, line: &str) {
+        self.flush_wrapped();
+        Self::write_raw(sink, line);
+    }
+
+    fn write_raw(sink: &Sink, line: &str) {
         // A closed stdout (a pipe whose reader went away) must not turn a
         // finished run into a crash; the results files are already written.
         if let Ok(mut w) = sink.lock() {
             let _ = writeln!(w, "{line}");
             let _ = w.flush();
+        }
+    }
+
+    /// Shows the tool line held back, if there is one.
+    fn flush_wrapped(&self) {
+        let (Ok(mut wrapped), Ok(masker)) = (self.wrapped.lock(), self.masker.read()) else {
+            return;
+        };
+        for line in wrapped.flush(&masker) {
+            Self::write_raw(&self.out, &vso::neutralize(&line));
         }
     }
 
@@ -91,7 +134,7 @@ impl Console {
     /// A line of our own narration. Text that came from elsewhere (names,
     /// messages) is neutralised, line by line.
     pub(crate) fn info(&self, text: &str) {
-        for line in text.lines() {
+        for line in self.mask(text).lines() {
             match self.mode {
                 Mode::Agent => self.out(&vso::neutralize(line)),
                 Mode::Terminal => self.err_line(&vso::neutralize(line)),
@@ -113,6 +156,7 @@ impl Console {
         text: &str,
         location: Option<&vso::SourceLocation>,
     ) {
+        let text = &*self.mask(text);
         match self.mode {
             Mode::Agent => self.out(&vso::log_issue(kind, text, location)),
             Mode::Terminal => {
@@ -133,6 +177,7 @@ impl Console {
     }
 
     pub(crate) fn group_start(&self, title: &str) {
+        let title = &*self.mask(title);
         match self.mode {
             Mode::Agent => self.out(&vso::group_start(title)),
             Mode::Terminal => self.err_line(&format!("==> {}", vso::single_line(title))),
@@ -140,6 +185,7 @@ impl Console {
     }
 
     pub(crate) fn group_end(&self) {
+        self.flush_wrapped();
         if self.mode == Mode::Agent {
             self.out(vso::group_end());
         }
@@ -147,18 +193,27 @@ impl Console {
 
     /// The command line of a tool about to run.
     pub(crate) fn command_line(&self, text: &str) {
+        let text = &*self.mask(text);
         match self.mode {
             Mode::Agent => self.out(&vso::command_line(text)),
             Mode::Terminal => self.err_line(&format!("$ {}", vso::single_line(text))),
         }
     }
 
-    /// A line a child process printed, passed through neutralised.
+    /// A line a child process printed, masked and neutralised. Stdout
+    /// lines inside the Postman CLI's box may be held back a line (see
+    /// [`Wrapped`]); the next line or any other output shows them.
     pub(crate) fn child_line(&self, stream: Stream, line: &str) {
-        let safe = vso::neutralize(line);
-        match stream {
-            Stream::Stdout => self.out(&safe),
-            Stream::Stderr => self.err_line(&safe),
+        if stream == Stream::Stderr {
+            let masked = self.mask(line);
+            self.err_line(&vso::neutralize(&masked));
+            return;
+        }
+        let (Ok(mut wrapped), Ok(masker)) = (self.wrapped.lock(), self.masker.read()) else {
+            return;
+        };
+        for line in wrapped.push(&masker, line) {
+            Self::write_raw(&self.out, &vso::neutralize(&line));
         }
     }
 
@@ -215,14 +270,17 @@ impl Console {
 
     pub(crate) fn complete(&self, result: TaskResult, message: &str) {
         if self.mode == Mode::Agent {
-            self.out(&vso::complete(result, &vso::single_line(message)));
+            self.out(&vso::complete(
+                result,
+                &vso::single_line(&self.mask(message)),
+            ));
         }
     }
 
     /// Plain text for the person reading, on stdout in both modes (a
     /// terminal's report, a summary).
     pub(crate) fn print(&self, text: &str) {
-        for line in text.lines() {
+        for line in self.mask(text).lines() {
             self.out(&vso::neutralize(line));
         }
     }
@@ -278,6 +336,28 @@ mod tests {
         ##_vso[task.setvariable variable=pwned]x
         ##vso[task.complete result=Failed;]1 input error
         ");
+    }
+
+    #[test]
+    fn every_text_is_masked() {
+        let (c, out, err) = console(Mode::Agent);
+        let mut secrets = Secrets::default();
+        secrets.add("line-one-secret\nline-two-secret");
+        c.set_masker(&secrets);
+        c.set_secret("line-one-secret\nline-two-secret");
+        c.error("line 2 (`line-two-secret`) is not key=value");
+        c.info("token line-one-secret");
+        c.child_line(Stream::Stderr, "echo line%2Dtwo-secret");
+        c.child_line(Stream::Stdout, "  | 'log', 'line-one-se");
+        c.child_line(Stream::Stdout, "  | cret'");
+        c.command_line("postman -i line-two-secret");
+        c.group_start("Run line-one-secret");
+        c.complete(TaskResult::Failed, "line-two-secret");
+        let all = out.text() + &err.text();
+        let registered =
+            "##vso[task.setsecret]line-one-secret\n##vso[task.setsecret]line-two-secret\n";
+        assert!(all.starts_with(registered), "{all}");
+        assert!(!all[registered.len()..].contains("secret"), "{all}");
     }
 
     #[test]

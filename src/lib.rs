@@ -33,6 +33,7 @@ mod run;
 mod azure;
 mod console;
 mod events;
+mod files;
 mod http;
 mod knobs;
 mod process;
@@ -48,7 +49,7 @@ mod layering {
     use std::path::{Path, PathBuf};
 
     const SHARED: &[&str] = &[
-        "azure", "console", "events", "http", "knobs", "process", "secrets", "text",
+        "azure", "console", "events", "files", "http", "knobs", "process", "secrets", "text",
     ];
     /// Flow order, then what sits on top.
     const ORDER: &[&str] = &[

@@ -1,7 +1,13 @@
 //! Small text helpers every stage uses: how counts, durations and names are
-//! written, and what is stripped from text a tool wrote.
+//! written, how names are told apart and kept short, and what is stripped
+//! from text a tool wrote or replaced in text XML cannot carry.
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::time::Duration;
+
+use sha2::{Digest, Sha256};
 
 /// `1 test`, `2 tests`.
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
@@ -70,10 +76,51 @@ pub(crate) fn slug(name: &str) -> String {
     }
 }
 
-/// The bytes after a UTF-8 byte-order mark, which Windows editors write and
-/// JSON parsers refuse.
-pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+/// A body as text, by the charset its `Content-Type` declares: UTF-16
+/// (little or big endian, or by its byte-order mark), Latin-1 (and
+/// `windows-1252` and `us-ascii`, read as Latin-1), else UTF-8, invalid
+/// bytes replaced. Decoded before it is masked, so a secret in a UTF-16
+/// body is found as the text it is, not NUL-interleaved.
+pub(crate) fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
+    let charset = content_type
+        .and_then(|t| {
+            t.split(';')
+                .skip(1)
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase())
+        })
+        .unwrap_or_default();
+    let utf16 = |bytes: &[u8], le: bool| {
+        let units = bytes.chunks_exact(2).map(|c| {
+            let pair = [c[0], c[1]];
+            if le {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    match (charset.as_str(), bytes) {
+        (_, [0xFF, 0xFE, rest @ ..]) if charset.starts_with("utf-16") || charset.is_empty() => {
+            utf16(rest, true)
+        }
+        (_, [0xFE, 0xFF, rest @ ..]) if charset.starts_with("utf-16") || charset.is_empty() => {
+            utf16(rest, false)
+        }
+        ("utf-16le", _) => utf16(bytes, true),
+        ("utf-16be", _) => utf16(bytes, false),
+        // No byte-order mark: an ASCII first character tells the order.
+        ("utf-16", [0, ..]) => utf16(bytes, false),
+        ("utf-16", _) => utf16(bytes, true),
+        ("iso-8859-1" | "latin1" | "latin-1" | "windows-1252" | "us-ascii", _) => {
+            bytes.iter().map(|&b| char::from(b)).collect()
+        }
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// Drops terminal escape sequences (colours, cursor moves).
@@ -118,9 +165,164 @@ pub(crate) fn disambiguate<T>(
     }
 }
 
+/// Text XML 1.0 can carry. A character outside it (C0 controls other than
+/// tab, line feed and carriage return; U+FFFE; U+FFFF) makes a strict
+/// reader such as Azure's drop the whole file, whether it is written raw or
+/// as `&#…;`. Each becomes the six characters `\u` and its four upper-case
+/// hex digits (`\uFFFF`, `\u0001`): visible, and the same on every build,
+/// so a test's history still joins up. The report readers write a lone
+/// surrogate from JSON the same way.
+pub(crate) fn xml_safe(text: &str) -> Cow<'_, str> {
+    fn refused(c: char) -> bool {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+    }
+    if !text.chars().any(refused) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if refused(c) {
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Tells repeated names apart by the order they come in: the second `List`
+/// of a scope becomes `List (2)`, the third `List (3)`. A name that is
+/// already there (a request its author named `List (2)`) is never made up
+/// again: the count skips it, and that `List` becomes `List (3)`. Each item
+/// is its scope (where names must differ, say a class name) and its name,
+/// which gets the suffix. Linear in the items: every number tried is either
+/// taken by a name that was there or given out.
+pub(crate) fn number_repeats<S: Clone + Eq + Hash>(items: &mut [(S, String)]) {
+    let mut taken: HashSet<(S, String)> = items.iter().cloned().collect();
+    // Per name: how often it has come so far, and the next number to try.
+    let mut counts: HashMap<(S, String), (u32, u32)> = HashMap::new();
+    for (scope, name) in items.iter_mut() {
+        let (seen, next) = counts
+            .entry((scope.clone(), name.clone()))
+            .or_insert((0, 2));
+        *seen += 1;
+        if *seen == 1 {
+            continue;
+        }
+        loop {
+            let candidate = format!("{name} ({next})");
+            *next += 1;
+            if taken.insert((scope.clone(), candidate.clone())) {
+                *name = candidate;
+                break;
+            }
+        }
+    }
+}
+
+/// The length of text as .NET counts it (UTF-16 code units), which is how
+/// Azure measures a test's name.
+pub(crate) fn utf16_len(text: &str) -> usize {
+    text.chars().map(char::len_utf16).sum()
+}
+
+/// Text of at most `max` UTF-16 code units: when longer, its middle gives
+/// way to `…[hash]…`, the hash being the first 8 hex digits of the SHA-256
+/// of `identity` (the whole name the text stands for), so names that differ
+/// only in the part cut stay apart, and each is the same on every build.
+pub(crate) fn shorten_middle<'a>(text: &'a str, max: usize, identity: &str) -> Cow<'a, str> {
+    if utf16_len(text) <= max {
+        return Cow::Borrowed(text);
+    }
+    let hash = hex::encode(&Sha256::digest(identity.as_bytes())[..4]);
+    let marker = format!("…[{hash}]…");
+    let room = max.saturating_sub(utf16_len(&marker));
+    let (head_room, tail_room) = (room.div_ceil(2), room / 2);
+    let mut head_end = 0;
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        if used + c.len_utf16() > head_room {
+            break;
+        }
+        used += c.len_utf16();
+        head_end = i + c.len_utf8();
+    }
+    let mut tail_start = text.len();
+    let mut used = 0;
+    for (i, c) in text.char_indices().rev() {
+        if used + c.len_utf16() > tail_room || i < head_end {
+            break;
+        }
+        used += c.len_utf16();
+        tail_start = i;
+    }
+    Cow::Owned(format!(
+        "{}{marker}{}",
+        &text[..head_end],
+        &text[tail_start..]
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_xml_refuses_become_visible_escapes() {
+        assert_eq!(xml_safe("plain › text\ttab\r\n"), "plain › text\ttab\r\n");
+        assert!(matches!(xml_safe("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            xml_safe("value \u{ffff} \u{fffe}\u{1}\u{0}\u{1b}[31m\u{7f}\u{85}"),
+            "value \\uFFFF \\uFFFE\\u0001\\u0000\\u001B[31m\u{7f}\u{85}"
+        );
+    }
+
+    #[test]
+    fn repeats_are_numbered_around_the_names_already_there() {
+        let mut items: Vec<((), String)> = ["List", "List", "List (2)", "List", "List (2)"]
+            .iter()
+            .map(|n| ((), (*n).to_owned()))
+            .collect();
+        number_repeats(&mut items);
+        let names: Vec<_> = items.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["List", "List (3)", "List (2)", "List (4)", "List (2) (2)"]
+        );
+        // Scopes keep their own counts.
+        let mut items = vec![
+            ("a", "x".to_owned()),
+            ("b", "x".to_owned()),
+            ("a", "x".to_owned()),
+        ];
+        number_repeats(&mut items);
+        assert_eq!(items[2].1, "x (2)");
+        assert_eq!(items[1].1, "x");
+    }
+
+    #[test]
+    fn long_text_is_cut_in_the_middle_with_a_hash_of_the_whole() {
+        let a = format!("{}A{}", "h".repeat(300), "t".repeat(300));
+        let b = format!("{}B{}", "h".repeat(300), "t".repeat(300));
+        let short_a = shorten_middle(&a, 100, &a);
+        let short_b = shorten_middle(&b, 100, &b);
+        assert_eq!(utf16_len(&short_a), 100);
+        assert!(
+            short_a.starts_with("hhhh") && short_a.ends_with("tttt"),
+            "{short_a}"
+        );
+        assert_ne!(short_a, short_b, "the hash keeps them apart");
+        assert_eq!(
+            short_a,
+            shorten_middle(&a, 100, &a),
+            "and the same each time"
+        );
+        assert_eq!(shorten_middle("short", 100, "short"), "short");
+        // Counted as .NET counts: an emoji is two units, and never split.
+        let emoji = "😀".repeat(100);
+        let cut = shorten_middle(&emoji, 51, &emoji);
+        assert!(utf16_len(&cut) <= 51, "{}", utf16_len(&cut));
+    }
 
     #[test]
     fn sizes() {
@@ -157,6 +359,29 @@ mod tests {
         disambiguate(&mut items, |i| &mut i.0, |i| i.1.to_owned());
         let names: Vec<_> = items.iter().map(|i| i.0.as_str()).collect();
         assert_eq!(names, ["Shop (a.json)", "Shop (b.json)", "Other"]);
+    }
+
+    #[test]
+    fn bodies_decode_by_their_charset() {
+        let le: Vec<u8> = "tok-é".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = "tok-é".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let ct = |c: &str| format!("text/plain; charset={c}");
+        assert_eq!(decode_body(&le, Some(&ct("utf-16le"))), "tok-é");
+        assert_eq!(decode_body(&be, Some(&ct("UTF-16BE"))), "tok-é");
+        assert_eq!(decode_body(&le, Some(&ct("\"utf-16\""))), "tok-é");
+        assert_eq!(decode_body(&be, Some(&ct("utf-16"))), "tok-é");
+        let bom: Vec<u8> = [0xFE, 0xFF].into_iter().chain(be.clone()).collect();
+        assert_eq!(decode_body(&bom, None), "tok-é");
+        assert_eq!(decode_body(b"tok-\xe9", Some(&ct("ISO-8859-1"))), "tok-é");
+        assert_eq!(
+            decode_body("tok-é".as_bytes(), Some("application/json")),
+            "tok-é"
+        );
+        // A body cut inside a character keeps what it can.
+        assert_eq!(
+            decode_body(&le[..le.len() - 1], Some(&ct("utf-16le"))),
+            "tok-"
+        );
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         ..Outcome::default()
     };
     let mut secrets = Secrets::from_env(&ctx.env);
+    // The task's own messages (an input error quoting a line of a
+    // multi-line secret) are masked like everything else.
+    ctx.console.set_masker(&secrets);
     if let Some(warning) = secrets.unmasked_warning() {
         ctx.console.warning(&warning);
     }
@@ -97,6 +100,15 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             None
         }
     };
+    // What the runs' credential headers held is a secret of the whole task
+    // run (another run's echo, the summary): learnt once, masked from here.
+    secrets.extend_credentials(
+        out.runs
+            .iter()
+            .flat_map(|r| &r.header_secrets)
+            .map(String::as_str),
+    );
+    ctx.console.set_masker(&secrets);
     crate::results::ready(&mut out.runs, &secrets);
     let headline = out.headline();
     let published = publish::finish(
@@ -127,6 +139,31 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     out
 }
 
+/// Makes `values` secrets of this run from now on: the agent's masker
+/// learns those long enough to mask anywhere ([`crate::secrets::MIN_LEN`]),
+/// and the task masks them in everything it prints and writes. Credentials
+/// are masked whatever their length, as whole values when short (the
+/// length rule in [`crate::secrets`]).
+fn keep_secret<'v>(
+    console: &Console,
+    secrets: &mut Secrets,
+    values: impl IntoIterator<Item = &'v str>,
+    credentials: bool,
+) {
+    let values: Vec<&str> = values.into_iter().map(str::trim).collect();
+    for value in &values {
+        if value.chars().count() >= crate::secrets::MIN_LEN {
+            console.set_secret(value);
+        }
+    }
+    if credentials {
+        secrets.extend_credentials(values);
+    } else {
+        secrets.extend(values);
+    }
+    console.set_masker(secrets);
+}
+
 /// Says what is wrong with a setting, and keeps it for the summary.
 fn input_error(ctx: &Context, naming: Naming, out: &mut Outcome, e: &InputError) {
     let text = e.render(naming);
@@ -145,10 +182,9 @@ async fn run_plan(
 ) {
     out.fail_on_test_failure = plan.fail_on_test_failure;
     if let Some(p) = &plan.ssl_client_passphrase {
-        ctx.console.set_secret(p.expose());
-        secrets.add(p.expose());
+        keep_secret(&ctx.console, secrets, [p.expose()], false);
     }
-    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets) else {
+    let Some(mut prepared) = prepare::prepare(ctx, plan, out, secrets).await else {
         return;
     };
     *title = prepared.title.clone();
@@ -178,7 +214,6 @@ async fn run_plan(
         private_root: scratch.path(),
         cancel: &ctx.cancel,
         cloud: &prepared.cloud,
-        secrets,
         no_report_events,
     };
     let ran = Runs {
@@ -379,7 +414,7 @@ async fn lint(
             }
             .run(narrator, &ctx.cancel)
             .await;
-            (output, lint_plan.fail_severity)
+            (output, lint_plan.fail_severity.into())
         } else {
             let Some(fail_severity) = plan.collection_lint else {
                 continue;

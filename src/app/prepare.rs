@@ -3,11 +3,11 @@
 //! (which job of a sharded pipeline this is, which key), and the cloud
 //! settings. Problems are said here, once, before anything runs.
 
-use super::{Context, Outcome, input_error};
+use super::{Context, Outcome, input_error, keep_secret};
 use crate::inputs::{Field, Naming};
 use crate::plan::{InputError, InputErrorKind, Plan};
 use crate::resolve::cloud::{CloudContext, cloud_context, key_needed, postman_key};
-use crate::resolve::shard;
+use crate::resolve::shard::{self, Shard};
 use crate::resolve::{self, Resolved, Resource};
 use crate::secrets::Secrets;
 
@@ -19,42 +19,38 @@ pub(super) struct Prepared {
     pub(super) title: String,
 }
 
-/// `None` when nothing can run; the reasons are in `out` and the log.
-pub(super) fn prepare(
+/// `None` when nothing can run, or the task was cancelled meanwhile; the
+/// reasons are in `out` and the log.
+pub(super) async fn prepare(
     ctx: &Context,
     plan: &Plan,
     out: &mut Outcome,
     secrets: &mut Secrets,
 ) -> Option<Prepared> {
     let console = &ctx.console;
-    let (mut resolved, mut fatal) = resolve::resolve(plan, &ctx.base_dir);
-    if resolved
-        .environments
-        .iter()
-        .any(|e| matches!(e.resource, Resource::Uid(_)))
-    {
-        // With an environment given by UID, `envVars` can only reach the CLI
-        // on its command line, where no secret may go.
-        for (i, kv) in plan.env_vars.iter().enumerate() {
-            if secrets.contains_secret(&kv.value) {
-                fatal.push(InputError::new(
-                    Field::EnvVars,
-                    InputErrorKind::SecretWithCloudEnvironment {
-                        line: i + 1,
-                        key: kv.key.clone(),
-                    },
-                ));
-            }
-        }
-    }
+    // Reading the user's files can take long (a large repository, a slow
+    // disk), and must not keep the task from hearing a cancellation.
+    let Some((mut resolved, mut fatal)) =
+        resolve::resolve_cancellable(plan, &ctx.base_dir, &ctx.cancel).await
+    else {
+        out.cancelled = true;
+        return None;
+    };
     // Values an environment or globals file marks secret are masked in the
-    // log and in everything written, as secret pipeline variables are.
-    for value in &resolved.secret_values {
-        if value.trim().chars().count() >= crate::secrets::MIN_LEN {
-            console.set_secret(value.trim());
-        }
-    }
-    secrets.extend(resolved.secret_values.iter().map(String::as_str));
+    // log and in everything written, as secret pipeline variables are; so
+    // are the credentials the collections send, from before the CLI starts.
+    keep_secret(
+        console,
+        secrets,
+        resolved.secret_values.iter().map(String::as_str),
+        false,
+    );
+    keep_secret(
+        console,
+        secrets,
+        resolved.credentials.iter().map(String::as_str),
+        true,
+    );
     let shard = shard::resolve(plan.shard, &ctx.env).unwrap_or_else(|detail| {
         fatal.push(InputError::new(
             Field::Shard,
@@ -67,8 +63,7 @@ pub(super) fn prepare(
         None
     });
     if let Some(key) = &api_key {
-        console.set_secret(key.expose());
-        secrets.add(key.expose());
+        keep_secret(console, secrets, [key.expose()], false);
     } else if let Some(why) = key_needed(plan, &resolved) {
         let field = if plan.naming == Naming::Task {
             Field::PostmanConnection
@@ -77,16 +72,7 @@ pub(super) fn prepare(
         };
         fatal.push(InputError::new(field, InputErrorKind::KeyNeeded { why }));
     }
-    // Secrets reach the CLI through files and its environment only; a
-    // secret typed into the extra arguments would sit on its command line.
-    for (i, arg) in plan.extra_args.iter().enumerate() {
-        if secrets.contains_secret(arg) {
-            fatal.push(InputError::new(
-                Field::AdditionalArguments,
-                InputErrorKind::SecretInArguments { word: i + 1 },
-            ));
-        }
-    }
+    fatal.extend(secret_checks(plan, &resolved, secrets));
     if !fatal.is_empty() {
         for e in &fatal {
             input_error(ctx, plan.naming, out, e);
@@ -105,23 +91,7 @@ pub(super) fn prepare(
         // No collection can run: say why without installing anything.
         return None;
     }
-    // Every job of a sharded pipeline sees the same runs and keeps its own
-    // share; the run title says which share, so the jobs' test runs differ.
-    let title = match shard {
-        Some(shard) => {
-            resolved.runs = shard::select(std::mem::take(&mut resolved.runs), shard);
-            console.info(&format!(
-                "Shard {shard}: {} of the {} collection runs.",
-                resolved.runs.len(),
-                resolved.all_runs
-            ));
-            if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
-                console.info("Lint runs in shard 1 only.");
-            }
-            format!("{} (shard {shard})", plan.test_run_title)
-        }
-        None => plan.test_run_title.clone(),
-    };
+    let title = select_shard(ctx, plan, &mut resolved, shard);
     out.shard = shard;
     if resolved.runs.is_empty() {
         console.info("This shard has no collection runs: there are more shards than runs.");
@@ -132,4 +102,91 @@ pub(super) fn prepare(
         cloud,
         title,
     })
+}
+
+/// Secrets reach the CLI through files and its environment only: every
+/// input that ends up on its command line (which the log and every process
+/// listing show) is refused when it holds a secret in any form.
+fn secret_checks(plan: &Plan, resolved: &Resolved, secrets: &Secrets) -> Vec<InputError> {
+    let mut found = Vec::new();
+    let mut check = |field: Field, values: &mut dyn Iterator<Item = String>| {
+        for (i, value) in values.enumerate() {
+            if secrets.contains_secret(&value) {
+                found.push(InputError::new(
+                    field,
+                    InputErrorKind::SecretInArguments { word: i + 1 },
+                ));
+            }
+        }
+    };
+    let one = |v: &Option<String>| v.clone().into_iter();
+    let number = |n: Option<u64>| n.map(|n| n.to_string()).into_iter();
+    check(Field::Collection, &mut plan.collections.iter().cloned());
+    check(Field::Environment, &mut plan.environments.iter().cloned());
+    check(Field::Folder, &mut plan.folders.iter().cloned());
+    check(Field::Globals, &mut one(&plan.globals));
+    check(Field::IterationData, &mut one(&plan.iteration_data));
+    check(Field::WorkingDirectory, &mut one(&plan.working_directory));
+    check(Field::SslClientCert, &mut one(&plan.ssl_client_cert));
+    check(Field::SslClientKey, &mut one(&plan.ssl_client_key));
+    check(Field::SslExtraCaCerts, &mut one(&plan.ssl_extra_ca_certs));
+    check(
+        Field::IterationCount,
+        &mut number(plan.iteration_count.map(u64::from)),
+    );
+    check(Field::Timeout, &mut number(plan.timeout_ms));
+    check(Field::TimeoutRequest, &mut number(plan.timeout_request_ms));
+    check(Field::TimeoutScript, &mut number(plan.timeout_script_ms));
+    check(Field::DelayRequest, &mut number(plan.delay_request_ms));
+    if let Some(lint) = &plan.lint {
+        check(Field::ApiId, &mut one(&lint.api_id));
+        check(Field::ApiDefinition, &mut one(&lint.definition));
+    }
+    check(
+        Field::AdditionalArguments,
+        &mut plan.extra_args.iter().cloned(),
+    );
+    // With an environment given by UID, `envVars` can only reach the CLI
+    // on its command line.
+    if resolved
+        .environments
+        .iter()
+        .any(|e| matches!(e.resource, Resource::Uid(_)))
+    {
+        for (i, kv) in plan.env_vars.iter().enumerate() {
+            if secrets.contains_secret(&kv.value) {
+                found.push(InputError::new(
+                    Field::EnvVars,
+                    InputErrorKind::SecretWithCloudEnvironment {
+                        line: i + 1,
+                        key: kv.key.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// Every job of a sharded pipeline sees the same runs and keeps its own
+/// share; the run title says which share, so the jobs' test runs differ.
+fn select_shard(
+    ctx: &Context,
+    plan: &Plan,
+    resolved: &mut Resolved,
+    shard: Option<Shard>,
+) -> String {
+    let Some(shard) = shard else {
+        return plan.test_run_title.clone();
+    };
+    resolved.runs = shard::select(std::mem::take(&mut resolved.runs), shard);
+    ctx.console.info(&format!(
+        "Shard {shard}: {} of the {} collection runs.",
+        resolved.runs.len(),
+        resolved.all_runs
+    ));
+    if shard.index != 1 && !std::mem::take(&mut resolved.lint).is_empty() {
+        ctx.console.info("Lint runs in shard 1 only.");
+    }
+    format!("{} (shard {shard})", plan.test_run_title)
 }

@@ -167,6 +167,7 @@ impl Runs<'_> {
             );
         }
         result.html_report = crate::publish::copy_run_report(
+            self.console,
             &result,
             (most > 1).then_some(attempt),
             self.report_dir,
@@ -178,9 +179,13 @@ impl Runs<'_> {
     /// Says what went wrong with a run that ended badly.
     fn tell_end(&self, result: &RunResult, ran: &mut Ran) {
         match &result.end {
-            RunEnd::Failed(reason) => self
+            RunEnd::Failed(why) if why.detail.is_empty() => self
                 .console
-                .error(&format!("Collection `{}`: {reason}", result.name)),
+                .error(&format!("Collection `{}`: {}", result.name, why.message)),
+            RunEnd::Failed(why) => self.console.error(&format!(
+                "Collection `{}`: {}\n{}",
+                result.name, why.message, why.detail
+            )),
             RunEnd::Aborted => {
                 self.console.warning(&format!(
                     "Collection `{}` was cut short: the task was cancelled.",

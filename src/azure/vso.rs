@@ -7,7 +7,11 @@
 //! neutralise every line that comes from elsewhere (a Postman CLI child, a
 //! response body, a collection name) so it can never become a command.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt::Write as _;
+
+use super::ignorable::IGNORABLE;
 
 /// The result a task reports with `task.complete`. The agent parses the
 /// value case-sensitively, so only these three spellings are ever sent.
@@ -200,62 +204,81 @@ pub(crate) fn command_line(text: &str) -> String {
 /// body cannot fake an error line or close our log groups either.
 ///
 /// The agent looks for `##vso[` with .NET's culture-sensitive
-/// `string.IndexOf`, which skips zero-width characters such as a soft
-/// hyphen; so a marker with such characters between its letters counts too.
-pub(crate) fn neutralize(line: &str) -> std::borrow::Cow<'_, str> {
+/// `string.IndexOf`, which on Linux and macOS is ICU's collation search: it
+/// skips, inside a match, every character the collation gives no weight,
+/// so `#\u{FFF9}#vso[` is found as `##vso[`. So a marker counts wherever
+/// taking out every such character would make one ([`is_ignorable`]), and
+/// the `_` goes right after its second `#`. One pass, whatever the line.
+pub(crate) fn neutralize(line: &str) -> Cow<'_, str> {
     if !line.contains('#') {
-        return std::borrow::Cow::Borrowed(line);
+        return Cow::Borrowed(line);
     }
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
-    // Index of the next character the agent's match would not skip.
-    let next = |from: usize| (from..chars.len()).find(|&k| !is_ignorable(chars[k].1));
-    let spells = |from: usize, word: &str| {
-        let mut at = from;
-        for want in word.chars() {
-            match next(at) {
-                Some(k) if chars[k].1 == want => at = k + 1,
-                _ => return false,
-            }
-        }
-        true
-    };
-    let mut out = String::with_capacity(line.len() + 8);
-    let mut copied = 0;
-    for i in 0..chars.len() {
-        if chars[i].1 != '#' {
+    // The last six characters the agent's search would not skip, with
+    // where each starts.
+    let mut window = [(0usize, '\0'); 6];
+    let mut seen = 0usize;
+    let mut cuts = Vec::new();
+    for (at, c) in line.char_indices() {
+        if is_ignorable(c) {
             continue;
         }
-        let Some(j) = next(i + 1).filter(|&j| chars[j].1 == '#') else {
+        window.rotate_left(1);
+        window[5] = (at, c);
+        seen += 1;
+        if c != '[' {
             continue;
+        }
+        let ends_with = |marker: &str| {
+            let n = marker.len();
+            seen >= n
+                && marker
+                    .chars()
+                    .zip(&window[6 - n..])
+                    .all(|(want, &(_, got))| want == got)
         };
-        if spells(j + 1, "vso[") || spells(j + 1, "[") {
-            let cut = chars[j].0 + 1;
-            if cut > copied {
-                out.push_str(&line[copied..cut]);
-                out.push('_');
-                copied = cut;
-            }
+        // After the second `#`, which is one byte long.
+        if ends_with("##[") {
+            cuts.push(window[4].0 + 1);
+        } else if ends_with("##vso[") {
+            cuts.push(window[1].0 + 1);
         }
     }
-    if copied == 0 {
-        return std::borrow::Cow::Borrowed(line);
+    if cuts.is_empty() {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + cuts.len());
+    let mut copied = 0;
+    for cut in cuts {
+        out.push_str(&line[copied..cut]);
+        out.push('_');
+        copied = cut;
     }
     out.push_str(&line[copied..]);
-    std::borrow::Cow::Owned(out)
+    Cow::Owned(out)
 }
 
-/// Characters a culture-sensitive .NET comparison may skip: Unicode's
-/// default-ignorable code points, and control characters (NUL, ESC and the
-/// rest of C0 and C1), which ICU's collation on the agent's Linux and macOS
-/// hosts gives no weight either. Treating too many characters as skippable
-/// only defuses a little more; too few lets a marker through.
+/// Whether the agent's search may skip `c` inside a marker: Unicode's
+/// default-ignorable code points and format characters, the control
+/// characters but the line ends, and whatever ICU's collation ignores
+/// (`ignorable.rs`, made from Unicode's and ICU's own data). Treating too
+/// many characters as skippable only defuses a little more; too few lets a
+/// marker through.
 fn is_ignorable(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\r'
-        || matches!(c as u32,
-        0xAD | 0x34F | 0x61C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
-        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
-        | 0xE0000..=0xE0FFF)
+    let c = u32::from(c);
+    if (0x20..0x7F).contains(&c) {
+        return false;
+    }
+    IGNORABLE
+        .binary_search_by(|&(first, last)| {
+            if last < c {
+                Ordering::Less
+            } else if first > c {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        })
+        .is_ok()
 }
 
 /// Makes text safe to embed in one of our own command lines or formatting
@@ -334,11 +357,77 @@ mod tests {
             safe,
             "body: ##_vso[task.setvariable variable=pwned]x and ##_[error]spoof"
         );
-        assert!(matches!(neutralize("plain"), std::borrow::Cow::Borrowed(_)));
-        assert!(matches!(
-            neutralize("# one #hash"),
-            std::borrow::Cow::Borrowed(_)
-        ));
+        assert!(matches!(neutralize("plain"), Cow::Borrowed(_)));
+        assert!(matches!(neutralize("# one #hash"), Cow::Borrowed(_)));
+    }
+
+    /// Unicode's default-ignorable code points and format characters, from
+    /// the regex crate's copy of Unicode's data (a second source beside the
+    /// one the table was generated from).
+    fn unicode_ignorables() -> Vec<char> {
+        let class = regex::Regex::new(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]").unwrap();
+        let every: String = (0..=0x10FFFF).filter_map(char::from_u32).collect();
+        class
+            .find_iter(&every)
+            .flat_map(|m| m.as_str().chars())
+            .collect()
+    }
+
+    /// What a marker looks like to a search that skips `skipped`.
+    fn skeleton(text: &str, skipped: &dyn Fn(char) -> bool) -> String {
+        text.chars().filter(|&c| !skipped(c)).collect()
+    }
+
+    #[test]
+    fn the_table_is_ordered_and_holds_unicodes_ignorables() {
+        for pair in IGNORABLE.windows(2) {
+            assert!(
+                pair[0].0 <= pair[0].1 && pair[0].1 + 1 < pair[1].0,
+                "{pair:x?}"
+            );
+        }
+        let missing: Vec<String> = unicode_ignorables()
+            .into_iter()
+            .filter(|&c| !is_ignorable(c))
+            .map(|c| format!("U+{:04X}", u32::from(c)))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not in src/azure/ignorable.rs (run scripts/gen-ignorable.mjs with a newer Node.js): {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_ignorable_at_every_place_of_a_marker_is_defused() {
+        let mut skippable = unicode_ignorables();
+        skippable.extend(
+            IGNORABLE
+                .iter()
+                .flat_map(|&(first, last)| (first..=last).filter_map(char::from_u32)),
+        );
+        let unicode: std::collections::HashSet<char> = unicode_ignorables().into_iter().collect();
+        let skipped = |c: char| unicode.contains(&c) || is_ignorable(c);
+        let mut checked = 0;
+        for marker in ["##vso[", "##["] {
+            for at in 0..=marker.len() {
+                for &c in &skippable {
+                    let hostile = format!(
+                        "name {}{c}{}task.setvariable variable=pwned]1",
+                        &marker[..at],
+                        &marker[at..]
+                    );
+                    let safe = neutralize(&hostile);
+                    let seen = skeleton(&safe, &skipped);
+                    assert!(
+                        !seen.contains("##vso[") && !seen.contains("##["),
+                        "U+{:04X} at {at} of {marker}: {safe:?}",
+                        u32::from(c)
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 2 * 4 * 4_000, "{checked}");
     }
 
     #[test]
@@ -354,18 +443,35 @@ mod tests {
             "##v\u{1b}so[task.debug]x",
             "##\u{7f}[error]x",
             "##\u{85}vso[task.debug]x",
+            // Issue 18 item 10: format characters and what ICU ignores.
+            "#\u{FFF9}#vso[task.setvariable variable=x]1",
+            "#\u{600}#vso[task.setvariable variable=x]1",
+            "#\u{70F}#vso[task.setvariable variable=x]1",
+            "#\u{110BD}#vso[task.setvariable variable=x]1",
+            "#\u{591}#vso[task.setvariable variable=x]1",
+            "#\u{640}#\u{FE00}v\u{E0001}s\u{34F}o\u{180E}[task.debug]x",
+            "\u{FFF9}#\u{591}#\u{FFF9}[error]x",
         ] {
             let safe = neutralize(hostile);
-            let skeleton: String = safe.chars().filter(|c| !is_ignorable(*c)).collect();
+            let seen = skeleton(&safe, &is_ignorable);
             assert!(
-                !skeleton.contains("##vso[") && !skeleton.contains("##["),
+                !seen.contains("##vso[") && !seen.contains("##["),
                 "{hostile:?} → {safe:?}"
             );
+            assert_ne!(safe, hostile);
         }
         assert_eq!(
             neutralize("a ##vso[x] b ##vso[y]"),
             "a ##_vso[x] b ##_vso[y]"
         );
+        assert_eq!(
+            neutralize("#\u{FFF9}#vso[x] ###[y] ##\u{591}[z]"),
+            "#\u{FFF9}#_vso[x] ###_[y] ##_\u{591}[z]"
+        );
+        // Text that only looks close stays as it was.
+        for plain in ["# #vso[x]", "#a#vso[x]", "##vs[x]", "##VSO[x]", "#\t"] {
+            assert!(matches!(neutralize(plain), Cow::Borrowed(_)), "{plain:?}");
+        }
     }
 
     #[test]

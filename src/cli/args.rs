@@ -31,6 +31,19 @@ pub(super) enum Command {
     Task,
     /// Turn a Postman CLI JSON report (`postman collection run -r json`) into this task's JUnit and summary.
     Convert(ConvertArgs),
+    /// Mask secrets in standard input as the task masks what it writes (for scripts/bench.sh).
+    #[command(hide = true)]
+    Mask(MaskArgs),
+}
+
+#[derive(Debug, Args)]
+pub(super) struct MaskArgs {
+    /// A file of secrets, one a line.
+    #[arg(long)]
+    pub(super) secrets: PathBuf,
+    /// Mask the input as a JSON document, as the copied JSON report is.
+    #[arg(long)]
+    pub(super) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,9 +155,13 @@ pub(super) struct RunArgs {
     /// Lint a Postman API by ID (its report goes to the integration from a pipeline).
     #[arg(long, value_name = "ID")]
     pub(super) api_id: Option<String>,
-    /// Fail on lint findings of at least this severity: error, warn, info or hint.
+    /// Fail on API lint findings of at least this severity: error (default), warn, info or hint.
     #[arg(long, value_name = "SEVERITY")]
     pub(super) lint_fail_severity: Option<String>,
+    /// Fail on collection lint findings of at least this severity: none
+    /// (default: report them, fail nothing), error, warn, info or hint.
+    #[arg(long, value_name = "SEVERITY")]
+    pub(super) collection_lint_fail_severity: Option<String>,
     /// How many collection runs go at once: a number, or `auto`.
     #[arg(long, value_name = "N")]
     pub(super) parallel: Option<String>,
@@ -285,6 +302,7 @@ impl RunArgs {
             api_definition: self.api_definition,
             api_id: self.api_id,
             lint_fail_severity: self.lint_fail_severity,
+            collection_lint_fail_severity: self.collection_lint_fail_severity,
             parallel: self.parallel,
             shard: self.shard,
             retry_failed_runs: self.retry_failed_runs,
@@ -293,5 +311,40 @@ impl RunArgs {
         };
         self.install.apply(&mut raw, env);
         raw
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::inputs::Field;
+
+    /// `run`'s flags and the inputs table name the same settings: every
+    /// `--flag` of the table is one of `run`'s, and every one of `run`'s is
+    /// in the table, but `--dry-run`, which is no setting.
+    #[test]
+    fn run_takes_the_flags_the_inputs_table_names() {
+        let cli = Cli::command();
+        let run = cli.find_subcommand("run").unwrap();
+        let longs: Vec<String> = run
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        let table: Vec<&str> = Field::ALL
+            .iter()
+            .filter_map(|f| f.flag())
+            .filter(|f| f.starts_with("--") && !f.contains(' '))
+            .collect();
+        for flag in &table {
+            assert!(longs.iter().any(|l| l == flag), "`run` has no {flag}");
+        }
+        for long in &longs {
+            assert!(
+                long == "--dry-run" || table.contains(&long.as_str()),
+                "{long} is not in the inputs table"
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::args::{ConvertArgs, InstallArgs, RunArgs};
+use super::args::{ConvertArgs, InstallArgs, MaskArgs, RunArgs};
 use super::exit_code;
 use super::task::cancel_on_signals;
 use crate::app::{self, Context, Outcome, Verdict};
@@ -131,8 +131,14 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
     let read = std::fs::File::open(&args.report)
         .map_err(|e| format!("cannot read {}: {e}", args.report.display()))
         .and_then(|file| {
-            crate::report::json::read_report(file, &mut paths, crate::plan::RequestDetails::None)
-                .map_err(|e| e.to_string())
+            crate::report::json::read(file, &mut paths, crate::plan::RequestDetails::None).map_err(
+                |e| {
+                    format!(
+                        "results could not be read from {}: {e}",
+                        args.report.display()
+                    )
+                },
+            )
         });
     let summary = match read {
         Ok(s) => s,
@@ -220,12 +226,10 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
     let console = Console::terminal();
     let mut raw = RawInputs {
         naming: Some(Naming::Cli),
-        // The plan needs a collection; installing needs none.
-        collection: vec!["-".into()],
         ..RawInputs::default()
     };
     args.install.apply(&mut raw, &env);
-    let plan = match crate::plan::build(&raw) {
+    let install = match crate::plan::install(&raw) {
         Ok(p) => p,
         Err(errors) => {
             for e in errors {
@@ -238,7 +242,7 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
     match crate::install::install_with(
         &env,
         &app::tools_dir(&env),
-        &plan.install,
+        &install,
         &app::Narrator::new(&console, true),
         &cwd,
         args.platform,
@@ -259,5 +263,34 @@ pub(super) async fn install_only(args: InstallArgs) -> i32 {
             console.error(&format!("The Postman CLI could not be installed: {e}"));
             exit_code::INSTALL_FAILED
         }
+    }
+}
+
+/// `mask`: standard input with the secrets of a file (one a line) masked,
+/// on standard output. It times the masking alone in scripts/bench.sh.
+pub(super) fn mask(args: &MaskArgs) -> i32 {
+    use std::io::{Read, Write};
+    let secrets = match std::fs::read_to_string(&args.secrets) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.secrets.display());
+            return exit_code::INPUT_ERROR;
+        }
+    };
+    let mut masker = crate::secrets::Secrets::default();
+    masker.extend(secrets.lines());
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        eprintln!("error: cannot read standard input as UTF-8: {e}");
+        return exit_code::INPUT_ERROR;
+    }
+    let masked = if args.json {
+        masker.redact_json(&text)
+    } else {
+        masker.redact(&text)
+    };
+    match std::io::stdout().write_all(masked.as_bytes()) {
+        Ok(()) => exit_code::SUCCESS,
+        Err(_) => exit_code::INPUT_ERROR,
     }
 }

@@ -21,6 +21,11 @@ pub fn main() -> ExitCode {
     let parent = task::parent_pid();
     let cli = Cli::parse();
     let agent_mode = matches!(cli.command, Command::Task);
+    if agent_mode {
+        // Before anything that takes time: from here on, a launcher that
+        // dies takes the task with it (see `task::cancel_on_signals`).
+        task::die_with_launcher();
+    }
     install_panic_hook(agent_mode);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -32,6 +37,7 @@ pub fn main() -> ExitCode {
             Command::Run(args) => commands::run_cli(*args).await,
             Command::Install(args) => commands::install_only(args).await,
             Command::Convert(args) => commands::convert(args),
+            Command::Mask(args) => commands::mask(&args),
         }
     });
     ExitCode::from(u8::try_from(code).unwrap_or(1))

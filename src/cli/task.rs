@@ -43,7 +43,8 @@ pub(super) async fn run_task(launcher: Option<u32>) -> i32 {
 ///
 /// A launcher killed outright passes nothing on, so in task mode the
 /// launcher's death cancels too: on Linux the kernel sends us SIGTERM when
-/// it dies, and on every Unix a poll notices that we were adopted. (Windows
+/// it dies (see [`die_with_launcher`]), and on every Unix a poll notices
+/// that we were adopted. (Windows
 /// needs neither: the agent ends the whole process tree there.) The tools we
 /// start die with us on Linux even if we are killed outright; see
 /// `process::die_with_us`.
@@ -72,13 +73,6 @@ pub(super) fn cancel_on_signals(launcher: Option<u32>) -> Cancel {
             std::future::pending::<()>().await;
         }
     };
-    // After the listeners, so the kernel's SIGTERM reaches them. A launcher
-    // that died before this request sends nothing; the watch below, which
-    // looks first thing, catches that.
-    #[cfg(target_os = "linux")]
-    if launcher.is_some() {
-        crate::process::signal_when_parent_dies();
-    }
     tokio::spawn(async move {
         let orphaned = async {
             match launcher {
@@ -96,6 +90,19 @@ pub(super) fn cancel_on_signals(launcher: Option<u32>) -> Cancel {
         std::future::pending::<()>().await;
     });
     cancel
+}
+
+/// Asks the kernel for SIGTERM when the launcher dies, first thing in task
+/// mode. Until [`cancel_on_signals`] listens, the signal ends the process
+/// outright (nothing has started yet that needs stopping); after, it
+/// cancels the task like the agent's own SIGTERM. This holds only while the
+/// runtime's thread is free to hear it, which is why slow work (reading the
+/// user's files) runs on threads of its own. A launcher that died before
+/// this request sends nothing; the watch in [`cancel_on_signals`], which
+/// looks first thing, catches that.
+pub(super) fn die_with_launcher() {
+    #[cfg(target_os = "linux")]
+    crate::process::signal_when_parent_dies();
 }
 
 /// Our parent's pid, where the platform tells it.

@@ -80,9 +80,9 @@ pub(crate) enum InputErrorKind {
     NoKeyInConnection {
         id: String,
     },
+    /// Not one of the values of the input's pick list.
     NotOneOf {
         value: String,
-        allowed: &'static str,
     },
     /// Needed because another input has this value.
     RequiredBy {
@@ -134,6 +134,14 @@ pub(crate) enum InputErrorKind {
     BadVariables {
         path: String,
         detail: String,
+    },
+    /// A file the task does not read (see `crate::files`): a link out of
+    /// the working directory, a pipe or a device, one over its size limit.
+    /// `problem` completes "`path` …"; `fix` says what to do.
+    FileRefused {
+        path: String,
+        problem: String,
+        fix: String,
     },
     /// A folder that is not a git-native (v3) collection.
     NotV3Collection {

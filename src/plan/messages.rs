@@ -2,13 +2,17 @@
 //! input or a flag), what is wrong with it, and what to do. Kept apart from
 //! the checks so the wording can be read, and changed, in one place.
 
-use super::build::{MAX_COUNT, MAX_MILLIS, MAX_MINUTES, MAX_PARALLEL, MAX_RETRIES, MAX_SHARDS};
+use super::parse::{MAX_COUNT, MAX_MILLIS, MAX_MINUTES, MAX_PARALLEL, MAX_RETRIES, MAX_SHARDS};
 use super::{InputError, InputErrorKind};
 use crate::inputs::{Field, Naming};
 
 impl InputError {
     /// The message a user sees: the setting in their own words, what is wrong
     /// with it, and what to do.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one linear table: an arm per kind of input error, each its words"
+    )]
     pub(crate) fn render(&self, naming: Naming) -> String {
         use InputErrorKind::*;
         let name = naming.name(self.field);
@@ -113,9 +117,9 @@ impl InputError {
                 format!("the service connection `{id}` gave the task no API key"),
                 "Choose a connection of the type Postman API, and check that this pipeline is allowed to use it.".into(),
             ),
-            NotOneOf { value, allowed } => (
-                format!("`{value}` is not one of {allowed}"),
-                format!("Use one of {allowed}."),
+            NotOneOf { value } => (
+                format!("`{value}` is not one of {}", self.field.choices()),
+                format!("Use one of {}.", self.field.choices()),
             ),
             RequiredBy { other, value } => (
                 format!("is needed because {} is `{value}`", naming.name(*other)),
@@ -140,7 +144,10 @@ impl InputError {
                 "Use a local environment file, or keep the value in the Postman environment itself.".into(),
             ),
             SecretInArguments { word } => (
-                format!("word {word} holds the value of a secret, which would put it on the Postman CLI's command line, where the log and every process listing show it"),
+                format!(
+                    "{} {word} holds the value of a secret, which would put it on the Postman CLI's command line, where the log and every process listing show it",
+                    if self.field == Field::AdditionalArguments { "word" } else { "line" }
+                ),
                 format!(
                     "Pass the value with {} instead (key=value, one per line), which reaches the Postman CLI through a private file.",
                     naming.name(Field::EnvVars)
@@ -171,13 +178,14 @@ impl InputError {
                 "Fix the file, or export it again from Postman.".into(),
             ),
             NotACollection { path } => (
-                format!("`{path}` is not a Postman collection (it has no `item` list)"),
+                format!("`{path}` is not a Postman collection (it has no `item` holding requests and folders, as a list or one object)"),
                 "Export the collection from Postman as Collection v2.1, or give its UID.".into(),
             ),
             BadVariables { path, detail } => (
                 format!("`{path}` cannot be read as an environment or globals file: {detail}"),
                 "Give Postman's JSON export or a `*.environment.yaml` file, or the environment's UID.".into(),
             ),
+            FileRefused { path, problem, fix } => (format!("`{path}` {problem}"), fix.clone()),
             NotV3Collection { path, detail } => (
                 format!("`{path}` is a folder but not a Postman collection: {detail}"),
                 "Give a v3 collection folder (what `postman collection migrate` writes, with `.resources/definition.yaml` and `*.request.yaml` files), or a collection file.".into(),

@@ -9,13 +9,19 @@
 //! every mistake at once.
 
 pub(crate) mod age;
+mod args;
 mod build;
+#[cfg(test)]
+mod contract;
 mod error;
+mod install;
 mod messages;
+mod parse;
 mod version;
 
 pub(crate) use build::build;
 pub(crate) use error::{InputError, InputErrorKind};
+pub(crate) use install::install;
 pub(crate) use version::VersionSpec;
 
 use crate::inputs::{Naming, Secret};
@@ -55,9 +61,9 @@ pub(crate) struct Plan {
     /// API lint, when `apiLint` is on.
     pub(crate) lint: Option<LintPlan>,
     /// `collectionLint`: lint the v3 collections and YAML environments and
-    /// globals of the step (`postman collection lint`), failing at
-    /// `lintFailSeverity`; `None` when off.
-    pub(crate) collection_lint: Option<Severity>,
+    /// globals of the step (`postman collection lint`), failing as
+    /// `collectionLintFailSeverity` says; `None` when off.
+    pub(crate) collection_lint: Option<LintGate>,
     /// How many collection runs go at once.
     pub(crate) parallel: Parallel,
     pub(crate) shard: ShardSpec,
@@ -184,12 +190,6 @@ pub(crate) struct InstallPlan {
     pub(crate) min_release_age: std::time::Duration,
 }
 
-/// The default `cliMinimumReleaseAge`. Three days outlast npm's 72-hour
-/// window in which a publisher may still unpublish, and the time the
-/// November 2025 worm's releases stayed up; Renovate's
-/// `security:minimumReleaseAgeNpm` preset waits as long.
-pub(crate) const DEFAULT_MIN_RELEASE_AGE: &str = "3d";
-
 /// How serious a lint finding is, in the order `lintFailSeverity` compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Severity {
@@ -228,5 +228,51 @@ impl Severity {
             Severity::Info => "info",
             Severity::Hint => "hint",
         }
+    }
+}
+
+/// Which lint findings fail the step: those at or above a severity, or,
+/// for a lint that only reports, none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LintGate {
+    /// Findings are reported and fail nothing (`none`).
+    Never,
+    AtLeast(Severity),
+}
+
+impl LintGate {
+    /// Whether a finding of this severity fails the step.
+    pub(crate) fn fails(self, severity: Severity) -> bool {
+        match self {
+            LintGate::Never => false,
+            LintGate::AtLeast(gate) => severity >= gate,
+        }
+    }
+
+    /// The severity findings start to fail at, if any.
+    pub(crate) fn severity(self) -> Option<Severity> {
+        match self {
+            LintGate::Never => None,
+            LintGate::AtLeast(gate) => Some(gate),
+        }
+    }
+
+    /// As the JUnit property says it: a severity, or `none`.
+    pub(crate) fn as_str(self) -> &'static str {
+        self.severity().map_or("none", Severity::as_str)
+    }
+
+    /// As the summary says it: `error and above`, or `never (reported only)`.
+    pub(crate) fn describe(self) -> String {
+        match self {
+            LintGate::Never => "never (reported only)".to_owned(),
+            LintGate::AtLeast(gate) => format!("{} and above", gate.as_str()),
+        }
+    }
+}
+
+impl From<Severity> for LintGate {
+    fn from(severity: Severity) -> LintGate {
+        LintGate::AtLeast(severity)
     }
 }

@@ -1,12 +1,15 @@
 //! The publish stage, and the sinks: what a task run produced, written and
 //! published whatever stopped it. The JUnit files ([`junit`]), the build
-//! summary ([`summary`]), the failure list, the output variables, lint
+//! summary ([`summary`], its text escaped by [`markdown`]), the failure
+//! list, the Postman tab's data ([`attachment`]), the output variables, lint
 //! findings inline, and the report a person reads at a terminal
-//! ([`terminal`]); with every known secret taken out first.
+//! ([`terminal`]); with every known secret taken out first. [`finish`]
+//! calls one function per sink, in the order the agent sees them.
 
 pub(crate) mod attachment;
 pub(crate) mod headline;
 pub(crate) mod junit;
+mod markdown;
 pub(crate) mod summary;
 pub(crate) mod terminal;
 
@@ -73,17 +76,111 @@ impl Files {
 pub(crate) struct Published {
     pub(crate) junit: Option<PathBuf>,
     pub(crate) summary: Option<PathBuf>,
-    /// The Postman tab's attachment.
-    pub(crate) attachment: Option<PathBuf>,
 }
 
-/// Writes and publishes what exists: JUnit when any collection ran, the
-/// summary always, and the output variables.
+/// Writes and publishes what exists: JUnit when any collection ran (and the
+/// lint's when any lint did), the summary always, the Postman tab's data,
+/// and the output variables. One step per sink.
 pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -> Published {
-    let mut out = Published::default();
     let dir = p.files.summary.parent().unwrap_or(Path::new("."));
-    let title = p.title;
-    let runs: &[RunResult] = p.runs;
+    let cli_version = p.cli.map(|c| c.version.to_string());
+    let cli_version = cli_version.as_deref();
+    let full_failures = attach_failure_list(console, dir, p.runs);
+    let junit = publish_runs(console, &p, cli_version);
+    publish_lint(console, &p);
+    let summary = write_summary(console, &p, secrets, cli_version, full_failures.as_deref());
+    write_attachment(console, &p, dir, cli_version, secrets);
+    let out = Published { junit, summary };
+    set_outputs(console, &p, dir, &out);
+    out
+}
+
+/// When the summary cannot list every failure, a file that does, attached
+/// to the build's logs; its path.
+fn attach_failure_list(console: &Console, dir: &Path, runs: &[RunResult]) -> Option<PathBuf> {
+    if crate::results::totals(runs).failed <= summary::MAX_LISTED_FAILURES {
+        return None;
+    }
+    let path = dir.join("failures.md");
+    std::fs::write(&path, summary::failure_list(runs)).ok()?;
+    console.upload_file(&path.display().to_string());
+    Some(path)
+}
+
+/// Writes a JUnit file and puts it in the Tests tab, unless the plan says
+/// not to; whether it was written.
+fn write_junit(
+    console: &Console,
+    p: &Publication<'_>,
+    report: &quick_junit::Report,
+    path: &Path,
+    title: &str,
+) -> bool {
+    if let Err(e) = junit::write(report, path) {
+        console.error(&format!(
+            "cannot write the JUnit file {}: {e}",
+            path.display()
+        ));
+        return false;
+    }
+    if p.to_tests_tab {
+        match without_commas(path, p.temp_dir) {
+            Ok(file) => console.publish_junit(&file.display().to_string(), title),
+            Err(e) => console.error(&format!(
+                "The results in {} cannot be published to the Tests tab: the agent splits result file paths at commas, and no folder without one could take a copy ({e}). Set reportDirectory to a path without a comma.",
+                path.display()
+            )),
+        }
+    }
+    true
+}
+
+/// The collection runs' JUnit, one test run; where it was written.
+fn publish_runs(
+    console: &Console,
+    p: &Publication<'_>,
+    cli_version: Option<&str>,
+) -> Option<PathBuf> {
+    if p.runs.is_empty() {
+        return None;
+    }
+    let report = junit::build(p.title, p.runs, cli_version);
+    write_junit(console, p, &report, &p.files.junit, p.title).then(|| p.files.junit.clone())
+}
+
+/// The lint's JUnit, a test run of its own beside the runs' file, and the
+/// count of its findings.
+fn publish_lint(console: &Console, p: &Publication<'_>) {
+    if p.lint.is_empty() {
+        return;
+    }
+    // One test run for every lint; it keeps its API lint name when API
+    // lint is in it, so its history stays one.
+    let lint_title = if p.lint.iter().any(|l| l.target.is_api()) {
+        format!("{} API governance", p.title)
+    } else {
+        format!("{} collection lint", p.title)
+    };
+    let path = p.files.junit.with_file_name("postman-lint-junit.xml");
+    write_junit(
+        console,
+        p,
+        &junit::build_lint(&lint_title, p.lint),
+        &path,
+        &lint_title,
+    );
+    let total: usize = p.lint.iter().map(LintOutcome::total).sum();
+    console.set_output("lintViolations", &total.to_string());
+}
+
+/// The build summary; where it was written.
+fn write_summary(
+    console: &Console,
+    p: &Publication<'_>,
+    secrets: &Secrets,
+    cli_version: Option<&str>,
+    full_failures: Option<&Path>,
+) -> Option<PathBuf> {
     let mut problems: Vec<String> = p
         .problems
         .iter()
@@ -95,78 +192,16 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
             plural(p.not_started, "collection run", "collection runs")
         ));
     }
-    let cli_version = p.cli.map(|c| c.version.to_string());
-    let counts = crate::results::totals(runs);
-
-    // The summary lists the first failures; a long list goes in a file of
-    // its own, attached to the build's logs.
-    let full_failures = (counts.failed > summary::MAX_LISTED_FAILURES)
-        .then(|| {
-            let path = dir.join("failures.md");
-            std::fs::write(&path, summary::failure_list(runs)).ok()?;
-            console.upload_file(&path.display().to_string());
-            Some(path)
-        })
-        .flatten();
-
-    // Writes a JUnit file and puts it in the Tests tab, unless the plan
-    // says not to; whether it was written.
-    let write_junit = |report: &quick_junit::Report, path: &Path, title: &str| match junit::write(
-        report, path,
-    ) {
-        Ok(()) => {
-            if p.to_tests_tab {
-                match without_commas(path, p.temp_dir) {
-                        Ok(file) => console.publish_junit(&file.display().to_string(), title),
-                        Err(e) => console.error(&format!(
-                            "The results in {} cannot be published to the Tests tab: the agent splits result file paths at commas, and no folder without one could take a copy ({e}). Set reportDirectory to a path without a comma.",
-                            path.display()
-                        )),
-                    }
-            }
-            true
-        }
-        Err(e) => {
-            console.error(&format!(
-                "cannot write the JUnit file {}: {e}",
-                path.display()
-            ));
-            false
-        }
-    };
-
-    if !runs.is_empty() {
-        let report = junit::build(title, runs, cli_version.as_deref());
-        if write_junit(&report, &p.files.junit, title) {
-            out.junit = Some(p.files.junit.clone());
-        }
-    }
-
-    if !p.lint.is_empty() {
-        // One test run for every lint; it keeps its API lint name when API
-        // lint is in it, so its history stays one.
-        let lint_title = if p.lint.iter().any(|l| l.target.is_api()) {
-            format!("{title} API governance")
-        } else {
-            format!("{title} collection lint")
-        };
-        let path = p.files.junit.with_file_name("postman-lint-junit.xml");
-        write_junit(&junit::build_lint(&lint_title, p.lint), &path, &lint_title);
-        let total: usize = p.lint.iter().map(LintOutcome::total).sum();
-        console.set_output("lintViolations", &total.to_string());
-    }
-
     let markdown = summary::render(&summary::SummaryInput {
-        title,
+        title: p.title,
         headline: p.headline,
-        runs,
+        runs: p.runs,
         problems: &problems,
-        cli_version: cli_version.as_deref(),
+        cli_version,
         cli_origin: p.cli.and_then(|c| c.origin.as_ref()),
         cli_integrity: p.cli.and_then(|c| c.integrity.as_deref()),
         lint: p.lint,
         full_failures: full_failures
-            .as_ref()
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned()),
     });
@@ -174,78 +209,96 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
     match std::fs::write(path, markdown) {
         Ok(()) => {
             console.upload_summary(&path.display().to_string());
-            out.summary = Some(path.clone());
+            Some(path.clone())
         }
-        Err(e) => console.error(&format!("cannot write the summary {}: {e}", path.display())),
+        Err(e) => {
+            console.error(&format!("cannot write the summary {}: {e}", path.display()));
+            None
+        }
     }
+}
 
-    // The Postman tab's data: beside the summary, attached in a pipeline.
-    if let Some(limit) = p
+/// The Postman tab's data, beside the summary and attached in a pipeline,
+/// with each run's HTML report attached for download.
+fn write_attachment(
+    console: &Console,
+    p: &Publication<'_>,
+    dir: &Path,
+    cli_version: Option<&str>,
+    secrets: &Secrets,
+) {
+    let Some(limit) = p
         .attachment_limit
-        .filter(|_| !runs.is_empty() || !p.lint.is_empty())
-    {
-        let name = attachment::file_name(dir);
-        let path = dir.join(&name);
-        // The CLI's HTML reports, each its own attachment, which the tab
-        // offers as a download.
-        let html: Vec<Option<String>> = runs
-            .iter()
-            .map(|run| {
-                let report = run.html_report.as_ref()?;
-                let size = std::fs::metadata(report).ok()?.len();
-                if size > attachment::HTML_LIMIT {
-                    console.warning(&format!(
-                        "The Postman CLI's HTML report of `{}` is not attached: it takes {} MB, \
-                         more than {} MB. It is in {}.",
-                        run.name,
-                        size / 1_000_000,
-                        attachment::HTML_LIMIT / 1_000_000,
-                        report.display()
-                    ));
-                    return None;
-                }
-                let html_name = attachment::html_name(&name, run.index);
-                console.add_attachment(
-                    attachment::HTML_KIND,
-                    &html_name,
-                    &report.display().to_string(),
-                );
-                Some(html_name)
-            })
-            .collect();
-        let data = attachment::Attachment {
-            html: &html,
-            title,
-            shard: p.shard.clone(),
-            cli_version: cli_version.as_deref(),
-            runs,
-            lints: p.lint,
-            limit,
-        };
-        match attachment::write(&data, &path, secrets) {
-            Ok(()) => {
-                console.add_attachment(attachment::KIND, &name, &path.display().to_string());
-                out.attachment = Some(path);
-            }
-            Err(e) => console.warning(&format!(
-                "cannot write the Postman tab's data {}: {e}",
-                path.display()
-            )),
-        }
+        .filter(|_| !p.runs.is_empty() || !p.lint.is_empty())
+    else {
+        return;
+    };
+    let name = attachment::file_name(dir);
+    let path = dir.join(&name);
+    let html: Vec<Option<String>> = p
+        .runs
+        .iter()
+        .map(|run| attach_html_report(console, run, &name))
+        .collect();
+    let data = attachment::Attachment {
+        html: &html,
+        title: p.title,
+        shard: p.shard.clone(),
+        cli_version,
+        runs: p.runs,
+        lints: p.lint,
+        limit,
+    };
+    match attachment::write(&data, &path, secrets) {
+        Ok(()) => console.add_attachment(attachment::KIND, &name, &path.display().to_string()),
+        Err(e) => console.warning(&format!(
+            "cannot write the Postman tab's data {}: {e}",
+            path.display()
+        )),
     }
+}
 
+/// A run's HTML report from the CLI, its own attachment, which the tab
+/// offers as a download; its attachment name.
+fn attach_html_report(console: &Console, run: &RunResult, attachment_name: &str) -> Option<String> {
+    let report = run.html_report.as_ref()?;
+    let size = std::fs::metadata(report).ok()?.len();
+    if size > attachment::HTML_LIMIT {
+        console.warning(&format!(
+            "The Postman CLI's HTML report of `{}` is not attached: it takes {} MB, \
+             more than {} MB. It is in {}.",
+            run.name,
+            size / 1_000_000,
+            attachment::HTML_LIMIT / 1_000_000,
+            report.display()
+        ));
+        return None;
+    }
+    let html_name = attachment::html_name(attachment_name, run.index);
+    console.add_attachment(
+        attachment::HTML_KIND,
+        &html_name,
+        &report.display().to_string(),
+    );
+    Some(html_name)
+}
+
+/// The output variables: counts, files, the runs in Postman, the CLI.
+fn set_outputs(console: &Console, p: &Publication<'_>, dir: &Path, out: &Published) {
+    let counts = crate::results::totals(p.runs);
     console.set_output("testsTotal", &counts.total.to_string());
     console.set_output("testsPassed", &counts.passed.to_string());
     console.set_output("testsFailed", &counts.failed.to_string());
-    console.set_output("flakyRuns", &crate::results::flaky_runs(runs).to_string());
+    console.set_output("flakyRuns", &crate::results::flaky_runs(p.runs).to_string());
     console.set_output("reportDirectory", &dir.display().to_string());
-    if let Some(p) = &out.junit {
-        console.set_output("junitFile", &p.display().to_string());
+    if let Some(path) = &out.junit {
+        console.set_output("junitFile", &path.display().to_string());
     }
-    if let Some(p) = &out.summary {
-        console.set_output("summaryFile", &p.display().to_string());
+    if let Some(path) = &out.summary {
+        console.set_output("summaryFile", &path.display().to_string());
     }
-    let urls: Vec<&str> = runs
+    let urls: Vec<&str> = p
+        .runs
         .iter()
         .filter_map(|r| match &r.upload {
             Upload::Uploaded { url: Some(url) } => Some(url.as_str()),
@@ -259,7 +312,6 @@ pub(crate) fn finish(console: &Console, p: Publication<'_>, secrets: &Secrets) -
         console.set_output("cliVersion", &cli.version.to_string());
         console.set_output("cliPath", &cli.executable.display().to_string());
     }
-    out
 }
 
 /// Puts lint findings where people look: inline on a local file (a
@@ -346,11 +398,17 @@ fn without_commas(
     Ok(copy)
 }
 
+/// The largest CLI report copied: each is read whole and masked, and a
+/// hostile API could make one as large as its responses.
+pub(crate) const COPY_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// Copies the CLI's own reports of a run (JSON, HTML, or a v3 run's YAML
 /// run report) next to ours, without secrets, into a folder named after the run,
 /// and, when failed runs are retried, one folder per attempt inside it
-/// (`attempt-2`). Returns where the HTML report's copy is.
+/// (`attempt-2`). A report larger than [`COPY_LIMIT`] is left out, with a
+/// warning. Returns where the HTML report's copy is.
 pub(crate) fn copy_run_report(
+    console: &Console,
     result: &RunResult,
     attempt: Option<u32>,
     root: &Path,
@@ -370,15 +428,32 @@ pub(crate) fn copy_run_report(
     // The credential headers the run sent or received are masked with the
     // known secrets.
     let mut secrets = secrets.clone();
-    secrets.extend(result.header_secrets.iter().map(String::as_str));
-    if let Ok(text) = std::fs::read_to_string(result.report_dir.join("report.json")) {
+    secrets.extend_credentials(result.header_secrets.iter().map(String::as_str));
+    let read = |path: &Path| -> Option<String> {
+        let size = std::fs::metadata(path).ok()?.len();
+        if size > COPY_LIMIT {
+            console.warning(&format!(
+                "The Postman CLI's report {} of `{}` is not kept: it takes {} MB, more than \
+                 the {} MB the task masks secrets in.",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                result.name,
+                size / 1_000_000,
+                COPY_LIMIT / 1_000_000
+            ));
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    };
+    let write = |name: &str, text: &str| -> Option<PathBuf> {
+        std::fs::create_dir_all(&dir).ok()?;
+        let path = dir.join(name);
+        std::fs::write(&path, text.as_bytes()).ok()?;
+        Some(path)
+    };
+    if let Some(text) = read(&result.report_dir.join("report.json")) {
         // The JSON report holds secrets JSON-escaped: it is redacted value
         // by value, in decoded form.
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(
-            dir.join("postman-report.json"),
-            secrets.redact_json(&text).as_bytes(),
-        );
+        write("postman-report.json", &secrets.redact_json(&text));
     }
     // A v3 run's YAML run report (`--output`): its two files, as text.
     if let Ok(entries) = std::fs::read_dir(result.report_dir.join("output")) {
@@ -387,22 +462,15 @@ pub(crate) fn copy_run_report(
             let Some(name) = name.filter(|n| n.ends_with(".yaml")) else {
                 continue;
             };
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                let _ = std::fs::create_dir_all(&dir);
-                let _ = std::fs::write(
-                    dir.join(format!("postman-{name}")),
-                    secrets.redact(&text).as_bytes(),
-                );
+            if let Some(text) = read(&path) {
+                write(&format!("postman-{name}"), &secrets.redact(&text));
             }
         }
     }
     // The HTML report holds the run's data as markup and as JSON in a
     // script; the redactor reads every escape either uses.
-    let text = std::fs::read_to_string(result.report_dir.join("report.html")).ok()?;
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join("postman-report.html");
-    std::fs::write(&path, secrets.redact(&text).as_bytes()).ok()?;
-    Some(path)
+    let text = read(&result.report_dir.join("report.html"))?;
+    write("postman-report.html", &secrets.redact(&text))
 }
 
 /// The summary's file name is its section title on the build page.

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use super::markdown::{escape, link, name};
 use crate::report::lint::LintOutcome;
 use crate::report::model::{Failure, FailureKind, RunEnd, RunResult, Status, TestCase};
 use crate::run::upload::Upload;
@@ -30,8 +31,26 @@ pub(crate) struct SummaryInput<'a> {
     pub(crate) full_failures: Option<String>,
 }
 
+/// The summary, section by section: the headline, a row per run, flaky
+/// runs, failures, runs not reported to Postman, each lint, what did not
+/// run, and the line saying which CLI ran.
 pub(crate) fn render(input: &SummaryInput<'_>) -> String {
     let mut md = String::new();
+    headline(&mut md, input);
+    runs_table(&mut md, input.runs);
+    flaky_runs(&mut md, input.runs);
+    failures(&mut md, input);
+    not_reported(&mut md, input.runs);
+    for lint in input.lint {
+        lint_section(&mut md, lint);
+    }
+    not_run(&mut md, input.problems);
+    footer(&mut md, input);
+    md
+}
+
+/// `### ✅ Postman: 3 tests passed in 1 collection run.`
+fn headline(md: &mut String, input: &SummaryInput<'_>) {
     let failed_runs = input.runs.iter().filter(|r| r.failed()).count();
     let ok = failed_runs == 0 && input.problems.is_empty();
     let _ = writeln!(
@@ -42,160 +61,183 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
         escape(input.headline)
     );
     md.push('\n');
+}
 
-    let reported = input.runs.iter().any(|r| r.upload != Upload::NotExpected);
-    if !input.runs.is_empty() {
-        md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Skipped | Errors | Duration |");
-        md.push_str(if reported { " Postman |\n" } else { "\n" });
-        md.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|");
-        md.push_str(if reported { "---|\n" } else { "\n" });
-        for run in input.runs {
-            let a = run.assertion_counts();
-            let errors = run
-                .cases
-                .iter()
-                .filter(|c| {
-                    c.failure()
-                        .is_some_and(|f| f.kind != FailureKind::Assertion)
-                })
-                .count()
-                + usize::from(run.end != RunEnd::Completed);
-            let _ = write!(
-                md,
-                "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
-                mark(run),
-                name(&run.name),
-                attempt_note(run),
-                run.environment
-                    .as_deref()
-                    .map(escape)
-                    .unwrap_or_else(|| "—".into()),
-                run.requests,
-                a.passed,
-                a.failed,
-                a.skipped,
-                errors,
-                run.duration_ms
-                    .map(|ms| crate::text::duration(std::time::Duration::from_millis(ms)))
-                    .unwrap_or_else(|| "—".into()),
-            );
-            if reported {
-                let cell = match &run.upload {
-                    Upload::Uploaded { url: Some(url) } => format!("[View run]({})", link(url)),
-                    Upload::Uploaded { url: None } => "reported".to_owned(),
-                    Upload::Failed { .. } => "⚠️ not reported".to_owned(),
-                    Upload::NotExpected => "—".to_owned(),
-                    // The CLI says nothing a collection could not forge.
-                    Upload::Events => "sent with report events".to_owned(),
-                };
-                let _ = write!(md, " {cell} |");
+/// A row per run: its counts, its time, and, when any run was reported to
+/// Postman, where.
+fn runs_table(md: &mut String, runs: &[RunResult]) {
+    if runs.is_empty() {
+        return;
+    }
+    let reported = runs.iter().any(|r| r.upload != Upload::NotExpected);
+    md.push_str("| | Collection | Environment | Requests | Assertions passed | Assertions failed | Skipped | Errors | Duration |");
+    md.push_str(if reported { " Postman |\n" } else { "\n" });
+    md.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|");
+    md.push_str(if reported { "---|\n" } else { "\n" });
+    for run in runs {
+        run_row(md, run, reported);
+    }
+    md.push('\n');
+}
+
+fn run_row(md: &mut String, run: &RunResult, reported: bool) {
+    let a = run.assertion_counts();
+    let errors = run
+        .cases
+        .iter()
+        .filter(|c| {
+            c.failure()
+                .is_some_and(|f| f.kind != FailureKind::Assertion)
+        })
+        .count()
+        + usize::from(run.end != RunEnd::Completed);
+    let _ = write!(
+        md,
+        "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
+        mark(run),
+        name(&run.name),
+        attempt_note(run),
+        run.environment
+            .as_deref()
+            .map(escape)
+            .unwrap_or_else(|| "—".into()),
+        run.requests,
+        a.passed,
+        a.failed,
+        a.skipped,
+        errors,
+        run.duration_ms
+            .map(|ms| crate::text::duration(std::time::Duration::from_millis(ms)))
+            .unwrap_or_else(|| "—".into()),
+    );
+    if reported {
+        let cell = match &run.upload {
+            Upload::Uploaded { url: Some(url) } => format!("[View run]({})", link(url)),
+            Upload::Uploaded { url: None } => "reported".to_owned(),
+            Upload::Failed { .. } => "⚠️ not reported".to_owned(),
+            Upload::NotExpected => "—".to_owned(),
+            // The CLI says nothing a collection could not forge.
+            Upload::Events => "sent with report events".to_owned(),
+        };
+        let _ = write!(md, " {cell} |");
+    }
+    md.push('\n');
+}
+
+/// Runs that passed only on a retry, with what failed before.
+fn flaky_runs(md: &mut String, runs: &[RunResult]) {
+    let flaky: Vec<&RunResult> = runs.iter().filter(|r| r.flaky()).collect();
+    if flaky.is_empty() {
+        return;
+    }
+    md.push_str("#### 🔁 Flaky runs\n\n");
+    for run in flaky {
+        let _ = writeln!(
+            md,
+            "**{}** passed on attempt {} of {}.\n",
+            name(&run.name),
+            run.retries.attempt,
+            run.retries.of
+        );
+        earlier_attempts(md, run);
+    }
+}
+
+/// Each failing run's failures, the first [`MAX_LISTED_FAILURES`] of them
+/// listed, and where the rest are.
+fn failures(md: &mut String, input: &SummaryInput<'_>) {
+    let failing: Vec<&RunResult> = input.runs.iter().filter(|r| r.failed()).collect();
+    if failing.is_empty() {
+        return;
+    }
+    md.push_str("#### Failures\n\n");
+    let mut listed = 0;
+    let mut unlisted = 0;
+    for run in failing {
+        let _ = writeln!(md, "**{}**\n", name(&run.name));
+        match &run.end {
+            RunEnd::Failed(why) => {
+                let _ = writeln!(md, "- {}", escape(&why.message));
             }
-            md.push('\n');
+            RunEnd::Aborted => {
+                let _ = writeln!(md, "- the run was cut short: the task was cancelled");
+            }
+            RunEnd::Completed => {}
+        }
+        for case in &run.cases {
+            let Status::Failed(f) = &case.status else {
+                continue;
+            };
+            if listed >= MAX_LISTED_FAILURES {
+                unlisted += 1;
+                continue;
+            }
+            listed += 1;
+            let _ = writeln!(md, "{}", failure_line(run, case, f));
         }
         md.push('\n');
-    }
-
-    let flaky: Vec<&RunResult> = input.runs.iter().filter(|r| r.flaky()).collect();
-    if !flaky.is_empty() {
-        md.push_str("#### 🔁 Flaky runs\n\n");
-        for run in flaky {
+        if !run.retries.earlier.is_empty() {
             let _ = writeln!(
                 md,
-                "**{}** passed on attempt {} of {}.\n",
-                name(&run.name),
-                run.retries.attempt,
-                run.retries.of
+                "These are the failures of attempt {} of {}; the attempts before it:\n",
+                run.retries.attempt, run.retries.of
             );
-            earlier_attempts(&mut md, run);
+            earlier_attempts(md, run);
         }
     }
-
-    let failing: Vec<&RunResult> = input.runs.iter().filter(|r| r.failed()).collect();
-    if !failing.is_empty() {
-        md.push_str("#### Failures\n\n");
-        let mut listed = 0;
-        let mut unlisted = 0;
-        for run in failing {
-            let _ = writeln!(md, "**{}**\n", name(&run.name));
-            match &run.end {
-                RunEnd::Failed(reason) => {
-                    let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
-                }
-                RunEnd::Aborted => {
-                    let _ = writeln!(md, "- the run was cut short: the task was cancelled");
-                }
-                RunEnd::Completed => {}
-            }
-            for case in &run.cases {
-                let Status::Failed(f) = &case.status else {
-                    continue;
-                };
-                if listed >= MAX_LISTED_FAILURES {
-                    unlisted += 1;
-                    continue;
-                }
-                listed += 1;
-                let _ = writeln!(md, "{}", failure_line(run, case, f));
-            }
-            md.push('\n');
-            if !run.retries.earlier.is_empty() {
+    if unlisted > 0 {
+        let _ = write!(
+            md,
+            "…and {unlisted} more failures, not listed here; the Tests tab has all {}",
+            listed + unlisted
+        );
+        match &input.full_failures {
+            Some(file) => {
                 let _ = writeln!(
                     md,
-                    "These are the failures of attempt {} of {}; the attempts before it:\n",
-                    run.retries.attempt, run.retries.of
+                    ", and `{}` (attached to the build's logs) lists them.\n",
+                    escape(file)
                 );
-                earlier_attempts(&mut md, run);
             }
-        }
-        if unlisted > 0 {
-            let _ = write!(
-                md,
-                "…and {unlisted} more failures, not listed here; the Tests tab has all {}",
-                listed + unlisted
-            );
-            match &input.full_failures {
-                Some(file) => {
-                    let _ = writeln!(
-                        md,
-                        ", and `{}` (attached to the build's logs) lists them.\n",
-                        escape(file)
-                    );
-                }
-                None => md.push_str(".\n\n"),
-            }
+            None => md.push_str(".\n\n"),
         }
     }
+}
 
-    let upload_failures: Vec<(&str, &str)> = input
-        .runs
+/// Runs whose report to Postman failed, and why.
+fn not_reported(md: &mut String, runs: &[RunResult]) {
+    let upload_failures: Vec<(&str, &str)> = runs
         .iter()
         .filter_map(|r| match &r.upload {
             Upload::Failed { reason } => Some((r.name.as_str(), reason.as_str())),
             _ => None,
         })
         .collect();
-    if !upload_failures.is_empty() {
-        md.push_str("#### Not reported to Postman\n\n");
-        for (run, reason) in upload_failures {
-            let _ = writeln!(md, "- {}: {}", name(run), escape(reason));
-        }
-        md.push('\n');
+    if upload_failures.is_empty() {
+        return;
     }
-
-    for lint in input.lint {
-        lint_section(&mut md, lint);
+    md.push_str("#### Not reported to Postman\n\n");
+    for (run, reason) in upload_failures {
+        let _ = writeln!(md, "- {}: {}", name(run), escape(reason));
     }
+    md.push('\n');
+}
 
-    if !input.problems.is_empty() {
-        md.push_str("#### Not run\n\n");
-        for p in input.problems {
-            let _ = writeln!(md, "- {}", escape(p));
-        }
-        md.push('\n');
+/// What stopped collections from running.
+fn not_run(md: &mut String, problems: &[String]) {
+    if problems.is_empty() {
+        return;
     }
+    md.push_str("#### Not run\n\n");
+    for p in problems {
+        let _ = writeln!(md, "- {}", escape(p));
+    }
+    md.push('\n');
+}
 
-    // One short line: the version that ran, where it came from (linked when
-    // it is a URL), and the digest it was verified against.
+/// One short line: the version that ran, where it came from (linked when
+/// it is a URL), and the digest it was verified against.
+fn footer(md: &mut String, input: &SummaryInput<'_>) {
     let mut from = String::new();
     if let Some(origin) = input.cli_origin {
         let label = escape(&origin.label());
@@ -218,7 +260,6 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
             .unwrap_or_else(|| "not installed".into()),
         env!("CARGO_PKG_VERSION")
     );
-    md
 }
 
 /// ✅ passed, 🔁 passed on a retry (flaky), ❌ failed.
@@ -249,8 +290,8 @@ fn attempt_note(run: &RunResult) -> String {
 fn earlier_attempts(md: &mut String, run: &RunResult) {
     for attempt in &run.retries.earlier {
         let _ = writeln!(md, "Attempt {} of {}:\n", attempt.number, run.retries.of);
-        if let RunEnd::Failed(reason) = &attempt.end {
-            let _ = writeln!(md, "- the run did not complete: {}", escape(reason));
+        if let RunEnd::Failed(why) = &attempt.end {
+            let _ = writeln!(md, "- {}", escape(&why.message));
         }
         for case in attempt.failures.iter().take(MAX_LISTED_FAILURES) {
             if let Some(f) = case.failure() {
@@ -324,12 +365,12 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
         let count = |s: Severity| parsed.violations.iter().filter(|v| v.severity == s).count();
         let _ = writeln!(
             md,
-            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} and above |\n",
+            "| Errors | Warnings | Infos | Hints | Fail at |\n|---:|---:|---:|---:|---|\n| {} | {} | {} | {} | {} |\n",
             count(Severity::Error),
             count(Severity::Warn),
             count(Severity::Info),
             count(Severity::Hint),
-            lint.fail_severity.as_str()
+            lint.fail_severity.describe()
         );
         let mut sorted: Vec<_> = parsed.violations.iter().collect();
         sorted.sort_by_key(|v| (std::cmp::Reverse(v.severity), v.line));
@@ -379,64 +420,11 @@ fn lint_section(md: &mut String, lint: &LintOutcome) {
     }
 }
 
-/// A URL for a markdown link: only http(s), with the characters that would
-/// end the link escaped.
-fn link(url: &str) -> String {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return "about:blank".into();
-    }
-    url.replace('(', "%28")
-        .replace(')', "%29")
-        .replace(' ', "%20")
-        .replace('<', "%3C")
-        .replace('>', "%3E")
-}
-
-/// How much of one name (a collection, a request, a test) the summary
-/// shows; the JUnit has the whole of it. Names come from collections and
-/// servers, and a megabyte of one must not make a summary of megabytes.
-const MAX_NAME_CHARS: usize = 200;
-/// The same for a message or reason, which may quote several lines.
-const MAX_TEXT_CHARS: usize = 2000;
-
-/// A name for the summary: escaped, and cut short when it is long.
-fn name(text: &str) -> String {
-    escape_at_most(text, MAX_NAME_CHARS)
-}
-
-/// Escapes text for a markdown table cell or list item: markdown's
-/// punctuation gets a backslash, HTML's angle brackets become entities, and
-/// line breaks become spaces. Long text is cut short, with an ellipsis.
-pub(crate) fn escape(text: &str) -> String {
-    escape_at_most(text, MAX_TEXT_CHARS)
-}
-
-fn escape_at_most(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars * 2));
-    for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' | '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::publish::junit::tests::sample_runs;
+    use crate::publish::markdown::MAX_NAME_CHARS;
 
     fn headline_of(runs: &[RunResult], input_errors: usize) -> String {
         crate::publish::headline::headline(&crate::publish::headline::Tally {
@@ -543,11 +531,6 @@ mod tests {
             "{md}"
         );
         insta::assert_snapshot!(md);
-    }
-
-    #[test]
-    fn hostile_names_stay_inside_their_cell() {
-        assert_eq!(escape("a|b\n<script>*x*"), "a\\|b &lt;script&gt;\\*x\\*");
     }
 
     #[test]

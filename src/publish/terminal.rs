@@ -53,13 +53,10 @@ pub(crate) fn render(out: &Terminal<'_>) -> String {
         if run.end == RunEnd::Aborted {
             let _ = writeln!(text, "     cut short: the run was cancelled");
         }
-        if let RunEnd::Failed(reason) = &run.end {
-            for (i, line) in reason.lines().enumerate() {
-                let _ = writeln!(
-                    text,
-                    "     {}{line}",
-                    if i == 0 { "did not complete: " } else { "  " }
-                );
+        if let RunEnd::Failed(why) = &run.end {
+            let _ = writeln!(text, "     {}", why.message);
+            for line in why.detail.lines() {
+                let _ = writeln!(text, "       {line}");
             }
         }
         for case in &run.cases {

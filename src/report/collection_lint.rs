@@ -3,7 +3,8 @@
 //! --output json`.
 //!
 //! Measured with Postman CLI 1.62.0 (`lib/postman-entities/collection/lint/`;
-//! fixtures in `tests/fixtures/v3/`):
+//! fixtures in `tests/fixtures/v3/`, the capturing machine's folder
+//! redacted as `[CAPTURED]`):
 //! - No login is needed. All three print the same shape on stdout:
 //!   `{"diagnostics": [{"ruleId", "severity", "message", "filePath",
 //!   "range"?: {"start": {"line", "column"}, "end": …}}], "errorCount",
@@ -180,7 +181,7 @@ mod tests {
         assert_eq!(broken.severity, Severity::Error);
         assert_eq!(
             broken.file,
-            Path::new("/work/scratch/lintc/Broken ✓.request.yaml")
+            Path::new("[CAPTURED]/lintc/Broken ✓.request.yaml")
         );
         assert_eq!((broken.line, broken.column), (Some(5), Some(1)));
         assert!(
@@ -193,7 +194,7 @@ mod tests {
         assert_eq!((schema.line, schema.column), (None, None));
         assert_eq!(
             schema.file,
-            Path::new("/work/scratch/lintc/Cart ›/Odd.request.yaml")
+            Path::new("[CAPTURED]/lintc/Cart ›/Odd.request.yaml")
         );
     }
 

@@ -1,7 +1,8 @@
-//! A request's detail as the CLI's JSON report holds it, read for the
-//! Postman tab: headers as `[name, value]` pairs, the request body from the
+//! A request's detail as the CLI's reports hold it, read for the Postman
+//! tab: headers as `[name, value]` pairs, the request body from the
 //! collection SDK's shapes, the response body from a Node buffer (an array
-//! of byte values), decoded and cut.
+//! of byte values), decoded and cut. Bodies are kept as they came: the tab
+//! pretty-prints JSON itself.
 //!
 //! A response body can be megabytes; its bytes are read past a cap without
 //! being kept, so one execution costs at most [`BODY_READ`] bytes of body
@@ -11,6 +12,8 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::collect::Body;
 
 /// The most of a body the results keep (64 KiB): enough to see what an API
 /// said, small enough for thousands of failed requests in one attachment.
@@ -22,25 +25,9 @@ pub(crate) const BODY_CAP: usize = 64 * 1024;
 /// bound is cut off with the margin.
 pub(crate) const BODY_READ: usize = BODY_CAP + 4 * 1024;
 
-/// Headers whose values are credentials: always shown as `***`, and their
-/// values masked wherever else they show up in the run.
-pub(crate) const SENSITIVE_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "x-api-key",
-];
-
-pub(crate) fn is_sensitive(name: &str) -> bool {
-    SENSITIVE_HEADERS
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(name.trim()))
-}
-
 /// A header as the report gives it (`{"key", "value"}`).
-#[derive(Deserialize)]
-pub(super) struct HeaderEntry {
+#[derive(Debug, Deserialize)]
+pub(crate) struct HeaderEntry {
     key: Option<String>,
     value: Option<serde_json::Value>,
 }
@@ -59,54 +46,33 @@ pub(super) fn headers(
                 Some(serde_json::Value::Null) | None => String::new(),
                 Some(other) => other.to_string(),
             };
-            if is_sensitive(&key) {
-                credential_parts(&key, &value, secrets);
+            if crate::secrets::is_credential_header(&key) {
+                for part in crate::secrets::credential_parts(&key, &value) {
+                    if !secrets.contains(&part) {
+                        secrets.push(part);
+                    }
+                }
             }
             Some((key, value))
         })
         .collect()
 }
 
-/// Parts of a credential shorter than this are not masked on their own: a
-/// cookie such as `theme=dark` would otherwise mask every `dark` in the run,
-/// while session ids and tokens are longer.
-const PART_MIN: usize = 8;
-
-/// A credential header's value, and the parts of it that show up alone:
-/// the token after `Bearer`, each cookie's value.
-fn credential_parts(name: &str, value: &str, out: &mut Vec<String>) {
-    let mut push = |v: &str, min: usize| {
-        let v = v.trim();
-        if v.chars().count() >= min.max(1) && !out.iter().any(|o| o == v) {
-            out.push(v.to_owned());
-        }
-    };
-    push(value, 1);
-    let lower = name.trim().to_ascii_lowercase();
-    if lower.ends_with("authorization") {
-        if let Some((_, token)) = value.trim().split_once(' ') {
-            push(token, PART_MIN);
-        }
-    } else if lower == "cookie" || lower == "set-cookie" {
-        let pairs: Vec<&str> = if lower == "cookie" {
-            value.split(';').collect()
-        } else {
-            // Attributes (`Path=/`) after the first `;` are not secret.
-            value.split(';').take(1).collect()
-        };
-        for pair in pairs {
-            if let Some((_, v)) = pair.split_once('=') {
-                push(v, PART_MIN);
-            }
-        }
-    }
+/// The `Content-Type` a response declares, if any.
+pub(super) fn content_type(headers: &[HeaderEntry]) -> Option<String> {
+    headers
+        .iter()
+        .filter(|h| h.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("content-type")))
+        .find_map(|h| match &h.value {
+            Some(serde_json::Value::String(v)) => Some(v.clone()),
+            _ => None,
+        })
 }
 
 /// A request body, as the collection SDK gives it, as text: raw text as
-/// is, form fields one per line, GraphQL as its query and variables.
-/// Returns the text (cut at [`BODY_READ`]), whether it was cut, and its
-/// size.
-pub(super) fn request_body(body: &serde_json::Value) -> Option<(String, bool, u64)> {
+/// is, form fields one per line, GraphQL as its query and variables; cut
+/// at [`BODY_READ`].
+pub(super) fn request_body(body: &serde_json::Value) -> Option<Body> {
     let field = |v: &serde_json::Value, k: &str| {
         v.get(k)
             .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
@@ -162,8 +128,7 @@ pub(super) fn request_body(body: &serde_json::Value) -> Option<(String, bool, u6
         return None;
     }
     let size = text.len() as u64;
-    let (text, cut) = cut(text, BODY_READ);
-    Some((pretty_if_json(text, cut), cut, size))
+    Some(Body::of(text, size))
 }
 
 /// The text cut to at most `max` bytes, on a character boundary.
@@ -188,15 +153,18 @@ pub(super) struct CappedBuffer {
 }
 
 impl CappedBuffer {
-    /// The body as text (lossy UTF-8, JSON pretty-printed when whole), and
-    /// whether it was cut; `None` when empty.
-    pub(super) fn text(self) -> Option<(String, bool, u64)> {
+    /// The body as text, by the charset `content_type` declares (so a
+    /// secret in a UTF-16 body is masked as the text it is); `None` when
+    /// empty.
+    pub(super) fn text(self, content_type: Option<&str>) -> Option<Body> {
         if self.total == 0 {
             return None;
         }
-        let cut = self.total > self.kept.len() as u64;
-        let text = String::from_utf8_lossy(&self.kept).into_owned();
-        Some((pretty_if_json(text, cut), cut, self.total))
+        Some(Body {
+            cut: self.total > self.kept.len() as u64,
+            text: crate::text::decode_body(&self.kept, content_type),
+            size: self.total,
+        })
     }
 }
 
@@ -266,96 +234,9 @@ impl<'de> Visitor<'de> for BytesSeed<'_> {
     }
 }
 
-/// A whole JSON body pretty-printed, keys in their order; anything else
-/// (a cut body, text, broken JSON) as it is.
-fn pretty_if_json(text: String, cut: bool) -> String {
-    let trimmed = text.trim_start();
-    if cut
-        || !(trimmed.starts_with('{') || trimmed.starts_with('['))
-        || serde_json::from_str::<IgnoredAny>(&text).is_err()
-    {
-        return text;
-    }
-    reindent(&text)
-}
-
-/// Re-indents valid JSON by two spaces, token by token: serde_json's own
-/// `Value` would sort the keys.
-fn reindent(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() + json.len() / 4);
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut chars = json.chars().peekable();
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        for _ in 0..depth {
-            out.push_str("  ");
-        }
-    };
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                out.push(c);
-                while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                    chars.next();
-                }
-                if matches!(chars.peek(), Some('}' | ']')) {
-                    out.push(chars.next().unwrap_or(']'));
-                } else {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            c if c.is_whitespace() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_is_reindented_in_key_order() {
-        assert_eq!(
-            pretty_if_json(
-                r#"{"b":1,"a":[1, {}],"s":"x,{y}:\"z\"","e":[]}"#.into(),
-                false
-            ),
-            "{\n  \"b\": 1,\n  \"a\": [\n    1,\n    {}\n  ],\n  \"s\": \"x,{y}:\\\"z\\\"\",\n  \"e\": []\n}"
-        );
-        assert_eq!(pretty_if_json("{\"a\":".into(), false), "{\"a\":");
-        assert_eq!(pretty_if_json("{\"a\":1}".into(), true), "{\"a\":1}");
-        assert_eq!(pretty_if_json("plain".into(), false), "plain");
-    }
 
     #[test]
     fn a_buffer_is_read_up_to_its_cap() {
@@ -364,16 +245,17 @@ mod tests {
             vec!["120"; BODY_READ + 10].join(",")
         );
         let b: CappedBuffer = serde_json::from_str(&big).unwrap();
-        let (text, cut, size) = b.text().unwrap();
+        let body = b.text(None).unwrap();
         assert_eq!(
-            (text.len(), cut, size),
+            (body.text.len(), body.cut, body.size),
             (BODY_READ, true, BODY_READ as u64 + 10)
         );
         let b: CappedBuffer =
             serde_json::from_str(r#"{"type":"Buffer","data":[123,125]}"#).unwrap();
-        assert_eq!(b.text(), Some(("{}".into(), false, 2)));
+        let body = b.text(None).unwrap();
+        assert_eq!((body.text.as_str(), body.cut, body.size), ("{}", false, 2));
         let b: CappedBuffer = serde_json::from_str(r#"{"type":"Buffer","data":[]}"#).unwrap();
-        assert_eq!(b.text(), None);
+        assert!(b.text(None).is_none());
     }
 
     #[test]
@@ -395,6 +277,7 @@ mod tests {
                 "tok-123456",
                 "sid=abc123456; theme=dark",
                 "abc123456",
+                "dark",
                 "s2=zzz999zzz; Path=/; HttpOnly",
                 "zzz999zzz"
             ]
@@ -403,10 +286,11 @@ mod tests {
 
     #[test]
     fn request_bodies_of_every_mode_read_as_text() {
-        let body = |v: serde_json::Value| request_body(&v).map(|(t, _, _)| t);
+        let body = |v: serde_json::Value| request_body(&v).map(|b| b.text);
+        // As sent: the tab pretty-prints JSON itself.
         assert_eq!(
             body(serde_json::json!({"mode":"raw","raw":"{\"a\":1}"})).as_deref(),
-            Some("{\n  \"a\": 1\n}")
+            Some("{\"a\":1}")
         );
         assert_eq!(
             body(serde_json::json!({"mode":"urlencoded","urlencoded":[

@@ -7,9 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::Severity;
+use crate::plan::{LintGate, Severity};
 use crate::resolve::LintTarget;
 use crate::run::lint::LintOutput;
+use crate::run::observed::Observed;
 use crate::text::strip_ansi;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,14 +51,17 @@ pub(crate) struct LintOutcome {
     pub(crate) target: LintTarget,
     /// The findings, or why the lint did not run.
     pub(crate) result: Result<ParsedLint, String>,
-    pub(crate) fail_severity: Severity,
+    /// Which findings fail the step.
+    pub(crate) fail_severity: LintGate,
+    /// When the lint ran, as the task saw it: its suite's time.
+    pub(crate) observed: Observed,
 }
 
 impl LintOutcome {
     /// Whether a finding fails the lint: it is at or above the fail
-    /// severity.
+    /// severity, if the lint has one.
     pub(crate) fn fails(&self, v: &Violation) -> bool {
-        v.severity >= self.fail_severity
+        self.fail_severity.fails(v.severity)
     }
 
     /// How many findings fail the lint.
@@ -108,7 +112,7 @@ impl LintOutcome {
 /// What a lint run amounts to: its findings, or why it did not run.
 pub(crate) fn outcome(
     target: &LintTarget,
-    fail_severity: Severity,
+    fail_severity: LintGate,
     output: LintOutput,
 ) -> LintOutcome {
     let result = match output.exit {
@@ -121,6 +125,7 @@ pub(crate) fn outcome(
         target: target.clone(),
         result,
         fail_severity,
+        observed: output.observed,
     }
 }
 
@@ -173,30 +178,78 @@ fn read_collection_lint(target: &LintTarget, output: &str) -> Result<ParsedLint,
 /// Reads `postman api lint` output. `Err` means the lint did not run (or its
 /// output could not be read); the text says why.
 pub(crate) fn parse_api_lint(output: &str) -> Result<ParsedLint, String> {
-    let mut name = None;
-    let mut kind = String::from("Governance");
-    let mut violations = Vec::new();
-    let mut expected: Option<usize> = None;
-    let mut report = LintReport::NotExpected;
-    let mut row: Vec<String> = Vec::new();
-    let mut header_seen = false;
+    let mut reader = ApiLint::default();
+    for raw in output.lines() {
+        reader.line(strip_ansi(raw).trim())?;
+    }
+    reader.finish(output)
+}
 
-    let flush = |row: &mut Vec<String>,
-                 header_seen: &mut bool,
-                 kind: &str,
-                 out: &mut Vec<Violation>|
-     -> Result<(), String> {
+/// `api lint`'s output as it is read, line by line: its name, the tables of
+/// each validation type (a row's cells may wrap over several lines), its
+/// count line and what became of its report.
+#[derive(Default)]
+struct ApiLint {
+    name: Option<String>,
+    /// The validation type of the table being read (`Governance`).
+    kind: Option<String>,
+    violations: Vec<Violation>,
+    /// The CLI's own count of problems.
+    expected: Option<usize>,
+    report: Option<LintReport>,
+    /// The cells of the row being read, joined over its lines.
+    row: Vec<String>,
+    /// The table's header row has been read.
+    header_seen: bool,
+}
+
+impl ApiLint {
+    fn line(&mut self, line: &str) -> Result<(), String> {
+        if let Some(rest) = line.strip_prefix("Name:") {
+            // The CLI prints the name first, as it is: a name with a line
+            // break in it could fake the lines after, so the first wins.
+            if self.name.is_none() {
+                self.name = Some(rest.trim().to_owned()).filter(|n| !n.is_empty());
+            }
+        } else if let Some(rest) = line.strip_prefix("Validation Type:") {
+            self.kind = Some(rest.trim().to_owned());
+        } else if line.starts_with('┌') {
+            self.header_seen = false;
+            self.row.clear();
+        } else if line.starts_with('├') || line.starts_with('└') {
+            self.end_row()?;
+        } else if line.starts_with('│') {
+            self.cells(line);
+        } else {
+            self.report_line(line);
+        }
+        Ok(())
+    }
+
+    /// A line of a row: each cell's text added to the row's.
+    fn cells(&mut self, line: &str) {
+        let cells: Vec<&str> = line.trim_matches('│').split('│').collect();
+        if self.row.is_empty() {
+            self.row = vec![String::new(); cells.len()];
+        }
+        for (slot, cell) in self.row.iter_mut().zip(&cells) {
+            slot.push(' ');
+            slot.push_str(cell.trim());
+        }
+    }
+
+    /// A row is complete: the header is skipped, any other is a finding.
+    fn end_row(&mut self) -> Result<(), String> {
+        let row = std::mem::take(&mut self.row);
         if row.iter().all(|c| c.trim().is_empty()) {
-            row.clear();
             return Ok(());
         }
         let cells: Vec<String> = row
             .iter()
             .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect();
-        row.clear();
-        if !*header_seen {
-            *header_seen = true;
+        if !self.header_seen {
+            self.header_seen = true;
             if cells
                 .first()
                 .is_some_and(|c| c.eq_ignore_ascii_case("Range"))
@@ -204,88 +257,71 @@ pub(crate) fn parse_api_lint(output: &str) -> Result<ParsedLint, String> {
                 return Ok(());
             }
         }
-        let [range, severity, message, path] = cells.as_slice() else {
-            return Err(format!(
-                "a row of the lint table has {} columns, not 4: {cells:?}",
-                cells.len()
-            ));
-        };
-        let severity = Severity::parse(severity)
-            .ok_or_else(|| format!("unknown severity `{severity}` in the lint table"))?;
-        let mut position = range.split(':').map(|n| n.trim().parse::<u32>().ok());
-        out.push(Violation {
-            kind: kind.to_owned(),
-            severity,
-            message: message.clone(),
-            path: path.clone(),
-            line: position.next().flatten(),
-            column: position.next().flatten(),
-            file: None,
-        });
+        let kind = self.kind.as_deref().unwrap_or("Governance");
+        self.violations.push(violation(&cells, kind)?);
         Ok(())
-    };
+    }
 
-    for raw in output.lines() {
-        let line = strip_ansi(raw);
-        let trimmed = line.trim();
-        if let Some(rest) = trimmed.strip_prefix("Name:") {
-            // The CLI prints the name first, as it is: a name with a line
-            // break in it could fake the lines after, so the first wins.
-            if name.is_none() {
-                name = Some(rest.trim().to_owned()).filter(|n| !n.is_empty());
-            }
-        } else if let Some(rest) = trimmed.strip_prefix("Validation Type:") {
-            kind = rest.trim().to_owned();
-        } else if trimmed.starts_with('┌') {
-            header_seen = false;
-            row.clear();
-        } else if trimmed.starts_with('├') || trimmed.starts_with('└') {
-            flush(&mut row, &mut header_seen, &kind, &mut violations)?;
-        } else if trimmed.starts_with('│') {
-            let cells: Vec<&str> = trimmed.trim_matches('│').split('│').collect();
-            if row.is_empty() {
-                row = vec![String::new(); cells.len()];
-            }
-            for (i, cell) in cells.iter().enumerate() {
-                if let Some(slot) = row.get_mut(i) {
-                    slot.push(' ');
-                    slot.push_str(cell.trim());
-                }
-            }
-        } else if trimmed == "No issues found." {
-            expected = Some(0);
+    /// The count line, and what became of the report to Postman.
+    fn report_line(&mut self, line: &str) {
+        if line == "No issues found." {
+            self.expected = Some(0);
             // What the definition or the API's name put before the real
             // count can look like a report line; only what the CLI prints
             // after its last count line is its own.
-            report = LintReport::NotExpected;
-        } else if let Some(rest) = trimmed.strip_prefix('✖') {
-            expected = rest.split_whitespace().next().and_then(|n| n.parse().ok());
-            report = LintReport::NotExpected;
-        } else if trimmed == "Report sent." {
-            report = LintReport::Sent { url: None };
-        } else if let Some(idx) = trimmed.find("build information here ") {
-            let url = trimmed[idx + "build information here ".len()..]
-                .trim()
-                .to_owned();
-            report = LintReport::Sent {
-                url: Some(url).filter(|u| u.starts_with("http")),
-            };
-        } else if trimmed.contains("Couldn't send the report") {
-            report = LintReport::Failed(trimmed.to_owned());
+            self.report = None;
+        } else if let Some(rest) = line.strip_prefix('✖') {
+            self.expected = rest.split_whitespace().next().and_then(|n| n.parse().ok());
+            self.report = None;
+        } else if line == "Report sent." {
+            self.report = Some(LintReport::Sent { url: None });
+        } else if let Some(idx) = line.find("build information here ") {
+            let url = line[idx + "build information here ".len()..].trim();
+            self.report = Some(LintReport::Sent {
+                url: Some(url.to_owned()).filter(|u| u.starts_with("http")),
+            });
+        } else if line.contains("Couldn't send the report") {
+            self.report = Some(LintReport::Failed(line.to_owned()));
         }
     }
-    match expected {
-        None => Err(failure_text(output)),
-        Some(n) if n != violations.len() => Err(format!(
-            "the Postman CLI reported {n} problems but its table shows {}; the lint output could not be read reliably",
-            violations.len()
-        )),
-        Some(_) => Ok(ParsedLint {
-            name,
-            violations,
-            report,
-        }),
+
+    /// The findings, when they add up to the CLI's own count.
+    fn finish(self, output: &str) -> Result<ParsedLint, String> {
+        match self.expected {
+            None => Err(failure_text(output)),
+            Some(n) if n != self.violations.len() => Err(format!(
+                "the Postman CLI reported {n} problems but its table shows {}; the lint output could not be read reliably",
+                self.violations.len()
+            )),
+            Some(_) => Ok(ParsedLint {
+                name: self.name,
+                violations: self.violations,
+                report: self.report.unwrap_or(LintReport::NotExpected),
+            }),
+        }
     }
+}
+
+/// A finding from a row's four cells: range, severity, message, path.
+fn violation(cells: &[String], kind: &str) -> Result<Violation, String> {
+    let [range, severity, message, path] = cells else {
+        return Err(format!(
+            "a row of the lint table has {} columns, not 4: {cells:?}",
+            cells.len()
+        ));
+    };
+    let severity = Severity::parse(severity)
+        .ok_or_else(|| format!("unknown severity `{severity}` in the lint table"))?;
+    let mut position = range.split(':').map(|n| n.trim().parse::<u32>().ok());
+    Ok(Violation {
+        kind: kind.to_owned(),
+        severity,
+        message: message.clone(),
+        path: path.clone(),
+        line: position.next().flatten(),
+        column: position.next().flatten(),
+        file: None,
+    })
 }
 
 /// Reads `postman spec lint -o json` output: `{"violations": [...]}`.
@@ -462,16 +498,17 @@ Validation Type: Security
         )
         .unwrap();
         let target = LintTarget::Collection {
-            path: "/work/scratch/lintc".into(),
+            path: "[CAPTURED]/lintc".into(),
             display: "lintc".into(),
         };
         let out = outcome(
             &target,
-            Severity::Error,
+            Severity::Error.into(),
             LintOutput {
                 structured: true,
                 text,
                 exit: Ok(()),
+                observed: Default::default(),
             },
         );
         let parsed = out.result.as_ref().unwrap();
@@ -488,7 +525,7 @@ Validation Type: Security
         assert_eq!(
             out.file_of(broken),
             Some(std::path::Path::new(
-                "/work/scratch/lintc/Broken ✓.request.yaml"
+                "[CAPTURED]/lintc/Broken ✓.request.yaml"
             ))
         );
         assert_eq!(parsed.violations[1].path, "Cart ›/Odd.request.yaml");
@@ -497,11 +534,12 @@ Validation Type: Security
         // Counts that do not add up are a lint that did not run.
         let bad = outcome(
             &target,
-            Severity::Error,
+            Severity::Error.into(),
             LintOutput {
                 structured: true,
                 text: "{\"diagnostics\": [], \"errorCount\": 1, \"warningCount\": 0}".into(),
                 exit: Ok(()),
+                observed: Default::default(),
             },
         );
         assert!(bad.result.unwrap_err().contains("does not add up"));

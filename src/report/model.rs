@@ -2,9 +2,11 @@
 //! holding one [`TestCase`] per assertion, request error and script error in
 //! every iteration.
 //!
-//! It is built from the CLI's native JSON report (see [`super::json`]),
-//! not from the CLI's JUnit, which drops script and request errors and
-//! forgets failures from earlier iterations.
+//! Every reader of the CLI's reports gives the same [`ReadRun`] (see
+//! [`super::collect`], which puts it together), or says why it could not
+//! with [`Unreadable`]; [`super::run`] turns it into a [`RunResult`]. None
+//! of it comes from the CLI's JUnit, which drops script and request errors
+//! and forgets failures from earlier iterations.
 
 use std::path::PathBuf;
 
@@ -76,12 +78,120 @@ impl TestCase {
 /// How a run ended, as far as running it goes (test failures aside).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum RunEnd {
-    /// The CLI finished and wrote its report.
+    /// The CLI ended the run on its own and said how in its report.
     Completed,
-    /// The run started but did not complete; the reason says why.
-    Failed(String),
+    /// The run did not complete, or its results could not be read.
+    Failed(Incomplete),
     /// The task was cancelled while this run was going.
     Aborted,
+}
+
+/// Why a run did not complete: one line a summary can show, and the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Incomplete {
+    /// One line with the reason in it (`the collection did not complete:
+    /// Error: callback timed out`).
+    pub(crate) message: String,
+    /// What else is known: what happened, the CLI's last output. May be
+    /// empty.
+    pub(crate) detail: String,
+}
+
+impl Incomplete {
+    /// `message` is made one line, whatever it holds.
+    pub(crate) fn new(message: impl Into<String>, detail: impl Into<String>) -> Incomplete {
+        let message = message.into();
+        let message = if message.contains(['\n', '\r']) {
+            message
+                .split(['\n', '\r'])
+                .filter(|l| !l.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            message
+        };
+        Incomplete {
+            message,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Which of the CLI's reports a run was read from, and what that report
+/// can say for itself. [`super::run`] draws the rules from it, once for
+/// every reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A v2.1 run's JSON report (`-r json`, [`super::json`]).
+    Json,
+    /// A v3 run's console report ([`super::cli_report`]).
+    CliReport,
+    /// A v3 run's YAML run report (`--output`, [`super::yaml`]).
+    Yaml,
+}
+
+impl Source {
+    /// What the report is called in messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Source::Json => "JSON report",
+            Source::CliReport => "console report",
+            Source::Yaml => "YAML run report",
+        }
+    }
+
+    /// The report exists only once the run has ended: the CLI writes its
+    /// JSON report when a run ends without a fatal error, and not at all
+    /// otherwise. So it is the CLI's last word on the run whatever happened
+    /// after it was written (an upload that hung). A report printed or
+    /// rewritten as the run goes is the last word only when the CLI then
+    /// exited on its own.
+    pub(crate) fn written_at_the_end(self) -> bool {
+        self == Source::Json
+    }
+
+    /// The report says when the run stopped on an error. A v3 run's reports
+    /// are finished before the CLI knows of its run error (its whole-run
+    /// `timeout` among them: `lib/run/unified/run.js` emits `up:beforeDone`
+    /// before `up:done` carries the error), so for them exit code 1 with no
+    /// failure counted is the only word of it.
+    pub(crate) fn tells_run_errors(self) -> bool {
+        self == Source::Json
+    }
+}
+
+/// A run as one of the CLI's reports tells it: the same for every reader.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ReadRun {
+    /// The collection's name as the CLI loaded it, when the report says.
+    pub(crate) collection_name: Option<String>,
+    pub(crate) started_ms: Option<i64>,
+    pub(crate) duration_ms: Option<u64>,
+    /// As the CLI counted them.
+    pub(crate) iterations: u32,
+    /// As the CLI counted them.
+    pub(crate) requests: u64,
+    /// One per assertion per iteration, plus one per request or script
+    /// error, in the order they ran.
+    pub(crate) cases: Vec<TestCase>,
+    /// Each request as it ran, built from its cases (see
+    /// [`super::collect`]).
+    pub(crate) details: Vec<RequestDetail>,
+    /// Values of credential headers the run sent or received.
+    pub(crate) header_secrets: Vec<String>,
+    /// What stopped the run, when its report says something did.
+    pub(crate) run_error: Option<String>,
+}
+
+/// Why a report could not be read. Whatever the reader, the run is then
+/// one whose results could not be read: never a pass.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub(crate) struct Unreadable(pub(crate) String);
+
+/// `Err(Unreadable(why))`, for a reader's checks.
+pub(crate) fn unreadable<T>(why: impl Into<String>) -> Result<T, Unreadable> {
+    Err(Unreadable(why.into()))
 }
 
 #[derive(Clone, Debug)]

@@ -4,11 +4,20 @@
 //!
 //! The CLI's JSON report names a request but not the folders around it, so
 //! the item tree is what turns an item ID back into `Folder / Request`.
+//!
+//! Read as the CLI reads it (`postman-collection`): an `item` that is one
+//! object instead of a list is a list of one, at the top and in folders
+//! (postman-runtime's own tests are shaped so), and `info.schema` is not
+//! needed.
 
 use std::collections::HashMap;
+use std::fmt;
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::decode::{self, BadUtf16, Encoding};
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Collection {
@@ -40,10 +49,16 @@ pub(crate) enum CollectionError {
     NotACollection,
 }
 
+impl From<BadUtf16> for CollectionError {
+    fn from(e: BadUtf16) -> CollectionError {
+        CollectionError::BadJson(e.to_string())
+    }
+}
+
 #[derive(Deserialize)]
 struct Doc {
     info: Option<Info>,
-    item: Option<Vec<RawItem>>,
+    item: Option<Items>,
     requests: Option<IgnoredAny>,
     name: Option<String>,
 }
@@ -59,8 +74,32 @@ struct Info {
 struct RawItem {
     id: Option<String>,
     name: Option<String>,
-    item: Option<Vec<RawItem>>,
+    item: Option<Items>,
     request: Option<RawRequest>,
+}
+
+/// An `item`: a list, or one object read as a list of one. Read without
+/// buffering (as `#[serde(untagged)]` would), so a deep tree costs no more
+/// than a flat one.
+struct Items(Vec<RawItem>);
+
+impl<'de> Deserialize<'de> for Items {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Items, D::Error> {
+        struct ItemsVisitor;
+        impl<'de> Visitor<'de> for ItemsVisitor {
+            type Value = Items;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of items, or one item")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Items, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(Items)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Items, A::Error> {
+                RawItem::deserialize(MapAccessDeserializer::new(map)).map(|i| Items(vec![i]))
+            }
+        }
+        deserializer.deserialize_any(ItemsVisitor)
+    }
 }
 
 /// A request is a URL alone, or an object with a method and a URL, itself
@@ -115,19 +154,29 @@ impl From<RawItem> for Item {
             name: raw.name.unwrap_or_default(),
             children: raw
                 .item
-                .unwrap_or_default()
-                .into_iter()
-                .map(Item::from)
-                .collect(),
+                .map(|items| items.0.into_iter().map(Item::from).collect())
+                .unwrap_or_default(),
             is_folder,
         }
     }
 }
 
 impl Collection {
+    /// Reads a collection file's bytes, decoded as the CLI decodes them.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Collection, CollectionError> {
-        let bytes = crate::text::strip_bom(bytes);
-        let doc: Doc = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        Ok(Collection::parse_with_encoding(bytes)?.0)
+    }
+
+    /// [`Collection::parse`], and how the bytes were decoded.
+    pub(crate) fn parse_with_encoding(
+        bytes: &[u8],
+    ) -> Result<(Collection, Encoding), CollectionError> {
+        let (text, encoding) = decode::json(bytes)?;
+        Ok((Collection::parse_text(&text)?, encoding))
+    }
+
+    fn parse_text(text: &str) -> Result<Collection, CollectionError> {
+        let doc: Doc = serde_json::from_str(text).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => CollectionError::NotACollection,
             _ => CollectionError::BadJson(e.to_string()),
         })?;
@@ -139,7 +188,7 @@ impl Collection {
             } => Ok(Collection {
                 name: info.name,
                 uid: info.uid,
-                items: items.into_iter().map(Item::from).collect(),
+                items: items.0.into_iter().map(Item::from).collect(),
                 legacy: false,
             }),
             // Older exports have `item` but no `info`; the CLI runs them.
@@ -151,7 +200,7 @@ impl Collection {
             } => Ok(Collection {
                 name,
                 uid: None,
-                items: items.into_iter().map(Item::from).collect(),
+                items: items.0.into_iter().map(Item::from).collect(),
                 legacy: false,
             }),
             Doc {
@@ -209,16 +258,13 @@ impl Collection {
             };
             named.push((item, folder, joined));
         });
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Requests that share a path are told apart by their place (the
+        // second `List` is `List (2)`), never taking a name another request
+        // has (`List`, `List`, `List (2)` give `List`, `List (3)`, `List (2)`).
+        let mut unique: Vec<((), String)> = named.iter().map(|(_, _, j)| ((), j.clone())).collect();
+        crate::text::number_repeats(&mut unique);
         let mut paths = RequestPaths::default();
-        for (item, folder, joined) in named {
-            let n = seen.entry(joined.clone()).or_insert(0);
-            *n += 1;
-            let joined = if *n > 1 {
-                format!("{joined} ({n})")
-            } else {
-                joined
-            };
+        for ((item, folder, _), ((), joined)) in named.into_iter().zip(unique) {
             paths.folders.insert(joined.clone(), folder);
             match &item.id {
                 Some(id) => {
@@ -422,6 +468,23 @@ mod tests {
     }
 
     #[test]
+    fn a_place_number_never_takes_a_name_a_request_has() {
+        let c = Collection::parse(
+            br#"{"info":{"name":"S"},"item":[
+                {"id":"a","name":"List","request":{}},
+                {"id":"b","name":"List","request":{}},
+                {"id":"c","name":"List (2)","request":{}}]}"#,
+        )
+        .unwrap();
+        let mut paths = c.request_paths();
+        let names: Vec<String> = [("a", "List"), ("b", "List"), ("c", "List (2)")]
+            .into_iter()
+            .map(|(id, name)| paths.path_for(Some(id), Some(name)).unwrap())
+            .collect();
+        assert_eq!(names, ["List", "List (3)", "List (2)"]);
+    }
+
+    #[test]
     fn finds_items_like_the_cli() {
         let c = Collection::parse(TREE.as_bytes()).unwrap();
         for ok in [
@@ -458,6 +521,40 @@ mod tests {
                 .legacy
         );
         assert!(Collection::parse(b"\xEF\xBB\xBF{\"info\":{},\"item\":[]}").is_ok());
+    }
+
+    #[test]
+    fn reads_single_object_items_as_the_cli_does() {
+        // The shape of postman-runtime's own tests: `item` is one object,
+        // at the top and in a folder; no `info.schema`. The CLI runs it.
+        let c = Collection::parse(
+            br#"{"info":{"name":"Single"},"item":{"id":"f","name":"Folder","item":
+                {"id":"r","name":"Only","request":"http://x/a"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.top_level_names(), ["Folder"]);
+        assert!(c.has_item("Folder/Only"));
+        assert_eq!(
+            c.request_paths().path_for(Some("r"), None).unwrap(),
+            "Folder / Only"
+        );
+        let bare = Collection::parse(br#"{"item":{"request":"http://x/b"}}"#).unwrap();
+        assert_eq!(bare.items.len(), 1);
+        assert!(!bare.items[0].is_folder);
+        // Neither a list nor an object is still not a collection.
+        assert_eq!(
+            Collection::parse(br#"{"item":"x"}"#).unwrap_err(),
+            CollectionError::NotACollection
+        );
+    }
+
+    #[test]
+    fn reads_latin1_files_as_the_cli_does() {
+        let (c, encoding) =
+            Collection::parse_with_encoding(b"{\"info\":{\"name\":\"Montr\xE9al\"},\"item\":[]}")
+                .unwrap();
+        assert_eq!(c.name.as_deref(), Some("Montréal"));
+        assert_eq!(encoding, Encoding::Latin1);
     }
 
     #[test]

@@ -27,16 +27,21 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::decode;
 use super::v3::V3Collection;
+use crate::files::{Bounds, Limit};
 
 const ROOT_FILES: [&str; 2] = ["collection.yaml", "collection.yml"];
 
 /// The cloud id the CLI would report this collection's runs under, when
 /// it has the shape that sends the run through the v2 path.
 pub(crate) fn cloud_link(dir: &Path, working_dir: &Path) -> Option<String> {
-    let id = match root_collection_id(dir) {
+    // Read as every file of the user's is (`crate::files`); one that cannot
+    // be read counts as missing, as it does for the CLI.
+    let bounds = Bounds::new(working_dir);
+    let id = match root_collection_id(dir, &bounds.for_walk(dir)) {
         Some(id) => id,
-        None => resources_entry(dir, working_dir)?,
+        None => resources_entry(dir, working_dir, &bounds)?,
     };
     is_uuid_collection_id(&id).then_some(id)
 }
@@ -60,7 +65,7 @@ pub(crate) fn runs_as_v2(
 /// `readRootCollectionId`: the string `id` of `collection.yaml`, or `None`
 /// (the CLI's `''`) when there is no such file, it is not YAML, or its `id`
 /// is not a non-empty string.
-fn root_collection_id(dir: &Path) -> Option<String> {
+fn root_collection_id(dir: &Path, bounds: &Bounds) -> Option<String> {
     #[derive(Deserialize)]
     struct Root {
         id: Option<serde_json::Value>,
@@ -69,7 +74,7 @@ fn root_collection_id(dir: &Path) -> Option<String> {
         .iter()
         .map(|f| dir.join(f))
         .find(|p| p.exists())?;
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = read_yaml(&path, bounds)?;
     let root: Root = serde_saphyr::from_str(&text).ok()?;
     match root.id {
         Some(serde_json::Value::String(id)) if !id.is_empty() => Some(id),
@@ -79,7 +84,7 @@ fn root_collection_id(dir: &Path) -> Option<String> {
 
 /// `resolveCloudCollectionUid`: the collection's entry in
 /// `.postman/resources.yaml`.
-fn resources_entry(dir: &Path, working_dir: &Path) -> Option<String> {
+fn resources_entry(dir: &Path, working_dir: &Path, bounds: &Bounds) -> Option<String> {
     #[derive(Deserialize)]
     struct Resources {
         #[serde(rename = "cloudResources")]
@@ -90,7 +95,7 @@ fn resources_entry(dir: &Path, working_dir: &Path) -> Option<String> {
         collections: Option<BTreeMap<String, serde_json::Value>>,
     }
     let postman_dir = working_dir.join(".postman");
-    let text = std::fs::read_to_string(postman_dir.join("resources.yaml")).ok()?;
+    let text = read_yaml(&postman_dir.join("resources.yaml"), bounds)?;
     let parsed: Resources = serde_saphyr::from_str(&text).ok()?;
     let collections = parsed.cloud_resources?.collections?;
     let wanted = lexical(&working_dir.join(dir));
@@ -99,6 +104,11 @@ fn resources_entry(dir: &Path, working_dir: &Path) -> Option<String> {
         .iter()
         .find(|(path_ref, _)| lexical(&postman_dir.join(path_ref)) == wanted)?;
     id.as_str().map(str::to_owned)
+}
+
+fn read_yaml(path: &Path, bounds: &Bounds) -> Option<String> {
+    let bytes = bounds.read(path, Limit::SMALL).ok()?;
+    decode::yaml(&bytes).ok().map(|(text, _)| text)
 }
 
 /// `isUuidCollectionId`: a UUID, or a Postman UID (`<owner>-<uuid>`).

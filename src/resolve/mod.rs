@@ -8,24 +8,33 @@
 //! collection; a problem with a shared setting (an environment, the working
 //! directory) stops everything, because no run could mean what the user
 //! asked for.
+//!
+//! Every file of the user's is read through [`crate::files`], as hostile
+//! input, and the whole of it runs off the runtime's thread
+//! ([`resolve_cancellable`]), so that no file system can keep the task from
+//! hearing a cancellation.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub(crate) mod cloud;
 pub(crate) mod collection;
+pub(crate) mod decode;
+pub(crate) mod credentials;
 pub(crate) mod linked;
+mod named_files;
 pub(crate) mod shard;
+mod targets;
 pub(crate) mod v3;
 pub(crate) mod variables;
 
 pub(crate) use cloud::CloudContext;
 
+use crate::files::Bounds;
 use crate::inputs::Field;
 use crate::plan::{InputError, InputErrorKind, Plan};
-use collection::{Collection, CollectionError, is_uid};
+use crate::process::Cancel;
+use collection::{Collection, is_uid};
 use v3::V3Collection;
-use variables::Variables;
 
 /// One collection run to make: a collection, with one environment or none.
 #[derive(Clone, Debug)]
@@ -134,6 +143,9 @@ fn is_yaml(path: &Path) -> bool {
 #[derive(Clone, Debug)]
 pub(crate) struct Resolved {
     pub(crate) working_dir: PathBuf,
+    /// Where symbolic links in the user's files may lead (see
+    /// [`crate::files::Bounds`]), for the files read again later.
+    pub(crate) bounds: Bounds,
     pub(crate) runs: Vec<RunTarget>,
     /// How many runs there are in all, before a shard takes its share.
     pub(crate) all_runs: usize,
@@ -150,6 +162,9 @@ pub(crate) struct Resolved {
     /// Values of `type: secret` in the environment and globals files:
     /// masked like secret pipeline variables.
     pub(crate) secret_values: Vec<String>,
+    /// The credentials the runs can send, as the files say (see
+    /// [`credentials`]): masked from before the CLI starts.
+    pub(crate) credentials: Vec<String>,
     pub(crate) iteration_data: Option<PathBuf>,
     pub(crate) ssl_client_cert: Option<PathBuf>,
     pub(crate) ssl_client_key: Option<PathBuf>,
@@ -161,510 +176,142 @@ pub(crate) struct Resolved {
 /// in a pipeline, the current directory on a laptop.
 ///
 /// Returns the runs and the problems that stop everything; problems of a
-/// single collection are in [`Resolved::skipped`].
+/// single collection are in [`Resolved::skipped`]. Every file of the user's
+/// is read as hostile input: regular files only, links followed only
+/// inside the working directory, each read bounded (see [`crate::files`]).
 pub(crate) fn resolve(plan: &Plan, base: &Path) -> (Resolved, Vec<InputError>) {
-    let mut fatal = Vec::new();
-
-    let working_dir = match &plan.working_directory {
-        None => base.to_path_buf(),
-        Some(dir) => {
-            let path = base.join(dir);
-            if !path.is_dir() {
-                fatal.push(InputError::new(
-                    Field::WorkingDirectory,
-                    if path.exists() {
-                        InputErrorKind::NotADirectory { path: dir.clone() }
-                    } else {
-                        InputErrorKind::NotFound { path: dir.clone() }
-                    },
-                ));
-            }
-            path
-        }
-    };
-
-    let mut secret_values = Vec::new();
-    let environments: Vec<EnvironmentTarget> = plan
-        .environments
-        .iter()
-        .filter_map(|value| environment(&working_dir, value, &mut fatal, &mut secret_values))
-        .collect();
-    let globals = plan.globals.as_ref().and_then(|value| {
-        let path = working_dir.join(value);
-        read_variables_file(&path, value, Field::Globals, &mut fatal).map(|doc| {
-            secret_values.extend(secret_variables(&doc));
-            path
-        })
-    });
-    let iteration_data = plan.iteration_data.as_ref().and_then(|value| {
-        let path = working_dir.join(value);
-        check_data_file(&path, value, &mut fatal).then_some(path)
-    });
-    let mut plain_file = |field: Field, value: &Option<String>| {
-        value.as_ref().and_then(|v| {
-            let path = working_dir.join(v);
-            if path.is_file() {
-                Some(path)
-            } else {
-                fatal.push(InputError::new(
-                    field,
-                    InputErrorKind::NotFound { path: v.clone() },
-                ));
-                None
-            }
-        })
-    };
-    let ssl_client_cert = plain_file(Field::SslClientCert, &plan.ssl_client_cert);
-    let ssl_client_key = plain_file(Field::SslClientKey, &plan.ssl_client_key);
-    let ssl_extra_ca_certs = plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
-
-    let mut lint: Vec<LintTarget> = plan
-        .lint
-        .as_ref()
-        .and_then(|l| match (&l.api_id, &l.definition) {
-            (Some(id), _) => Some(LintTarget::Api(id.clone())),
-            (None, Some(file)) => {
-                let path = working_dir.join(file);
-                if path.is_file() {
-                    Some(LintTarget::Definition {
-                        path,
-                        display: file.clone(),
-                    })
-                } else {
-                    fatal.push(InputError::new(
-                        Field::ApiDefinition,
-                        InputErrorKind::NotFound { path: file.clone() },
-                    ));
-                    None
-                }
-            }
-            (None, None) => None,
-        })
-        .into_iter()
-        .collect();
-    let mut skipped = Vec::new();
-    let mut v3_folders = Vec::new();
-    let mut collections = collection_targets(
-        plan,
-        &working_dir,
-        &mut fatal,
-        &mut skipped,
-        &mut v3_folders,
-    );
-    let mut warnings = Vec::new();
-    for c in &mut collections {
-        // The task gives `--no-report-events` unless `postmanAnalytics` is
-        // on; without it the CLI reports a cloud-linked v3 collection's run
-        // through its v2 path, whose output is v2.1's.
-        let linked =
-            c.v3.as_ref()
-                .and_then(|v3| linked::runs_as_v2(v3, &working_dir, plan.cloud.analytics));
-        if let Some(id) = linked {
-            warnings.push(format!(
-                "Collection `{}` is linked to Postman collection {id} and postmanAnalytics is on, \
-                 so the Postman CLI runs it as a v2.1 collection (to report it); the task reads \
-                 its JSON report, as for a v2.1 collection. Its requests are named without their \
-                 folders.",
-                c.display
-            ));
-            c.v3 = None;
-        }
-    }
-    if plan.collection_lint.is_some() {
-        lint.extend(
-            v3_folders
-                .into_iter()
-                .map(|(path, display)| LintTarget::Collection { path, display }),
-        );
-        for env in &environments {
-            if let Resource::File(path) = &env.resource
-                && is_yaml(path)
-            {
-                lint.push(LintTarget::Environment {
-                    path: path.clone(),
-                    display: env.display.clone(),
-                });
-            }
-        }
-        if let (Some(path), Some(display)) = (&globals, &plan.globals)
-            && is_yaml(path)
-        {
-            lint.push(LintTarget::Globals {
-                path: path.clone(),
-                display: display.clone(),
-            });
-        }
-    }
-    let runs = matrix(collections, &environments);
-
-    (
-        Resolved {
-            working_dir,
-            all_runs: runs.len(),
-            runs,
-            environments,
-            skipped,
-            warnings,
-            lint,
-            globals,
-            secret_values,
-            iteration_data,
-            ssl_client_cert,
-            ssl_client_key,
-            ssl_extra_ca_certs,
-        },
-        fatal,
-    )
+    resolve_until(plan, base, None)
 }
 
-fn environment(
-    base: &Path,
-    value: &str,
-    errors: &mut Vec<InputError>,
-    secret_values: &mut Vec<String>,
-) -> Option<EnvironmentTarget> {
-    let path = base.join(value);
-    if !path.exists() && is_uid(value) {
-        return Some(EnvironmentTarget {
-            resource: Resource::Uid(value.to_owned()),
-            display: value.to_owned(),
-            name: value.to_owned(),
-        });
-    }
-    let doc = read_variables_file(&path, value, Field::Environment, errors)?;
-    secret_values.extend(secret_variables(&doc));
-    let name = doc
-        .name
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| {
-            let file = path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            [".json", ".yaml", ".yml"]
-                .iter()
-                .find_map(|ext| file.strip_suffix(ext))
-                .unwrap_or(&file)
-                .trim_end_matches(".postman_environment")
-                .trim_end_matches(".environment")
-                .to_owned()
-        });
-    Some(EnvironmentTarget {
-        resource: Resource::File(path),
-        display: value.to_owned(),
-        name,
-    })
-}
+/// The stack of the thread that resolves: v3 folders are read by recursion,
+/// as deep as paths allow (about 2,000 folders in 4,096 bytes), far more
+/// than the 2 MiB a thread gets by default allows.
+const RESOLVE_STACK: usize = 64 << 20;
 
-/// The values an environment or globals file marks `type: secret`.
-fn secret_variables(doc: &Variables) -> Vec<String> {
-    doc.values
-        .iter()
-        .filter(|v| v.kind.as_deref() == Some("secret"))
-        .filter_map(|v| match &v.value {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Null => None,
-            other => Some(other.to_string()),
-        })
-        .filter(|v| !v.trim().is_empty())
-        .collect()
-}
-
-/// An environment or globals file in any shape the CLI runs: Postman's
-/// JSON export, a bare array of `key`/`value` pairs, `*.environment.yaml`,
-/// in UTF-8 or UTF-16 with a byte-order mark. Returns its variables, or
-/// says what is wrong with it.
-fn read_variables_file(
-    path: &Path,
-    shown: &str,
-    field: Field,
-    errors: &mut Vec<InputError>,
-) -> Option<Variables> {
-    let kind = match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            InputErrorKind::NotFound { path: shown.into() }
-        }
-        Err(e) => InputErrorKind::Unreadable {
-            path: shown.into(),
-            detail: e.to_string(),
-        },
-        Ok(bytes) => match variables::read_variables(&bytes) {
-            Ok(v) => return Some(v),
-            Err(variables::VariablesError::NotVariables) => {
-                InputErrorKind::NotAnEnvironment { path: shown.into() }
-            }
-            // A file that starts as JSON is told as broken JSON.
-            Err(variables::VariablesError::Syntax(detail))
-                if variables::decode(&bytes)
-                    .is_ok_and(|(t, _)| t.trim_start().starts_with(['{', '['])) =>
-            {
-                InputErrorKind::BadJson {
-                    path: shown.into(),
-                    detail,
-                }
-            }
-            Err(e) => InputErrorKind::BadVariables {
-                path: shown.into(),
-                detail: e.to_string(),
-            },
-        },
-    };
-    errors.push(InputError::new(field, kind));
-    None
-}
-
-/// Iteration data: must exist; a `.json` file must also parse.
-fn check_data_file(path: &Path, shown: &str, errors: &mut Vec<InputError>) -> bool {
-    let kind = match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            InputErrorKind::NotFound { path: shown.into() }
-        }
-        Err(e) => InputErrorKind::Unreadable {
-            path: shown.into(),
-            detail: e.to_string(),
-        },
-        Ok(bytes) => {
-            let is_json = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            // UTF-16 with a byte-order mark is read as the CLI reads it.
-            let text = variables::decode(&bytes).map(|(text, _)| text);
-            match text.map(|t| serde_json::from_str::<serde_json::Value>(&t).map(|_| ())) {
-                Ok(Err(e)) if is_json => InputErrorKind::BadJson {
-                    path: shown.into(),
-                    detail: e.to_string(),
-                },
-                _ => return true,
-            }
-        }
-    };
-    errors.push(InputError::new(Field::IterationData, kind));
-    false
-}
-
-fn is_pattern(text: &str) -> bool {
-    text.contains(['*', '?', '['])
-}
-
-/// A collection that passed its checks, before environments multiply it.
-struct CollectionTarget {
-    source: CollectionSource,
-    display: String,
-    name: String,
-    collection: Option<Collection>,
-    v3: Option<V3Collection>,
-}
-
-/// `v3_folders` gets every v3 collection folder given, with how it was
-/// shown, whether or not it can run: collection lint names what is wrong.
-fn collection_targets(
+/// [`resolve`] on a thread of its own, so that the runtime's thread stays
+/// free to hear SIGINT, SIGTERM and the launcher's death whatever the file
+/// system does. `None` as soon as the task is cancelled: the conductor
+/// goes on to publish at once, the walk stops at its next entry, and a
+/// thread the kernel holds up ends with the process.
+pub(crate) async fn resolve_cancellable(
     plan: &Plan,
     base: &Path,
-    fatal: &mut Vec<InputError>,
-    skipped: &mut Vec<InputError>,
-    v3_folders: &mut Vec<(PathBuf, String)>,
-) -> Vec<CollectionTarget> {
-    let mut seen = HashSet::new();
-    let mut found = Vec::new();
-    for line in &plan.collections {
-        let lower = line.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
-            found.push((CollectionSource::Url(line.clone()), line.clone()));
-            continue;
-        }
-        if is_pattern(line) {
-            // An absolute pattern (`$(System.DefaultWorkingDirectory)/…`
-            // expanded by the agent) stands on its own; a relative one
-            // starts at the working directory.
-            let full = if Path::new(line).is_absolute() {
-                line.clone()
-            } else {
-                format!(
-                    "{}/{}",
-                    glob::Pattern::escape(&base.to_string_lossy()),
-                    line
-                )
-            };
-            let matches: Vec<PathBuf> = match glob::glob(&full) {
-                // A pattern such as `postman/collections/*` matches v3
-                // collection folders; other folders are not collections.
-                Ok(paths) => paths
-                    .filter_map(Result::ok)
-                    .filter(|p| p.is_file() || v3::detect(p).is_some())
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            if matches.is_empty() {
-                fatal.push(InputError::new(
-                    Field::Collection,
-                    InputErrorKind::NoMatch {
-                        pattern: line.clone(),
-                        base: base.display().to_string(),
-                    },
-                ));
-            }
-            for path in matches {
-                let shown = path
-                    .strip_prefix(base)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
-                found.push((CollectionSource::File(path), shown));
-            }
-            continue;
-        }
-        let path = base.join(line);
-        if !path.exists() && is_uid(line) {
-            found.push((CollectionSource::Uid(line.clone()), line.clone()));
-        } else {
-            found.push((CollectionSource::File(path), line.clone()));
-        }
+    cancel: &Cancel,
+) -> Option<(Resolved, Vec<InputError>)> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job = (plan.clone(), base.to_path_buf(), cancel.clone());
+    let spawned = std::thread::Builder::new()
+        .name("resolve".into())
+        .stack_size(RESOLVE_STACK)
+        .spawn(move || {
+            let (plan, base, cancel) = job;
+            let _ = tx.send(resolve_until(&plan, &base, Some(&cancel)));
+        });
+    if spawned.is_err() {
+        return Some(resolve_until(plan, base, Some(cancel)));
     }
-
-    let mut targets = Vec::new();
-    for (source, display) in found {
-        let key = match &source {
-            CollectionSource::File(p) => std::fs::canonicalize(p)
-                .unwrap_or_else(|_| p.clone())
-                .display()
-                .to_string(),
-            other => other.arg(),
-        };
-        if !seen.insert(key) {
-            continue;
+    tokio::select! {
+        done = rx => {
+            // A panic on that thread has ended the process (the panic hook
+            // exits), so the sender is never dropped unsent.
+            let resolved = done.expect("resolving ended without an answer");
+            (!cancel.is_cancelled()).then_some(resolved)
         }
-        if let CollectionSource::File(path) = &source
-            && v3::detect(path).is_some()
-        {
-            v3_folders.push((path.clone(), display.clone()));
-        }
-        let mut target = CollectionTarget {
-            name: display.clone(),
-            source,
-            display,
-            collection: None,
-            v3: None,
-        };
-        let mut problems = Vec::new();
-        if let CollectionSource::File(path) = target.source.clone() {
-            load_collection(&path, &mut target, &mut problems);
-        }
-        for folder in &plan.folders {
-            let (found, available) = match (&target.collection, &target.v3) {
-                (Some(c), _) => (c.has_item(folder), c.top_level_names()),
-                (None, Some(c)) => (c.has_item(folder), c.top_level_names()),
-                (None, None) => continue,
-            };
-            if !found {
-                problems.push(InputError::new(
-                    Field::Folder,
-                    InputErrorKind::UnknownFolder {
-                        name: folder.clone(),
-                        collection: target.display.clone(),
-                        available,
-                    },
-                ));
-            }
-        }
-        if problems.is_empty() {
-            targets.push(target);
-        } else {
-            skipped.extend(problems);
-        }
+        _ = cancel.cancelled() => None,
     }
-    make_names_unique(&mut targets);
-    targets
 }
 
-/// Every collection with every environment, collections first, in the
-/// order given.
-fn matrix(
-    collections: Vec<CollectionTarget>,
-    environments: &[EnvironmentTarget],
-) -> Vec<RunTarget> {
-    let envs: Vec<Option<usize>> = if environments.is_empty() {
-        vec![None]
-    } else {
-        (0..environments.len()).map(Some).collect()
+fn resolve_until(plan: &Plan, base: &Path, cancel: Option<&Cancel>) -> (Resolved, Vec<InputError>) {
+    let mut r = Resolver::new(plan, base, cancel);
+    let environments = r.environments();
+    let globals = r.globals();
+    let iteration_data = r.iteration_data();
+    let ssl_client_cert = r.plain_file(Field::SslClientCert, &plan.ssl_client_cert);
+    let ssl_client_key = r.plain_file(Field::SslClientKey, &plan.ssl_client_key);
+    let ssl_extra_ca_certs = r.plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
+    let mut lint: Vec<LintTarget> = r.api_lint().into_iter().collect();
+    let found = r.collections();
+    let mut collections = found.targets;
+    r.runs_as_v2(&mut collections);
+    if plan.collection_lint.is_some() {
+        lint.extend(targets::collection_lint(
+            found.v3_folders,
+            &environments,
+            &globals,
+            plan,
+        ));
+    }
+    let runs = targets::matrix(collections, &environments);
+    let mut resolved = Resolved {
+        working_dir: r.working_dir,
+        bounds: r.bounds,
+        all_runs: runs.len(),
+        runs,
+        environments,
+        skipped: r.skipped,
+        warnings: r.warnings,
+        lint,
+        globals,
+        secret_values: r.secret_values,
+        iteration_data,
+        ssl_client_cert,
+        ssl_client_key,
+        ssl_extra_ca_certs,
+        credentials: Vec::new(),
     };
-    let mut runs = Vec::new();
-    for c in &collections {
-        for env in &envs {
-            let name = match env {
-                Some(i) if environments.len() > 1 => {
-                    format!("{} · {}", c.name, environments[*i].name)
-                }
-                _ => c.name.clone(),
-            };
-            runs.push(RunTarget {
-                index: runs.len() + 1,
-                source: c.source.clone(),
-                display: c.display.clone(),
-                name,
-                collection: c.collection.clone(),
-                v3: c.v3.clone(),
-                environment: *env,
-            });
-        }
-    }
-    runs
+    resolved.credentials = credentials::collect(plan, &resolved);
+    (resolved, r.fatal)
 }
 
-fn load_collection(path: &Path, target: &mut CollectionTarget, problems: &mut Vec<InputError>) {
-    let shown = target.display.clone();
-    if path.is_dir() {
-        let kind = match V3Collection::read(path) {
-            Ok(v3) => {
-                if !v3.name.trim().is_empty() {
-                    target.name = v3.name.trim().to_owned();
+/// One resolution under way: where it reads, and what it has found to say.
+struct Resolver<'a> {
+    plan: &'a Plan,
+    working_dir: PathBuf,
+    bounds: Bounds,
+    cancel: Option<&'a Cancel>,
+    /// Problems that stop everything.
+    fatal: Vec<InputError>,
+    /// Problems that stop one collection.
+    skipped: Vec<InputError>,
+    warnings: Vec<String>,
+    secret_values: Vec<String>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(plan: &'a Plan, base: &Path, cancel: Option<&'a Cancel>) -> Resolver<'a> {
+        let mut fatal = Vec::new();
+        let working_dir = match &plan.working_directory {
+            None => base.to_path_buf(),
+            Some(dir) => {
+                let path = base.join(dir);
+                if !path.is_dir() {
+                    fatal.push(InputError::new(
+                        Field::WorkingDirectory,
+                        if path.exists() {
+                            InputErrorKind::NotADirectory { path: dir.clone() }
+                        } else {
+                            InputErrorKind::NotFound { path: dir.clone() }
+                        },
+                    ));
                 }
-                target.v3 = Some(v3);
-                return;
+                path
             }
-            Err(v3::CollectionError::NotV3(_)) => InputErrorKind::NotV3Collection {
-                path: shown,
-                detail: "expected `.resources/definition.yaml` or `*.request.yaml` files in it \
-                         (or in its sub-folders), or a `collection.yaml`"
-                    .to_owned(),
-            },
-            Err(e) => InputErrorKind::NotV3Collection {
-                path: shown,
-                detail: e.to_string(),
-            },
         };
-        problems.push(InputError::new(Field::Collection, kind));
-        return;
-    }
-    let kind = match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            InputErrorKind::NotFound { path: shown }
+        // Links may lead anywhere in the checkout that holds the working
+        // directory (a service's folder of a larger repository, say);
+        // never out of it.
+        let inside = crate::files::lexical(&working_dir).starts_with(crate::files::lexical(base));
+        Resolver {
+            plan,
+            bounds: Bounds::new(if inside { base } else { &working_dir }),
+            working_dir,
+            cancel,
+            fatal,
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            secret_values: Vec::new(),
         }
-        Err(e) => InputErrorKind::Unreadable {
-            path: shown,
-            detail: e.to_string(),
-        },
-        Ok(bytes) => match Collection::parse(&bytes) {
-            Ok(collection) => {
-                if let Some(name) = collection.name.as_ref().filter(|n| !n.trim().is_empty()) {
-                    target.name = name.trim().to_owned();
-                }
-                target.collection = Some(collection);
-                return;
-            }
-            Err(CollectionError::BadJson(detail)) => InputErrorKind::BadJson {
-                path: shown,
-                detail,
-            },
-            Err(CollectionError::NotACollection) => InputErrorKind::NotACollection { path: shown },
-        },
-    };
-    problems.push(InputError::new(Field::Collection, kind));
-}
-
-/// Two files may carry the same collection name; the Tests tab and the
-/// summary must still tell them apart.
-fn make_names_unique(runs: &mut [CollectionTarget]) {
-    crate::text::disambiguate(runs, |r| &mut r.name, |r| r.display.clone());
+    }
 }
 
 #[cfg(test)]

@@ -39,19 +39,20 @@
 //!   the CLI loads it, and the console report names requests by id only
 //!   (`Root 6fbe2e7d14e4351f50f05f25`), so such requests can only be told
 //!   apart by their place in the run (see [`RunOrder`]).
+//!
+//! How the folder is read, links and all, is [`read`]'s part.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
-/// The request file suffixes the CLI accepts, compared case-insensitively.
-const REQUEST_SUFFIXES: [&str; 2] = [".request.yaml", ".request.yml"];
-const RESOURCES_DIR: &str = ".resources";
-const DEFINITION_FILES: [&str; 2] = ["definition.yaml", "definition.yml"];
-const ROOT_FILES: [&str; 2] = ["collection.yaml", "collection.yml"];
+use crate::files::FileError;
+
+mod read;
+
+pub(crate) use read::detect;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CollectionError {
@@ -61,83 +62,12 @@ pub(crate) enum CollectionError {
         .0.display()
     )]
     NotV3(PathBuf),
-    #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file or folder of the collection that is not read; see the module
+    /// documentation.
+    #[error("`{}` {error}", path.display())]
+    File { path: PathBuf, error: FileError },
     #[error("`{}` is not valid YAML: {message}", path.display())]
     Yaml { path: PathBuf, message: String },
-}
-
-/// How a folder holds a v3 collection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Layout {
-    /// `.resources/definition.yaml` and `*.request.yaml` files (what
-    /// `postman collection migrate` and Postman's file-system mode write).
-    Filesystem,
-    /// A `collection.yaml` whose items reference other files. The CLI runs
-    /// it; this module does not read its tree.
-    CollectionYaml(PathBuf),
-}
-
-/// Whether `dir` is a v3 collection as the CLI decides it, and in which
-/// layout. `None` for anything else (a file, a missing path, a plain folder).
-pub(crate) fn detect(dir: &Path) -> Option<Layout> {
-    if !dir.is_dir() {
-        return None;
-    }
-    for name in ROOT_FILES {
-        let path = dir.join(name);
-        if path.is_file() {
-            // The CLI takes a `collection.yaml` only with `$kind: collection`;
-            // one without it also stops the folder counting as the
-            // file-system layout.
-            return is_collection_yaml(&path).then_some(Layout::CollectionYaml(path));
-        }
-    }
-    (dir.join(RESOURCES_DIR).is_dir() || has_request_files(dir)).then_some(Layout::Filesystem)
-}
-
-fn is_collection_yaml(path: &Path) -> bool {
-    #[derive(Deserialize)]
-    struct Root {
-        #[serde(rename = "$kind")]
-        kind: Option<String>,
-    }
-    fs::read_to_string(path)
-        .ok()
-        .and_then(|text| serde_saphyr::from_str::<Root>(&text).ok())
-        .is_some_and(|root| root.kind.as_deref() == Some("collection"))
-}
-
-fn has_request_files(dir: &Path) -> bool {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return false;
-    };
-    let mut subdirs = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_file() && request_stem(&name).is_some() {
-            return true;
-        }
-        if kind.is_dir() && !name.starts_with('.') {
-            subdirs.push(entry.path());
-        }
-    }
-    subdirs.iter().any(|d| has_request_files(d))
-}
-
-/// `Add an item` for `Add an item.request.yaml`; `None` for other files.
-fn request_stem(file_name: &str) -> Option<&str> {
-    let lower = file_name.to_ascii_lowercase();
-    REQUEST_SUFFIXES
-        .iter()
-        .find(|s| lower.ends_with(*s) && lower.len() > s.len())
-        .map(|s| &file_name[..file_name.len() - s.len()])
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -262,31 +192,6 @@ fn text(s: &Option<Scalar>) -> Option<String> {
 }
 
 impl V3Collection {
-    /// Reads the collection in `dir` (file-system layout).
-    pub(crate) fn read(dir: &Path) -> Result<V3Collection, CollectionError> {
-        match detect(dir) {
-            Some(Layout::Filesystem) => {}
-            Some(Layout::CollectionYaml(path)) => {
-                // Only the name is read from this layout; the CLI reads the rest.
-                let def = parse_yaml(&path, &read_text(&path)?)?;
-                return Ok(V3Collection {
-                    root: dir.to_path_buf(),
-                    name: text_or_dir_name(&def.name, dir),
-                    id: text(&def.id),
-                    items: Vec::new(),
-                });
-            }
-            None => return Err(CollectionError::NotV3(dir.to_path_buf())),
-        }
-        let def = read_definition(dir)?;
-        Ok(V3Collection {
-            root: dir.to_path_buf(),
-            name: text_or_dir_name(&def.name, dir),
-            id: text(&def.id),
-            items: read_items(dir, &[])?,
-        })
-    }
-
     /// Every request, in run order (no `-i`).
     pub(crate) fn requests(&self) -> Vec<&Request> {
         let mut out = Vec::new();
@@ -395,92 +300,6 @@ impl<'a> RunOrder<'a> {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, CollectionError> {
-    fs::read_to_string(path).map_err(|source| CollectionError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn parse_yaml(path: &Path, text: &str) -> Result<Definition, CollectionError> {
-    if text.trim().is_empty() {
-        return Ok(Definition::default());
-    }
-    serde_saphyr::from_str(text).map_err(|e| CollectionError::Yaml {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
-}
-
-fn read_definition(dir: &Path) -> Result<Definition, CollectionError> {
-    for name in DEFINITION_FILES {
-        let path = dir.join(RESOURCES_DIR).join(name);
-        if path.is_file() {
-            return parse_yaml(&path, &read_text(&path)?);
-        }
-    }
-    Ok(Definition::default())
-}
-
-fn text_or_dir_name(name: &Option<Scalar>, dir: &Path) -> String {
-    text(name).unwrap_or_else(|| {
-        dir.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    })
-}
-
-fn read_items(dir: &Path, folders: &[String]) -> Result<Vec<Item>, CollectionError> {
-    let entries = fs::read_dir(dir).map_err(|source| CollectionError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut items = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| CollectionError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        // Follow symbolic links as the CLI's `fs.statSync` does.
-        if path.is_dir() {
-            if file_name.starts_with('.') {
-                continue;
-            }
-            let def = read_definition(&path)?;
-            let name = text_or_dir_name(&def.name, &path);
-            let mut inner = folders.to_vec();
-            inner.push(name.clone());
-            items.push(Item::Folder(Folder {
-                id: text(&def.id),
-                order: def.order.as_ref().and_then(Scalar::number).unwrap_or(0.0),
-                items: read_items(&path, &inner)?,
-                dir: path,
-                name,
-            }));
-        } else if let Some(stem) = request_stem(&file_name) {
-            // The CLI leaves out a request file that is not YAML and runs the
-            // rest (collection lint names it); so does the task.
-            let Ok(def) = parse_yaml(&path, &read_text(&path)?) else {
-                continue;
-            };
-            items.push(Item::Request(Request {
-                name: text(&def.name).unwrap_or_else(|| stem.to_owned()),
-                id: text(&def.id),
-                kind: text(&def.kind).unwrap_or_default(),
-                method: text(&def.method),
-                url: text(&def.url),
-                order: def.order.as_ref().and_then(Scalar::number).unwrap_or(0.0),
-                folders: folders.to_vec(),
-                file: path,
-            }));
-        }
-    }
-    items.sort_by(run_order_cmp);
-    Ok(items)
-}
-
 /// `order` ascending, then the name in UTF-16 code units, as JavaScript's
 /// `<` compares strings.
 fn run_order_cmp(a: &Item, b: &Item) -> Ordering {
@@ -493,7 +312,7 @@ fn run_order_cmp(a: &Item, b: &Item) -> Ordering {
 /// module and of the readers of v3 runs.
 #[cfg(test)]
 pub(crate) fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/v3")
         .join(name)
 }
@@ -620,64 +439,5 @@ mod tests {
             order.resolve("23140b7681b818b93fef2135").unwrap().path(),
             "Zeta / z1"
         );
-    }
-
-    #[test]
-    fn detects_what_the_cli_takes_for_a_v3_collection() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        assert_eq!(detect(dir), None);
-        let err = V3Collection::read(dir).unwrap_err().to_string();
-        assert!(err.contains("not a Postman v3 collection"), "{err}");
-        assert!(err.contains(".resources/definition.yaml"), "{err}");
-        assert!(err.contains("*.request.yaml"), "{err}");
-
-        // A request file in a sub-folder is enough.
-        fs::create_dir_all(dir.join("Sub")).unwrap();
-        fs::write(dir.join("Sub/Get.REQUEST.yml"), "$kind: http-request\n").unwrap();
-        assert_eq!(detect(dir), Some(Layout::Filesystem));
-        let c = V3Collection::read(dir).unwrap();
-        assert_eq!(paths(&c), ["Sub / Get"]);
-        // ...but not in a dot folder.
-        let tmp2 = tempfile::tempdir().unwrap();
-        fs::create_dir_all(tmp2.path().join(".hidden")).unwrap();
-        fs::write(tmp2.path().join(".hidden/x.request.yaml"), "").unwrap();
-        assert_eq!(detect(tmp2.path()), None);
-
-        // A `collection.yaml` with `$kind: collection` is the other layout.
-        let tmp3 = tempfile::tempdir().unwrap();
-        fs::write(
-            tmp3.path().join("collection.yaml"),
-            "$kind: collection\nname: Refs\n",
-        )
-        .unwrap();
-        assert!(matches!(
-            detect(tmp3.path()),
-            Some(Layout::CollectionYaml(_))
-        ));
-        assert_eq!(V3Collection::read(tmp3.path()).unwrap().name, "Refs");
-
-        // A file is not a v3 collection folder.
-        assert_eq!(detect(&fixture("exp.postman_collection.json")), None);
-    }
-
-    #[test]
-    fn a_broken_request_file_is_left_out_as_the_cli_leaves_it_out() {
-        // Measured with CLI 1.62.0: the run goes on without the file;
-        // collection lint names it (FMT018, with its line and column).
-        let tmp = tempfile::tempdir().unwrap();
-        fs::write(
-            tmp.path().join("Bad.request.yaml"),
-            "url: \"{{x}}\nscripts: [\n",
-        )
-        .unwrap();
-        fs::write(
-            tmp.path().join("Good.request.yaml"),
-            "$kind: http-request\nurl: http://x\n",
-        )
-        .unwrap();
-        let read = V3Collection::read(tmp.path()).unwrap();
-        let names: Vec<_> = read.requests().iter().map(|r| r.name.clone()).collect();
-        assert_eq!(names, ["Good"]);
     }
 }

@@ -12,32 +12,29 @@
 //!   shape, Postman's JSON export (`{"name", "values": [{"key", "value",
 //!   "enabled"}]}`), globals as a bare JSON array of `{"key", "value"}`, and a
 //!   JSON environment in UTF-16 LE with a byte-order mark (what Windows
-//!   PowerShell 5.1's `Out-File` writes). So the task writes its merged copy
-//!   as plain UTF-8 JSON whatever the input's shape.
+//!   PowerShell 5.1's `Out-File` writes), and a file in another encoding as
+//!   `super::decode` says. So the task writes its merged copy as plain UTF-8
+//!   JSON whatever the input's shape and encoding.
 //! - A v2.1 collection with `item` but no `info` (older exports) runs (see
 //!   `resolve::collection`).
+
+use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::decode::{BadUtf16, Encoding};
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub(crate) enum VariablesError {
-    #[error("the file is not valid UTF-8 or UTF-16 text")]
-    Encoding,
+    #[error("{0}")]
+    Encoding(#[from] BadUtf16),
     #[error("it is neither JSON nor YAML ({0})")]
     Syntax(String),
     #[error(
         "the file holds no variables (expected `values: [...]` or a list of `key`/`value` pairs)"
     )]
     NotVariables,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Encoding {
-    Utf8,
-    Utf8Bom,
-    Utf16Le,
-    Utf16Be,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,39 +72,23 @@ pub(crate) struct Variable {
     pub(crate) kind: Option<String>,
 }
 
-/// Decodes a text file: UTF-8 (a byte-order mark dropped) or UTF-16 with
-/// a byte-order mark.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(String, Encoding), VariablesError> {
-    let utf16 = |rest: &[u8], le: bool| -> Result<String, VariablesError> {
-        if !rest.len().is_multiple_of(2) {
-            return Err(VariablesError::Encoding);
-        }
-        let units = rest.chunks_exact(2).map(|c| {
-            if le {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| VariablesError::Encoding)
-    };
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest)
-            .map(|s| (s.to_owned(), Encoding::Utf8Bom))
-            .map_err(|_| VariablesError::Encoding),
-        [0xFF, 0xFE, rest @ ..] => Ok((utf16(rest, true)?, Encoding::Utf16Le)),
-        [0xFE, 0xFF, rest @ ..] => Ok((utf16(rest, false)?, Encoding::Utf16Be)),
-        _ => std::str::from_utf8(bytes)
-            .map(|s| (s.to_owned(), Encoding::Utf8))
-            .map_err(|_| VariablesError::Encoding),
-    }
+/// Decodes an environment or globals file as the CLI does: by its name,
+/// as YAML (`.yaml`, `.yml`) or JSON (see [`super::decode`]).
+pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<(String, Encoding), VariablesError> {
+    let yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    Ok(if yaml {
+        super::decode::yaml(bytes)?
+    } else {
+        super::decode::json(bytes)?
+    })
 }
 
-/// Reads an environment or globals file in any of the shapes above.
-pub(crate) fn read_variables(bytes: &[u8]) -> Result<Variables, VariablesError> {
-    let (text, encoding) = decode(bytes)?;
+/// Reads an environment or globals file in any of the shapes above; `path`
+/// tells how it is decoded.
+pub(crate) fn read_variables(bytes: &[u8], path: &Path) -> Result<Variables, VariablesError> {
+    let (text, encoding) = decode(bytes, path)?;
     let trimmed = text.trim_start();
     let (doc, json_shape) = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let doc: Value =
@@ -259,6 +240,13 @@ impl Variables {
 mod tests {
     use super::*;
 
+    const YAML: &str = "e.environment.yaml";
+    const JSON: &str = "e.json";
+
+    fn read(bytes: &[u8], name: &str) -> Result<Variables, VariablesError> {
+        read_variables(bytes, Path::new(name))
+    }
+
     fn utf16le_bom(text: &str) -> Vec<u8> {
         let mut out = vec![0xFF, 0xFE];
         out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
@@ -268,33 +256,35 @@ mod tests {
     #[test]
     fn reads_what_postman_environment_new_writes() {
         // `postman environment new staging` + `environment var set`.
-        let v = read_variables(b"name: staging\nvalues:\n  - key: baseUrl\n    value: http://127.0.0.1:1\n    enabled: true\n").unwrap();
+        let v = read(b"name: staging\nvalues:\n  - key: baseUrl\n    value: http://127.0.0.1:1\n    enabled: true\n", YAML).unwrap();
         assert_eq!(v.shape, Shape::Yaml);
         assert_eq!(v.name.as_deref(), Some("staging"));
         assert_eq!(v.values.len(), 1);
         assert_eq!(v.values[0].key, "baseUrl");
         assert_eq!(v.values[0].value, json!("http://127.0.0.1:1"));
-        let empty = read_variables(b"name: staging\nvalues: []\n").unwrap();
+        let empty = read(b"name: staging\nvalues: []\n", YAML).unwrap();
         assert!(empty.values.is_empty());
     }
 
     #[test]
     fn reads_the_example_environment_and_lint_fixtures() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let v = read_variables(
+        let v = read(
             &std::fs::read(
                 root.join("examples/shop-v3/postman/environments/local.environment.yaml"),
             )
             .unwrap(),
+            YAML,
         )
         .unwrap();
         assert_eq!(v.values[0].key, "baseUrl");
         // Numbers and odd types read as the CLI would use them.
-        let bad = read_variables(
+        let bad = read(
             &std::fs::read(
                 root.join("tests/fixtures/v3/environment-lint-files/bad.environment.yaml"),
             )
             .unwrap(),
+            YAML,
         )
         .unwrap();
         assert_eq!(bad.values[0].value, json!("1"));
@@ -302,38 +292,71 @@ mod tests {
 
     #[test]
     fn reads_bare_array_globals_and_utf16_environments() {
-        let g = read_variables(br#"[{"key":"baseUrl","value":"http://x"}]"#).unwrap();
+        let g = read(br#"[{"key":"baseUrl","value":"http://x"}]"#, JSON).unwrap();
         assert_eq!(g.shape, Shape::JsonArray);
         assert_eq!(g.values[0].value, json!("http://x"));
         assert!(g.values[0].enabled);
 
         let text = r#"{"name":"local ✓","values":[{"key":"n","value":3,"enabled":false}]}"#;
-        let e = read_variables(&utf16le_bom(text)).unwrap();
+        let e = read(&utf16le_bom(text), JSON).unwrap();
         assert_eq!(e.encoding, Encoding::Utf16Le);
         assert_eq!(e.name.as_deref(), Some("local ✓"));
         assert_eq!(e.values[0].value, json!(3));
         assert!(!e.values[0].enabled);
 
-        let bom = read_variables(b"\xEF\xBB\xBF{\"values\":[]}").unwrap();
+        let bom = read(b"\xEF\xBB\xBF{\"values\":[]}", JSON).unwrap();
         assert_eq!(bom.encoding, Encoding::Utf8Bom);
         assert_eq!(
-            read_variables(&[0xFF, 0xFE, 0x00]),
-            Err(VariablesError::Encoding)
+            read(&[0xFF, 0xFE, 0x00], JSON),
+            Err(VariablesError::Encoding(BadUtf16))
         );
         assert_eq!(
-            read_variables(b"{\"item\": []}"),
+            read(b"{\"item\": []}", JSON),
             Err(VariablesError::NotVariables)
         );
     }
 
     #[test]
+    fn reads_files_that_are_not_utf8_as_the_cli_does() {
+        // `Montréal` saved in Latin-1 by a Windows editor: JSON files are
+        // read as Latin-1 (the CLI's `chardet`), YAML files with U+FFFD.
+        let json = read(
+            b"{\"name\":\"Qu\xE9bec\",\"values\":[{\"key\":\"city\",\"value\":\"Montr\xE9al\"}]}",
+            JSON,
+        )
+        .unwrap();
+        assert_eq!(json.encoding, Encoding::Latin1);
+        assert_eq!(json.name.as_deref(), Some("Québec"));
+        assert_eq!(json.values[0].value, json!("Montréal"));
+        let yaml = read(
+            b"name: Qu\xE9bec\nvalues:\n  - key: city\n    value: Montr\xE9al\n",
+            YAML,
+        )
+        .unwrap();
+        assert_eq!(yaml.encoding, Encoding::Utf8Replaced);
+        assert_eq!(yaml.values[0].value, json!("Montr\u{FFFD}al"));
+    }
+
+    #[test]
     fn writes_postman_json_for_every_shape() {
-        for input in [
-            b"name: staging\nvalues:\n  - key: a\n    value: '1'\n    enabled: false\n".to_vec(),
-            br#"[{"key":"a","value":"1","enabled":false}]"#.to_vec(),
-            utf16le_bom(r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false}]}"#),
+        for (name, input) in [
+            (
+                YAML,
+                b"name: staging\nvalues:\n  - key: a\n    value: '1'\n    enabled: false\n"
+                    .to_vec(),
+            ),
+            (
+                JSON,
+                br#"[{"key":"a","value":"1","enabled":false}]"#.to_vec(),
+            ),
+            (
+                JSON,
+                utf16le_bom(
+                    r#"{"name":"staging","values":[{"key":"a","value":"1","enabled":false}]}"#,
+                ),
+            ),
         ] {
-            let v = read_variables(&input).unwrap();
+            let v = read(&input, name).unwrap();
             let out: Value = serde_json::from_str(&v.to_json(Scope::Environment)).unwrap();
             assert_eq!(
                 out["values"],
@@ -343,7 +366,7 @@ mod tests {
             assert!(out["name"].is_string());
         }
         let g: Value =
-            serde_json::from_str(&read_variables(b"[]").unwrap().to_json(Scope::Globals)).unwrap();
+            serde_json::from_str(&read(b"[]", JSON).unwrap().to_json(Scope::Globals)).unwrap();
         assert_eq!(g["name"], "globals");
     }
 }

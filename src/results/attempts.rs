@@ -97,14 +97,14 @@ mod tests {
     #[test]
     fn a_run_that_fails_every_attempt_keeps_the_last_results_and_the_earlier_failures() {
         let mut second = attempt(true);
-        second.end = RunEnd::Failed("no report".into());
+        second.end = RunEnd::Failed(crate::report::model::Incomplete::new("no report", ""));
         second.cases.clear();
         let run = merge(vec![attempt(true), second, attempt(true)], 3).unwrap();
         assert!(run.failed() && !run.flaky());
         assert_eq!(run.retries.attempt, 3);
         assert_eq!(
             run.retries.earlier[1].end,
-            RunEnd::Failed("no report".into())
+            RunEnd::Failed(crate::report::model::Incomplete::new("no report", ""))
         );
         assert_eq!(run.cases.len(), 1);
     }

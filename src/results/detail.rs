@@ -5,9 +5,9 @@
 
 use std::borrow::Cow;
 
-use crate::report::detail::{BODY_CAP, cut, is_sensitive};
+use crate::report::detail::{BODY_CAP, cut};
 use crate::report::model::{Message, RequestDetail};
-use crate::secrets::Secrets;
+use crate::secrets::{Secrets, is_credential_header};
 
 const MASK: &str = "***";
 
@@ -40,7 +40,7 @@ pub(super) fn redact(details: &mut [RequestDetail], secrets: &Secrets) {
 
 fn message(m: &mut Message, secrets: &Secrets) {
     for (name, value) in &mut m.headers {
-        if is_sensitive(name) {
+        if is_credential_header(name) {
             if !value.is_empty() {
                 *value = MASK.to_owned();
             }

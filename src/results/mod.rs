@@ -44,7 +44,7 @@ fn redact(run: &mut RunResult, secrets: &Secrets) {
         secrets
     } else {
         let mut s = secrets.clone();
-        s.extend(run.header_secrets.iter().map(String::as_str));
+        s.extend_credentials(run.header_secrets.iter().map(String::as_str));
         with_headers = s;
         &with_headers
     };
@@ -72,8 +72,9 @@ fn redact(run: &mut RunResult, secrets: &Secrets) {
     let ends =
         std::iter::once(&mut run.end).chain(run.retries.earlier.iter_mut().map(|a| &mut a.end));
     for end in ends {
-        if let RunEnd::Failed(reason) = end {
-            r(reason);
+        if let RunEnd::Failed(why) = end {
+            r(&mut why.message);
+            r(&mut why.detail);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Runs one collection with the Postman CLI and returns what happened: how
-//! the CLI ended, whether it reported the run to Postman, and its JSON
-//! report, for [`crate::report`] to read.
+//! the CLI ended, whether it reported the run to Postman, and its reports
+//! (the JSON report; for a v3 run its console output and YAML run report),
+//! for [`crate::report`] to read.
 //!
 //! Each run gets a private folder (mode 0700, deleted at the end of the
 //! task) holding the CLI's home, its reports, and the variables files that
@@ -12,15 +13,16 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::observed::{Observed, Stopwatch};
 use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
+use crate::files::{Bounds, Limit};
 use crate::install::InstalledCli;
 use crate::plan::{KeyValue, Plan, Region, RequestDetails};
 use crate::process::{Cancel, ExitKind, LineAction, Stream, ToolCommand, ToolExit};
 use crate::resolve::variables::{Scope, decode, read_variables};
 use crate::resolve::{CloudContext, CollectionSource, Resolved, Resource, RunTarget};
 use crate::run::upload::Upload;
-use crate::secrets::Secrets;
 
 /// Everything the runs of one task share.
 pub(crate) struct Runner<'a> {
@@ -34,8 +36,6 @@ pub(crate) struct Runner<'a> {
     pub(crate) private_root: &'a Path,
     pub(crate) cancel: &'a Cancel,
     pub(crate) cloud: &'a CloudContext,
-    /// Masks secrets in the CLI's output before anyone sees it.
-    pub(crate) secrets: &'a Secrets,
     /// This CLI knows `--no-report-events` (see [`knows_no_report_events`]).
     pub(crate) no_report_events: bool,
 }
@@ -110,15 +110,18 @@ pub(crate) struct RunOutput {
     pub(crate) report: Option<std::fs::File>,
     /// A v3 collection's run: what the CLI printed on stdout, its only
     /// report (the `cli` reporter is the only one it allows).
-    pub(crate) console: Option<Console>,
+    pub(crate) console: Option<CapturedOutput>,
     /// A v3 run with `--output`: its YAML run report (summary, executions),
     /// opened, or why it could not be.
     pub(crate) yaml: Option<Result<(std::fs::File, std::fs::File), String>>,
+    /// When the task started the CLI and how long it ran, until it ended or
+    /// was cut off.
+    pub(crate) observed: Observed,
 }
 
-/// The stdout of a v3 run, kept up to [`CONSOLE_LIMIT`] bytes.
+/// The stdout of a v3 run, kept up to [`CAPTURED_LIMIT`] bytes.
 #[derive(Debug, Default)]
-pub(crate) struct Console {
+pub(crate) struct CapturedOutput {
     pub(crate) text: String,
     /// More was printed than is kept: the report cannot be checked whole.
     pub(crate) truncated: bool,
@@ -128,7 +131,7 @@ pub(crate) struct Console {
 /// million assertions prints well under this; a collection printing more
 /// (through `console.log`) gets its run reported as unreadable rather
 /// than the task's memory exhausted.
-pub(crate) const CONSOLE_LIMIT: usize = 256 * 1024 * 1024;
+pub(crate) const CAPTURED_LIMIT: usize = 256 * 1024 * 1024;
 
 impl Runner<'_> {
     /// Runs one collection; `None` when the task was cancelled before it
@@ -144,6 +147,7 @@ impl Runner<'_> {
         if self.cancel.is_cancelled() {
             return None;
         }
+        let watch = Stopwatch::start();
         let dir = self.private_root.join(match attempt {
             0 | 1 => format!("run-{:02}", target.index),
             n => format!("run-{:02}-attempt-{n}", target.index),
@@ -163,6 +167,7 @@ impl Runner<'_> {
                 report: None,
                 console: None,
                 yaml: None,
+                observed: watch.stop(),
             });
         }
 
@@ -190,27 +195,23 @@ impl Runner<'_> {
             job,
             command: &cmd.display(),
         });
+        // The CLI's own time starts now, after its folder was made.
+        let watch = Stopwatch::start();
         let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
-        let mut console = target.v3.as_ref().map(|_| Console::default());
+        let mut console = target.v3.as_ref().map(|_| CapturedOutput::default());
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
                 if let (Some(c), Stream::Stdout) = (console.as_mut(), stream) {
-                    if c.text.len() + line.len() < CONSOLE_LIMIT {
+                    if c.text.len() + line.len() < CAPTURED_LIMIT {
                         c.text.push_str(line);
                         c.text.push('\n');
                     } else {
                         c.truncated = true;
                     }
                 }
-                // The agent masks secrets in the log only as it knows them;
-                // a URL-encoded or escaped one in the CLI's output is masked
-                // here.
-                let shown = self.secrets.redact(line);
-                events.emit(Event::ToolOutput {
-                    job,
-                    stream,
-                    line: &shown,
-                });
+                // The console masks every line it shows, in every form the
+                // task knows (the agent's masker knows fewer).
+                events.emit(Event::ToolOutput { job, stream, line });
                 if upload.line(line) == Seen::ReportWritten {
                     // The run is over; only the upload may still be going.
                     return LineAction::FinishWithin(self.cloud.upload_grace);
@@ -218,6 +219,7 @@ impl Runner<'_> {
                 LineAction::Continue
             })
             .await;
+        let observed = watch.stop();
         events.emit(Event::ToolFinished { job });
         let upload = match &exit {
             // A v3 run reports through `--report-events`, whose outcome the
@@ -239,6 +241,7 @@ impl Runner<'_> {
             upload,
             console,
             report: std::fs::File::open(&files.report_json).ok(),
+            observed,
         })
     }
 
@@ -302,6 +305,7 @@ impl Runner<'_> {
             let path = files.dir.join("environment.json");
             write_variables(
                 base,
+                &self.resolved.bounds,
                 &self.plan.env_vars,
                 "postman-cli-task envVars",
                 Scope::Environment,
@@ -313,6 +317,7 @@ impl Runner<'_> {
             let path = files.dir.join("globals.json");
             write_variables(
                 self.resolved.globals.as_deref(),
+                &self.resolved.bounds,
                 &self.plan.global_vars,
                 "postman-cli-task globalVars",
                 Scope::Globals,
@@ -421,7 +426,7 @@ pub(crate) fn collection_run_args(
     } else if target.v3.is_some() {
         // A v3 collection allows only the `cli` reporter (`-r json` fails
         // with "not supported for multi-protocol collections"), so its
-        // console report, plain, is what `report::console` reads, failure
+        // console report, plain, is what `report::cli_report` reads, failure
         // list included.
         args.extend([
             "--reporters".into(),
@@ -509,16 +514,24 @@ fn json_report_args(files: &RunFiles, details: RequestDetails) -> Vec<String> {
 }
 
 /// Writes an environment or globals file: the given one (if any) with
-/// `vars` set on top, as `--env-var`/`--global-var` would set them.
+/// `vars` set on top, as `--env-var`/`--global-var` would set them. The
+/// given file is read as `resolve` read it (`bounds`: the working
+/// directory's).
 fn write_variables(
     base: Option<&Path>,
+    bounds: &Bounds,
     vars: &[KeyValue],
     name: &str,
     scope: Scope,
     dest: &Path,
 ) -> std::io::Result<()> {
     let mut doc = match base {
-        Some(p) => variables_json(&std::fs::read(p)?, scope)?,
+        Some(p) => {
+            let bytes = bounds
+                .read(p, Limit::SMALL)
+                .map_err(|e| std::io::Error::other(format!("`{}` {e}", p.display())))?;
+            variables_json(&bytes, p, scope)?
+        }
         None => serde_json::json!({"name": name, "values": []}),
     };
     let values = doc
@@ -554,14 +567,14 @@ fn write_variables(
 /// A variables file as Postman's JSON export: a JSON object file as it is
 /// (every field kept), any other shape the CLI runs (YAML, a bare array,
 /// UTF-16) converted. The CLI takes a JSON file for v2.1 and v3 runs alike.
-fn variables_json(bytes: &[u8], scope: Scope) -> std::io::Result<serde_json::Value> {
-    let (text, _) = decode(bytes).map_err(std::io::Error::other)?;
+fn variables_json(bytes: &[u8], path: &Path, scope: Scope) -> std::io::Result<serde_json::Value> {
+    let (text, _) = decode(bytes, path).map_err(std::io::Error::other)?;
     if let Ok(doc @ serde_json::Value::Object(_)) = serde_json::from_str(&text)
         && doc.get("values").is_some_and(|v| v.is_array())
     {
         return Ok(doc);
     }
-    let vars = read_variables(bytes).map_err(std::io::Error::other)?;
+    let vars = read_variables(bytes, path).map_err(std::io::Error::other)?;
     serde_json::from_str(&vars.to_json(scope)).map_err(std::io::Error::other)
 }
 
@@ -692,7 +705,15 @@ mod tests {
                 value: "y=z".into(),
             },
         ];
-        write_variables(Some(&base), &vars, "n", Scope::Environment, &out).unwrap();
+        write_variables(
+            Some(&base),
+            &Bounds::new(dir.path()),
+            &vars,
+            "n",
+            Scope::Environment,
+            &out,
+        )
+        .unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(
             doc,
@@ -720,13 +741,18 @@ mod tests {
                 .encode_utf16()
                 .flat_map(u16::to_le_bytes),
         );
-        let inputs: [(&str, Vec<u8>); 3] = [
+        let inputs: [(&str, Vec<u8>); 4] = [
             (
                 "e.environment.yaml",
                 b"name: y\nvalues:\n  - key: a\n    value: '1'\n".to_vec(),
             ),
             ("g.json", br#"[{"key":"a","value":"1"}]"#.to_vec()),
             ("ps.json", utf16),
+            // Saved in Latin-1 by a Windows editor: read as the CLI reads it.
+            (
+                "latin.json",
+                b"{\"name\":\"Montr\xE9al\",\"values\":[{\"key\":\"a\",\"value\":\"1\"}]}".to_vec(),
+            ),
         ];
         for (name, bytes) in inputs {
             let base = dir.path().join(name);
@@ -736,10 +762,21 @@ mod tests {
                 key: "a".into(),
                 value: "x".into(),
             }];
-            write_variables(Some(&base), &vars, "n", Scope::Environment, &out).unwrap();
+            write_variables(
+                Some(&base),
+                &Bounds::new(dir.path()),
+                &vars,
+                "n",
+                Scope::Environment,
+                &out,
+            )
+            .unwrap();
             let doc: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
             assert_eq!(doc["values"][0]["value"], "x", "{name}: {doc}");
+            if name == "latin.json" {
+                assert_eq!(doc["name"], "Montréal");
+            }
             assert_eq!(doc["values"].as_array().unwrap().len(), 1, "{name}");
         }
     }

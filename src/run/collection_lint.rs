@@ -14,6 +14,7 @@ use crate::process::{Cancel, ToolCommand};
 use crate::resolve::LintTarget;
 
 use super::lint::{LintOutput, run_lint_tool};
+use super::observed::Stopwatch;
 
 /// Everything a collection lint needs from the task.
 pub(crate) struct CollectionLintRun<'a> {
@@ -47,10 +48,12 @@ impl CollectionLintRun<'_> {
     /// Runs the lint. Its `text` is the CLI's stdout (the JSON report); a
     /// lint that could not run says why in `exit`, with what it printed.
     pub(crate) async fn run(self, events: &dyn Events, cancel: &Cancel) -> LintOutput {
+        let watch = Stopwatch::start();
         let failed = |reason: String| LintOutput {
             structured: true,
             text: String::new(),
             exit: Err(reason),
+            observed: watch.stop(),
         };
         let Some(args) = lint_args(self.target) else {
             return failed("not a collection, environment or globals file".to_owned());
@@ -81,6 +84,7 @@ impl CollectionLintRun<'_> {
             structured: true,
             text: printed.stdout,
             exit,
+            observed: printed.observed,
         }
     }
 }

@@ -13,6 +13,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
+use super::observed::{Observed, Stopwatch};
 use crate::events::{Event, Events, Job};
 use crate::inputs::Secret;
 use crate::plan::Severity;
@@ -24,9 +25,11 @@ pub(super) struct Printed {
     pub(super) stdout: String,
     /// Both streams, in the order the lines came.
     pub(super) all: String,
-    /// Why it did not run to its end: it could not start, timed out or
-    /// was cancelled. Its exit code is left to the reader of its report.
+    /// Why it did not run to its end: it could not start, or did not exit
+    /// on its own (a time limit, a cancellation, a signal). Its exit code
+    /// is left to the reader of its report.
     pub(super) exit: Result<(), String>,
+    pub(super) observed: Observed,
 }
 
 /// Runs a lint command as a job the conductor shows line by line, keeping
@@ -43,6 +46,7 @@ pub(super) async fn run_lint_tool(
         command: &cmd.display(),
     });
     let (mut stdout, mut all) = (String::new(), String::new());
+    let watch = Stopwatch::start();
     let exit = cmd
         .run(limit, cancel, |stream, line| {
             events.emit(Event::ToolOutput { job, stream, line });
@@ -54,15 +58,24 @@ pub(super) async fn run_lint_tool(
             all.push('\n');
         })
         .await;
+    let observed = watch.stop();
     events.emit(Event::ToolFinished { job });
     let exit = match exit {
         Err(e) => Err(e.to_string()),
-        Ok(exit) if matches!(exit.end, ExitKind::TimedOut | ExitKind::Cancelled) => {
+        // What it printed is its report only when it ended on its own (see
+        // `report::run`): stopped by a limit or a signal, it may have
+        // printed anything last.
+        Ok(exit) if !matches!(exit.end, ExitKind::Code(_)) => {
             Err(format!("the Postman CLI {}", exit.end))
         }
         Ok(_) => Ok(()),
     };
-    Printed { stdout, all, exit }
+    Printed {
+        stdout,
+        all,
+        exit,
+        observed,
+    }
 }
 
 /// What a lint run printed, for [`crate::report::lint`] to read.
@@ -72,6 +85,9 @@ pub(crate) struct LintOutput {
     pub(crate) text: String,
     /// How the CLI ended, or why it could not run or finish.
     pub(crate) exit: Result<(), String>,
+    /// When the lint started and how long it ran; a lint that could not
+    /// start took no time.
+    pub(crate) observed: Observed,
 }
 
 /// Everything a lint run needs from the task.
@@ -92,10 +108,12 @@ pub(crate) struct LintRun<'a> {
 
 impl LintRun<'_> {
     pub(crate) async fn run(self, events: &dyn Events, cancel: &Cancel) -> LintOutput {
+        let watch = Stopwatch::start();
         let failed = |reason: String| LintOutput {
             structured: false,
             text: String::new(),
             exit: Err(reason),
+            observed: watch.stop(),
         };
         let home = match tempfile::tempdir() {
             Ok(h) => h,
@@ -153,6 +171,7 @@ impl LintRun<'_> {
             structured,
             text: printed.all,
             exit: printed.exit,
+            observed: printed.observed,
         }
     }
 

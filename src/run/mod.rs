@@ -3,19 +3,23 @@
 //! tells the conductor as it goes through [`crate::events`]; reading the
 //! results is [`crate::report`]'s job.
 //!
-//! - [`collection`]: one collection run, in its own private folder.
+//! - [`collection`]: one collection run, v2.1 or git-native (v3), in its
+//!   own private folder: its JSON report, or a v3 run's captured console
+//!   output and YAML run report.
 //! - [`upload`]: the upload's outcome, from the lines only the CLI prints.
-//! - [`lint`]: API lint.
+//! - [`lint`]: API lint, and the one way every lint command is run.
 //! - [`collection_lint`]: collection lint of v3 collections and YAML
 //!   environments and globals.
 //! - [`tree`]: the folders of a collection given by UID.
+//! - [`observed`]: when a command started and how long it ran, as the task
+//!   saw it.
 //!
-//! A second runner (the console report of a git-native collection, a
-//! collection linter) is a sibling here, returning its own output for a
-//! sibling in `report`.
+//! A new runner is a sibling here, returning what its command left behind
+//! for a reader in `report`.
 
 pub(crate) mod collection;
 pub(crate) mod collection_lint;
 pub(crate) mod lint;
+pub(crate) mod observed;
 pub(crate) mod tree;
 pub(crate) mod upload;

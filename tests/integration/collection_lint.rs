@@ -2,7 +2,8 @@
 //! `collection lint` on v3 collections and `environment lint` on a YAML
 //! environment, through the agent harness. Findings are test cases in the
 //! lint's test run, inline issues at their file, line and column, and
-//! summary entries; `collectionLint: false` runs none.
+//! summary entries; `collectionLint: false` runs none. By default they fail
+//! nothing (issue 18 item 12): `collectionLintFailSeverity` gates on them.
 
 use std::fs;
 
@@ -64,11 +65,31 @@ fn lint_junit(run: &TaskRun) -> Option<String> {
         .map(|p| fs::read_to_string(&p.files[0]).unwrap())
 }
 
+/// Snapshots the lint's JUnit (`<name>_junit`) and the summary from the
+/// lint section starting with `heading` (`<name>_summary`).
+fn snapshot_junit_and_summary(run: &TaskRun, name: &str, heading: &str) {
+    let xml = lint_junit(run).expect("a lint test run");
+    insta::with_settings!({ filters => volatile_filters() }, {
+        insta::assert_snapshot!(format!("{name}_junit"), xml);
+        let summary = summary_text(run);
+        let section = &summary[summary.find(heading).unwrap()..];
+        let section = &section[..section.find("<sub>").unwrap_or(section.len())];
+        insta::assert_snapshot!(format!("{name}_summary"), section);
+    });
+}
+
+/// The step's Postman tab attachment.
+fn attachment(run: &TaskRun) -> serde_json::Value {
+    let (_, _, path) = run.attachments().into_iter().next().expect("an attachment");
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
 #[test]
 fn findings_are_tests_inline_issues_and_summary_entries() {
-    let s = scenario();
+    let mut s = scenario();
+    s.job.input("collectionLintFailSeverity", "error");
     let run = s.run();
-    // The runs pass; the lint's errors fail the task.
+    // The runs pass; asked to, the lint's errors fail the task.
     assert_eq!(run.result(), TaskResult::Failed, "{run}");
     assert_eq!(run.variables()["testsFailed"].value, "0", "{run}");
     assert_eq!(run.variables()["lintViolations"].value, "2", "{run}");
@@ -93,18 +114,10 @@ fn findings_are_tests_inline_issues_and_summary_entries() {
     issues.sort();
     insta::assert_snapshot!("collection_lint_inline_issues", issues.join("\n"));
 
-    let xml = lint_junit(&run).expect("a lint test run");
-    insta::with_settings!({ filters => volatile_filters() }, {
-        insta::assert_snapshot!("collection_lint_junit", xml);
-        let summary = summary_text(&run);
-        let section = summary[summary.find("#### ❌ Collection lint").unwrap()..].to_owned();
-        let section = &section[..section.find("<sub>").unwrap_or(section.len())];
-        insta::assert_snapshot!("collection_lint_summary", section);
-    });
+    snapshot_junit_and_summary(&run, "collection_lint", "#### ❌ Collection lint");
 
     // The Postman tab lists each lint by what it checked, with its findings.
-    let (_, _, path) = run.attachments().into_iter().next().expect("an attachment");
-    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let doc = attachment(&run);
     let lints = doc["lints"].as_array().expect("lints");
     let lint_me = lints
         .iter()
@@ -129,4 +142,82 @@ fn collection_lint_off_runs_no_lint() {
     assert_eq!(lint_junit(&run), None, "{run}");
     assert!(!summary_text(&run).contains("Collection lint"), "{run}");
     assert!(!run.variables().contains_key("lintViolations"), "{run}");
+}
+
+/// A v3 collection as `postman collection migrate` writes newman's own: a
+/// folder named `--variable-- works for data file values`, which the lint
+/// flags (FMT019, unsafe for file systems) while the CLI runs the request
+/// in it, and its test passes.
+fn migrated() -> Scenario {
+    let mut s = Scenario::new();
+    let root = "postman/collections/Newman";
+    s.job.write_source(
+        &format!("{root}/.resources/definition.yaml"),
+        "$kind: collection\nname: Newman\n",
+    );
+    s.job.write_source(
+        &format!("{root}/--variable-- works for data file values/Health.request.yaml"),
+        HEALTH,
+    );
+    s.job.input("collection", root);
+    s
+}
+
+/// On by default, collection lint reports: the step whose runs pass
+/// succeeds, and the finding shows in the Tests tab (a passed case named by
+/// it, so the tab stays green), as a warning at its folder, in the summary
+/// and in the Postman tab.
+#[test]
+fn a_finding_on_a_passing_run_is_shown_and_fails_nothing_by_default() {
+    let s = migrated();
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Succeeded, "{run}");
+    let vars = run.variables();
+    assert_eq!(
+        (
+            vars["testsTotal"].value.as_str(),
+            vars["testsFailed"].value.as_str()
+        ),
+        ("1", "0"),
+        "{run}"
+    );
+    assert_eq!(vars["lintViolations"].value, "1", "{run}");
+    assert!(run.issues(IssueKind::Error).is_empty(), "{run}");
+    let warnings: Vec<String> = run
+        .issues(IssueKind::Warning)
+        .into_iter()
+        .filter(|i| i.sourcepath.is_some())
+        .map(|i| i.message)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}\n{run}");
+    assert!(
+        warnings[0].contains("unsafe for filesystem operations") && warnings[0].contains("FMT019"),
+        "{warnings:?}"
+    );
+
+    snapshot_junit_and_summary(&run, "collection_lint_reports", "#### ✅ Collection lint");
+
+    let doc = attachment(&run);
+    let lint = &doc["lints"][0];
+    assert_eq!(lint["what"], "Collection lint", "{doc:#}");
+    assert_eq!(lint["failSeverity"], serde_json::Value::Null, "{lint:#}");
+    assert_eq!(lint["findings"][0]["fails"], false, "{lint:#}");
+}
+
+/// Gating is asked for by name; then the same finding fails the step.
+#[test]
+fn with_collection_lint_fail_severity_the_same_finding_fails_the_step() {
+    let mut s = migrated();
+    s.job.input("collectionLintFailSeverity", "error");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    assert_eq!(run.variables()["testsFailed"].value, "0", "{run}");
+    let xml = lint_junit(&run).expect("a lint test run");
+    assert!(xml.contains(r#"failures="1""#), "{xml}");
+    assert!(
+        run.issues(IssueKind::Error)
+            .iter()
+            .any(|i| i.message.contains("unsafe for filesystem operations")),
+        "{run}"
+    );
 }

@@ -137,7 +137,7 @@ fn lines_that_do_not_parse_are_malformed() {
         command("##vso[task..complete result=Failed]").name(),
         "task.complete"
     );
-    // The prefix is matched ordinally: other spellings are plain text.
+    // The prefix is matched case-sensitively: other spellings are plain text.
     assert_eq!(
         parse_line("##VSO[task.complete]", Stream::Stdout),
         LineKind::Plain("##VSO[task.complete]".into())
@@ -145,6 +145,40 @@ fn lines_that_do_not_parse_are_malformed() {
     assert_eq!(
         parse_line("##[error]spoof", Stream::Stdout),
         LineKind::Plain("##[error]spoof".into())
+    );
+}
+
+/// `IndexOf` under the culture, as ICU searches: characters the collation
+/// ignores are skipped inside the prefix, and the header is then read the
+/// prefix's length (in UTF-16 units) after the match's start, so it takes
+/// the prefix's last characters with it.
+#[test]
+fn the_prefix_is_found_as_icu_finds_it() {
+    assert_eq!(
+        command("#\u{FFF9}#vso[task.setvariable variable=x]1").area,
+        "[task"
+    );
+    assert_eq!(
+        command("x\0##v\u{0591}so[task.complete result=Failed]").area,
+        "[task"
+    );
+    assert_eq!(command("#\u{110BD}#vso[task.debug]x").area, "o[task");
+    assert_eq!(
+        command("\u{FFF9}##vso[task.debug]x").name(),
+        "task.debug",
+        "what comes before the match does not count"
+    );
+    // A character ICU gives weight to breaks the prefix.
+    for line in ["#_#vso[task.debug]x", "#\u{00E9}#vso[task.debug]x"] {
+        assert_eq!(
+            parse_line(line, Stream::Stdout),
+            LineKind::Plain(line.into())
+        );
+    }
+    // `IndexOf("##vso")` finds the keyword the same way.
+    assert_eq!(
+        parse_line("#\u{200B}#vso task", Stream::Stdout),
+        LineKind::Malformed("#\u{200B}#vso task".into())
     );
 }
 

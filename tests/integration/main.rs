@@ -10,8 +10,14 @@ mod bad_inputs;
 mod cli_mode;
 mod collection_lint;
 mod collection_runs;
+mod credentials;
+mod defuser;
 mod e2e;
+mod encodings;
+mod file_shapes;
 mod harness;
+#[cfg(target_os = "linux")]
+mod hostile_files;
 mod install;
 mod network;
 #[cfg(target_os = "linux")]
@@ -19,9 +25,11 @@ mod orphans;
 mod packaging;
 mod postman_cloud;
 mod redaction;
+mod reports;
 mod retries;
 mod scale;
 mod security;
 mod support;
+mod tests_tab;
 mod v3_runs;
 mod web_tab;

@@ -3,6 +3,8 @@
 //! failing assertions, against an API that echoes them all back. Nothing the
 //! task writes may hold any form of them: raw, percent-encoded (`%20` or
 //! `+`), XML-escaped, JSON-escaped, base64, or one line of a multi-line one.
+//! Nor may a secret reach the CLI's command line through any input, nor the
+//! log through the task's own messages.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -279,4 +281,64 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Issue 19, item 6: `folder: $(secret)` put the secret on the CLI's
+/// command line (`-i Folder-SECRET-…`) and in the log's `##[command]`
+/// line, where `additionalArguments` holding it is refused. Every input
+/// that reaches the command line is refused alike.
+#[test]
+fn a_secret_in_folder_is_refused_as_in_the_extra_arguments() {
+    const FOLDER_SECRET: &str = "Folder-SECRET-5e7a1c";
+    let mut s = Scenario::new();
+    s.fixture("passing.postman_collection.json");
+    s.job
+        .secret("folderName", FOLDER_SECRET)
+        .input("collection", "tests/passing.postman_collection.json")
+        .input("folder", "$(folderName)")
+        .input("iterationCount", "1");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    let errors: Vec<String> = run
+        .issues(IssueKind::Error)
+        .into_iter()
+        .map(|i| i.message)
+        .collect();
+    insta::assert_snapshot!(errors.join("\n"), @"input `folder`: line 1 holds the value of a secret, which would put it on the Postman CLI's command line, where the log and every process listing show it. Pass the value with input `envVars` instead (key=value, one per line), which reaches the Postman CLI through a private file.");
+    assert!(!run.stdout.contains("##[command]"), "nothing ran\n{run}");
+    assert!(!run.stdout.contains(FOLDER_SECRET), "{run}");
+    assert!(s.api.requests().is_empty(), "nothing ran");
+}
+
+/// Issue 19, item 7: the task's own input errors printed secret text: a
+/// two-line secret in `envVars` gave ``line 2 (`line-two-…`) is not
+/// key=value``, and the agent masks the whole secret only, not its lines.
+#[test]
+fn input_errors_mask_every_line_of_a_secret() {
+    const FIRST: &str = "line-one-8d2f4a";
+    const SECOND: &str = "line-two-6b1c9e";
+    let mut s = Scenario::new();
+    s.fixture("passing.postman_collection.json");
+    s.job
+        .secret("multi", format!("{FIRST}\n{SECOND}"))
+        .input("collection", "tests/passing.postman_collection.json")
+        .input("envVars", "tok=$(multi)");
+    let run = s.run();
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    let errors: Vec<String> = run
+        .issues(IssueKind::Error)
+        .into_iter()
+        .map(|i| i.message)
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("line 2 (`***`) is not key=value")),
+        "{errors:?}"
+    );
+    let leaks = crate::support::leaks::Leaks::new([FIRST, SECOND]);
+    for (stream, line) in &run.log {
+        leaks.assert_none(&format!("the log ({stream:?})"), line);
+    }
+    leaks.assert_none("the summary", &summary_text(&run));
 }

@@ -1,6 +1,11 @@
 // The attachment the task writes (web/ATTACHMENT.md), and the pure logic
 // the page applies to it: merging steps, filtering, deep-link ids. No DOM
 // here, so the rules stay readable apart from the rendering.
+//
+// The interfaces from `Results` down are the task's types in
+// src/publish/attachment/schema.rs, checked both ways by the unit test in
+// src/publish/attachment/model_ts.rs: keep each exported interface and type
+// on lines of their own, one field per line.
 
 export const ATTACHMENT_TYPE = "postman-cli-task.results";
 /** The Postman CLI's own HTML reports: offered as downloads, never shown in this frame. */
@@ -95,12 +100,18 @@ export interface Lint {
   findings?: Finding[] | null;
 }
 
+/** What the task left out to bound the file's size. */
+export interface Truncated {
+  requests?: number;
+  bodies?: number;
+}
+
 export interface Results {
   schema: number;
   title?: string | null;
   shard?: string | null;
   cliVersion?: string | null;
-  truncated?: { requests?: number; bodies?: number } | null;
+  truncated?: Truncated | null;
   runs?: Run[] | null;
   lints?: Lint[] | null;
   /** The first writers' single lint; read when `lints` is absent. */

@@ -1,6 +1,7 @@
 //! Shared test support: the agent's logging-command grammar ([`vso`]), the
-//! agent emulation ([`agent`]), HTTP servers for tests ([`servers`]), and a
-//! few paths and helpers every test module uses.
+//! agent emulation ([`agent`]), Azure's JUnit reader ([`azure_junit`]), HTTP
+//! servers for tests ([`servers`]), and a few paths and helpers every test
+//! module uses.
 
 // Each test module uses only part of this support code.
 #![allow(
@@ -10,7 +11,9 @@
 )]
 
 pub mod agent;
+pub mod azure_junit;
 pub mod cloud;
+pub mod leaks;
 pub mod proxy;
 pub mod registry;
 pub mod servers;
@@ -20,7 +23,8 @@ use std::fs;
 use std::path::PathBuf;
 
 pub use agent::{
-    AgentJob, Issue, IssueKind, Publish, RunningTask, SetVariable, TaskResult, TaskRun,
+    AgentJob, Issue, IssueKind, MAX_FULL_NAME, Publish, PublishedRun, RunningTask, SetVariable,
+    TaskResult, TaskRun,
 };
 pub use servers::{CloudSink, RecordedRequest, TargetApi};
 pub use vso::{LineKind, Stream, VsoCommand};

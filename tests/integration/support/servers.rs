@@ -320,25 +320,44 @@ async fn target_route(request: &RecordedRequest) -> Response {
             Json(json!({ "error": "session refused" })),
         )
             .into_response(),
+        // Values a strict XML reader refuses (U+FFFF, U+0001), two items
+        // of which one has no id, and text longer than Azure keeps of a
+        // test's name.
+        (&Method::GET, ["hostile"]) => Json(json!({
+            "odd": "\u{ffff}",
+            "control": "\u{1}",
+            "items": [{ "id": 1 }, {}],
+            "long": "n".repeat(685),
+        }))
+        .into_response(),
         (&Method::GET, ["inject"]) => Json(json!({
             "note": "##vso[task.setvariable variable=pwned]x",
             "status": "##vso[task.complete result=Failed;]boom",
             "log": "##[error]spoof",
         }))
         .into_response(),
-        (_, ["echo"]) => {
-            let headers: BTreeMap<&str, &str> = request
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            Json(json!({
-                "method": request.method,
-                "path": request.path_and_query,
-                "headers": headers,
-                "body": request.body_text(),
-            }))
-            .into_response()
+        (_, ["echo"]) => Json(echoed(request)).into_response(),
+        // The same echo as text in another charset, which the body's
+        // `Content-Type` declares.
+        (_, ["echo", charset]) => {
+            let text = echoed(request).to_string();
+            let bytes: Vec<u8> = match *charset {
+                "utf-16le" => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                "utf-16be" => text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+                "iso-8859-1" => text
+                    .chars()
+                    .map(|c| u8::try_from(c).unwrap_or(b'?'))
+                    .collect(),
+                _ => return (StatusCode::NOT_FOUND, "unknown charset").into_response(),
+            };
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    format!("text/plain; charset={charset}"),
+                )],
+                bytes,
+            )
+                .into_response()
         }
         (&Method::GET, ["slow", ms]) => match ms.parse::<u64>() {
             Ok(ms) => {
@@ -355,13 +374,30 @@ async fn target_route(request: &RecordedRequest) -> Response {
     }
 }
 
+/// What `/echo` answers: the request's method, path, headers and body.
+fn echoed(request: &RecordedRequest) -> Value {
+    let headers: BTreeMap<&str, &str> = request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    json!({
+        "method": request.method,
+        "path": request.path_and_query,
+        "headers": headers,
+        "body": request.body_text(),
+    })
+}
+
 /// The session cookie `/session` sets: known to no one but the API.
 pub const SESSION_COOKIE: &str = "srv-session-5e1f0c9a7b3d";
 
 /// An API under test. Routes: `GET /ok`; `ANY /status/{code}`; `ANY /session`
 /// (401 with a `Set-Cookie` of [`SESSION_COOKIE`]); `GET /inject`
-/// (a body whose strings hold logging commands); `ANY /echo` (method,
-/// headers and body echoed as JSON); `GET /slow/{ms}`; `ANY /flaky/{key}`
+/// (a body whose strings hold logging commands); `GET /hostile` (U+FFFF,
+/// U+0001, `items` one without an id, `long`: 685 characters); `ANY /echo` (method,
+/// headers and body echoed as JSON); `ANY /echo/{charset}` (the same as
+/// `text/plain` in `utf-16le`, `utf-16be` or `iso-8859-1`); `GET /slow/{ms}`; `ANY /flaky/{key}`
 /// (503 the first time a key is seen, 200 after); `ANY
 /// /fail-then-hang/{key}` (503 the first time, then two minutes' wait).
 pub struct TargetApi(Server);

@@ -4,6 +4,13 @@
 //! and how values are unescaped (`CommandStringConvertor.Unescape`). It is a
 //! reading of microsoft/azure-pipelines-agent, not of task-lib's writer, so
 //! tests see exactly what the agent would act on, quirks included.
+//!
+//! The agent finds `##vso[` with `string.IndexOf(string)`, which is
+//! culture-sensitive: on its Linux and macOS hosts, ICU's collation search,
+//! which skips every character the collation gives no weight. Which those
+//! are is asked of ICU itself, through Node.js ([`icu_ignores`]).
+
+use std::sync::OnceLock;
 
 /// Which output stream a line came from; the agent honours commands on both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,22 +65,28 @@ const PREFIX: &str = "##vso[";
 pub fn parse_line(line: &str, stream: Stream) -> LineKind {
     match parse_command(line, stream) {
         Some(command) => LineKind::Command(command),
-        None if line.contains("##vso") => LineKind::Malformed(line.to_string()),
+        // `input.IndexOf("##vso") >= 0`, culture-sensitive too.
+        None if culture_index_of(line, "##vso").is_some() => LineKind::Malformed(line.to_string()),
         None => LineKind::Plain(line.to_string()),
     }
 }
 
-/// Mirrors `Command.TryParse`: the prefix may sit anywhere in the line and
-/// the header ends at the first `]` after it.
+/// Mirrors `Command.TryParse`: the prefix may sit anywhere in the line, the
+/// header starts the prefix's length (in UTF-16 units) after where the
+/// match starts, whatever the match skipped, and ends at the first `]`
+/// after the match's start.
 fn parse_command(line: &str, stream: Stream) -> Option<VsoCommand> {
-    let after_prefix = &line[line.find(PREFIX)? + PREFIX.len()..];
-    let header_end = after_prefix.find(']')?;
-    let header = &after_prefix[..header_end];
-    let data = &after_prefix[header_end + 1..];
+    let units: Vec<u16> = line.encode_utf16().collect();
+    let start = culture_index_of(line, PREFIX)?;
+    let header_end = start + units[start..].iter().position(|&u| u == u16::from(b']'))?;
+    let header_start = start + PREFIX.len();
+    // `Substring` with a negative length throws, and TryParse catches it.
+    let header = String::from_utf16_lossy(units.get(header_start..header_end)?);
+    let data = String::from_utf16_lossy(&units[header_end + 1..]);
 
     let (name, properties) = match header.find(' ') {
         Some(space) => (&header[..space], Some(&header[space + 1..])),
-        None => (header, None),
+        None => (header.as_str(), None),
     };
     // `Split('.', RemoveEmptyEntries)` must give exactly two parts, so
     // `task..complete` is accepted and `task` or `a.b.c` are not.
@@ -86,7 +99,7 @@ fn parse_command(line: &str, stream: Stream) -> Option<VsoCommand> {
         area: area.to_string(),
         event: event.to_string(),
         properties: Vec::new(),
-        data: unescape(data),
+        data: unescape(&data),
         stream,
     };
     for entry in properties.into_iter().flat_map(|p| p.split(';')) {
@@ -103,6 +116,77 @@ fn parse_command(line: &str, stream: Stream) -> Option<VsoCommand> {
         }
     }
     Some(command)
+}
+
+/// `line.IndexOf(pattern)` under the current culture, as .NET does it with
+/// ICU: the first place where `pattern` starts, skipping inside the match
+/// every character ICU's collation ignores. In UTF-16 units, as .NET counts.
+fn culture_index_of(line: &str, pattern: &str) -> Option<usize> {
+    let mut pattern = pattern.chars();
+    let first = pattern.next()?;
+    if !line.contains(first) {
+        return None;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let rest: Vec<char> = pattern.collect();
+    let mut utf16_at = 0;
+    'start: for (i, &c) in chars.iter().enumerate() {
+        let here = utf16_at;
+        utf16_at += c.len_utf16();
+        if c != first {
+            continue;
+        }
+        let mut k = i + 1;
+        for &want in &rest {
+            while chars.get(k).is_some_and(|&c| icu_ignores(c)) {
+                k += 1;
+            }
+            if chars.get(k) != Some(&want) {
+                continue 'start;
+            }
+            k += 1;
+        }
+        return Some(here);
+    }
+    None
+}
+
+/// Whether ICU's root collation gives `c` no weight at all, so that a
+/// culture-sensitive search skips it. Printable ASCII never is; for the
+/// rest, ICU is asked once per test process, through Node.js's
+/// `Intl.Collator`, for every code point.
+pub fn icu_ignores(c: char) -> bool {
+    if (' '..='~').contains(&c) {
+        return false;
+    }
+    static RANGES: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
+    let ranges = RANGES.get_or_init(|| {
+        const SCRIPT: &str = r#"
+            const collator = new Intl.Collator('und');
+            const out = [];
+            for (let cp = 0; cp <= 0x10ffff; cp++) {
+              if (cp >= 0xd800 && cp <= 0xdfff) continue;
+              if (collator.compare('#' + String.fromCodePoint(cp) + '#', '##') !== 0) continue;
+              const last = out[out.length - 1];
+              if (last && last[1] === cp - 1) last[1] = cp; else out.push([cp, cp]);
+            }
+            console.log(JSON.stringify(out));
+        "#;
+        let output = std::process::Command::new("node")
+            .args(["-e", SCRIPT])
+            .output()
+            .expect("run node to ask ICU which characters it ignores");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("ICU's ignorable ranges as JSON")
+    });
+    let c = u32::from(c);
+    ranges
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
 }
 
 /// Mirrors `entry.Split('=', 2, RemoveEmptyEntries)` followed by the agent's

@@ -15,14 +15,21 @@
 //! By concern: [`job`] builds the job (agent folders, task folder, inputs,
 //! variables, endpoints); [`environment`] is the environment the agent
 //! builds for the step; [`process`] starts `node launcher.js` and collects
-//! its output; [`run`] reads that output as the agent does.
+//! its output; [`run`] reads that output as the agent does; [`masker`]
+//! masks the log as the agent's secret masker does; [`tests_tab`]
+//! reads each published JUnit file as Azure's reader does, and checks it
+//! against what the step did, for every step.
 
 mod environment;
 mod job;
+mod masker;
 mod process;
 mod run;
+mod tests_tab;
 
 pub use environment::node_platform;
 pub use job::{AgentJob, SYSTEM_ACCESS_TOKEN};
+pub use masker::Masker;
 pub use process::RunningTask;
 pub use run::{Issue, IssueKind, Publish, SetVariable, TaskResult, TaskRun};
+pub use tests_tab::{MAX_FULL_NAME, PublishedRun};

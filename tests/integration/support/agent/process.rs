@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::job::{AgentJob, STREAM_GRACE};
+use super::masker::{Masker, masked_log};
 use super::run::TaskRun;
 use crate::support::vso::Stream;
 
@@ -50,6 +51,7 @@ impl AgentJob {
             child: Some(child),
             output,
             readers,
+            masker: Masker::for_job(self),
         }
     }
 }
@@ -65,6 +67,8 @@ pub(crate) struct SharedOutput {
 pub(crate) struct OutputState {
     pub(crate) stdout: Vec<u8>,
     pub(crate) stderr: Vec<u8>,
+    /// Both streams' output in the order it arrived, as the agent reads it.
+    pub(crate) chunks: Vec<(Stream, Vec<u8>)>,
     pub(crate) closed: usize,
 }
 
@@ -88,6 +92,9 @@ pub(crate) fn read_stream(
                 (_, Stream::Stdout) => state.stdout.extend_from_slice(&buf[..n]),
                 (_, Stream::Stderr) => state.stderr.extend_from_slice(&buf[..n]),
             }
+            if n > 0 {
+                state.chunks.push((stream, buf[..n].to_vec()));
+            }
             output.changed.notify_all();
             if n == 0 {
                 return;
@@ -101,6 +108,8 @@ pub struct RunningTask {
     pub(crate) child: Option<Child>,
     pub(crate) output: Arc<SharedOutput>,
     pub(crate) readers: Vec<JoinHandle<()>>,
+    /// What the agent's masker knows when the step starts.
+    pub(crate) masker: Masker,
 }
 
 impl RunningTask {
@@ -150,6 +159,26 @@ impl RunningTask {
         }
     }
 
+    /// [`RunningTask::wait`], for at most `limit`: a step still running then
+    /// is killed (`SIGKILL` to node, as the agent's last resort), and its
+    /// output so far comes back as the error. Tests of steps that once hung
+    /// use it, so that a hang fails the test instead of stalling the suite.
+    pub fn wait_within(mut self, limit: Duration) -> Result<TaskRun, TaskRun> {
+        let deadline = std::time::Instant::now() + limit;
+        let child = self.child.as_mut().expect("running");
+        let mut timed_out = false;
+        while child.try_wait().expect("poll node").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                timed_out = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let run = self.wait();
+        if timed_out { Err(run) } else { Ok(run) }
+    }
+
     /// Waits for the process to exit and its output streams to close. Like
     /// the agent (`ProcessInvoker.ProcessExitedHandler`), it gives streams
     /// that something else still holds open 5 seconds after the exit, then
@@ -169,12 +198,16 @@ impl RunningTask {
             .expect("output lock");
         let mut run = TaskRun::from_output(status.code(), &state.stdout, &state.stderr);
         run.streams_left_open = state.closed < 2;
+        run.log = masked_log(&state.chunks, self.masker.clone());
         drop(state);
         if !run.streams_left_open {
             for reader in self.readers.drain(..) {
                 reader.join().expect("output reader");
             }
         }
+        // The agent publishes the results once the step has ended; every
+        // JUnit file it would publish is read as it would read it.
+        run.assert_tests_tab_tells_the_truth();
         run
     }
 }

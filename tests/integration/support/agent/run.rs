@@ -102,6 +102,10 @@ pub struct TaskRun {
     /// A process the task left behind still held stdout or stderr 5 seconds
     /// after node exited; the agent stops reading then, and so did this run.
     pub streams_left_open: bool,
+    /// The log as the agent writes it: every line but `task.setsecret`, in
+    /// the order it arrived, masked by the agent's masker as it stood then
+    /// (see [`super::masker`]).
+    pub log: Vec<(Stream, String)>,
 }
 
 /// The events of each command area the agent knows; any other event in these
@@ -157,12 +161,20 @@ impl TaskRun {
                     .map(|l| (stream, parse_line(l, stream))),
             );
         }
+        let log = super::masker::masked_log(
+            &[
+                (Stream::Stdout, stdout.as_bytes().to_vec()),
+                (Stream::Stderr, stderr.as_bytes().to_vec()),
+            ],
+            super::masker::Masker::default(),
+        );
         TaskRun {
             exit_code,
             stdout,
             stderr,
             lines,
             streams_left_open: false,
+            log,
         }
     }
 

@@ -4,16 +4,22 @@
 //! lint findings. Written from the ready results (secrets already masked),
 //! and bounded: past the bound, bodies go first (largest first), then
 //! requests (passed ones first, from the end), and `truncated` says how
-//! many.
+//! many. Its shape is the types in `schema`, which `model_ts` checks
+//! against the tab's own (web/src/model.ts).
+
+#[cfg(test)]
+mod model_ts;
+mod schema;
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use crate::report::lint::{LintOutcome, LintReport};
-use crate::report::model::{Message, RequestDetail, RunEnd, RunResult};
-use crate::run::upload::Upload;
+use crate::report::lint::LintOutcome;
+use crate::report::model::RunResult;
 use crate::secrets::Secrets;
+
+use schema::{Lint, Message, Request, Results, Run, SCHEMA, Truncated};
 
 /// The attachment type the tab lists.
 pub(crate) const KIND: &str = "postman-cli-task.results";
@@ -72,7 +78,7 @@ pub(crate) fn file_name(dir: &Path) -> String {
 /// other part holds.
 pub(crate) fn write(a: &Attachment<'_>, path: &Path, secrets: &Secrets) -> std::io::Result<()> {
     let mut all = secrets.clone();
-    all.extend(
+    all.extend_credentials(
         a.runs
             .iter()
             .flat_map(|r| &r.header_secrets)
@@ -82,22 +88,28 @@ pub(crate) fn write(a: &Attachment<'_>, path: &Path, secrets: &Secrets) -> std::
     std::fs::write(path, all.redact_json(&text).as_bytes())
 }
 
+/// A run and its requests, each with whether it failed, while the bound
+/// decides what stays.
+type Pending<'a> = (Run<'a>, Vec<(Request<'a>, bool)>);
+
 /// The attachment, within its bound.
-pub(crate) fn document(a: &Attachment<'_>) -> Value {
-    let mut runs: Vec<(Value, Vec<(Value, bool)>)> = a
+pub(crate) fn document<'a>(a: &'a Attachment<'a>) -> Results<'a> {
+    let mut runs: Vec<Pending<'a>> = a
         .runs
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut run = run(r);
-            run["htmlReport"] = json!(a.html.get(i).cloned().flatten());
+            let html = a.html.get(i).and_then(|h| h.as_deref());
             (
-                run,
-                r.details.iter().map(|d| (request(d), d.failed())).collect(),
+                Run::new(r, html),
+                r.details
+                    .iter()
+                    .map(|d| (Request::from(d), d.failed()))
+                    .collect(),
             )
         })
         .collect();
-    let cut_bodies: usize = a
+    let cut_bodies = a
         .runs
         .iter()
         .flat_map(|r| &r.details)
@@ -105,183 +117,123 @@ pub(crate) fn document(a: &Attachment<'_>) -> Value {
         .flatten()
         .filter(|m| m.body_truncated)
         .count();
-    let mut truncated = (0usize, cut_bodies);
-    let base = json!({
-        "schema": 1,
-        "title": a.title,
-        "shard": a.shard,
-        "cliVersion": a.cli_version,
-        "truncated": {"requests": 0, "bodies": 0},
-        "runs": [],
-        "lints": a.lints.iter().map(lint).collect::<Vec<_>>(),
-    });
-    let size = |v: &Value| serde_json::to_vec(v).map_or(0, |b| b.len());
+    let mut truncated = Truncated {
+        bodies: cut_bodies,
+        requests: 0,
+    };
+    let mut doc = Results {
+        cli_version: a.cli_version,
+        lints: a.lints.iter().map(Lint::from).collect(),
+        runs: Vec::new(),
+        schema: SCHEMA,
+        shard: a.shard.as_deref(),
+        title: a.title,
+        truncated: Truncated::default(),
+    };
     // One byte for each comma between requests.
-    let mut total = size(&base)
+    let mut total = size(&doc)
         + runs
             .iter()
             .map(|(r, reqs)| size(r) + reqs.iter().map(|(q, _)| size(q) + 1).sum::<usize>())
             .sum::<usize>()
         + 64;
     if total > a.limit {
-        // Bodies first, largest first.
-        let mut bodies: Vec<(usize, usize, &str, usize, bool)> = Vec::new();
-        for (i, (_, reqs)) in runs.iter().enumerate() {
-            for (j, (q, _)) in reqs.iter().enumerate() {
-                for side in ["request", "response"] {
-                    if let Some(body) = q[side]["body"].as_str() {
-                        let cut = q[side]["bodyTruncated"].as_bool() == Some(true);
-                        bodies.push((i, j, side, body.len(), cut));
-                    }
-                }
-            }
-        }
-        bodies.sort_by_key(|b| std::cmp::Reverse(b.3));
-        for (i, j, side, _, already_cut) in bodies {
-            if total <= a.limit {
-                break;
-            }
-            let message = &mut runs[i].1[j].0[side];
-            let before = size(message);
-            message["body"] = Value::Null;
-            message["bodyTruncated"] = Value::Bool(true);
-            total = total.saturating_sub(before.saturating_sub(size(message)));
-            if !already_cut {
-                truncated.1 += 1;
-            }
-        }
+        total = drop_bodies(&mut runs, total, a.limit, &mut truncated);
     }
     if total > a.limit {
-        // Then requests: passed ones before failed ones, each from the end.
-        for want_failed in [false, true] {
-            for (_, reqs) in runs.iter_mut().rev() {
-                while total > a.limit {
-                    let Some(at) = reqs.iter().rposition(|(_, failed)| *failed == want_failed)
-                    else {
-                        break;
-                    };
-                    let (q, _) = reqs.remove(at);
-                    total = total.saturating_sub(size(&q) + 1);
-                    truncated.0 += 1;
-                }
-            }
-        }
+        drop_requests(&mut runs, total, a.limit, &mut truncated);
     }
-    let mut doc = base;
-    doc["truncated"] = json!({"requests": truncated.0, "bodies": truncated.1});
-    doc["runs"] = Value::Array(
-        runs.into_iter()
-            .map(|(mut r, reqs)| {
-                r["requests"] = Value::Array(reqs.into_iter().map(|(q, _)| q).collect());
-                r
-            })
-            .collect(),
-    );
+    doc.truncated = truncated;
+    doc.runs = runs
+        .into_iter()
+        .map(|(mut r, reqs)| {
+            r.requests = reqs.into_iter().map(|(q, _)| q).collect();
+            r
+        })
+        .collect();
     doc
 }
 
-fn run(r: &RunResult) -> Value {
-    let counts = r.assertion_counts();
-    let status = match &r.end {
-        RunEnd::Failed(_) => "incomplete",
-        RunEnd::Aborted => "aborted",
-        RunEnd::Completed if r.failed() => "failed",
-        RunEnd::Completed => "passed",
-    };
-    let reason = match &r.end {
-        RunEnd::Failed(reason) => Some(reason.as_str()),
-        RunEnd::Aborted => Some("The task was cancelled while this run was going."),
-        RunEnd::Completed => None,
-    };
-    let url = match &r.upload {
-        Upload::Uploaded { url: Some(url) } => Some(url.as_str()),
-        _ => None,
-    };
-    json!({
-        "index": r.index,
-        "name": r.name,
-        "collection": r.collection,
-        "environment": r.environment,
-        "status": status,
-        "reason": reason,
-        "counts": {
-            "total": counts.total, "passed": counts.passed,
-            "failed": counts.failed, "skipped": counts.skipped,
-        },
-        "durationMs": r.duration_ms,
-        "startedMs": r.started_ms,
-        "postmanUrl": url,
-        "requests": [],
-    })
+/// The size of `value` in the file.
+fn size(value: &impl Serialize) -> usize {
+    serde_json::to_vec(value).map_or(0, |b| b.len())
 }
 
-fn request(d: &RequestDetail) -> Value {
-    json!({
-        "iteration": d.iteration,
-        "path": d.path,
-        "method": d.method,
-        "url": d.url,
-        "status": d.status,
-        "statusText": d.status_text,
-        "timeMs": d.time_ms,
-        "assertions": d.assertions.iter().map(|a| json!({
-            "name": a.name, "status": a.status.as_str(), "message": a.message,
-        })).collect::<Vec<_>>(),
-        "errors": d.errors.iter().map(|(kind, message)| json!({
-            "kind": kind.as_str(), "message": message,
-        })).collect::<Vec<_>>(),
-        "request": d.request.as_ref().map(message),
-        "response": d.response.as_ref().map(message),
-        // The JSON report holds no script console output.
-        "console": [],
-    })
+/// Leaves bodies out, largest first, until the file fits; returns its size.
+fn drop_bodies(
+    runs: &mut [Pending<'_>],
+    mut total: usize,
+    limit: usize,
+    truncated: &mut Truncated,
+) -> usize {
+    // (run, request, response side, body length, already cut)
+    let mut bodies: Vec<(usize, usize, bool, usize, bool)> = Vec::new();
+    for (i, (_, reqs)) in runs.iter().enumerate() {
+        for (j, (q, _)) in reqs.iter().enumerate() {
+            for (response, message) in [(false, &q.request), (true, &q.response)] {
+                if let Some(Message {
+                    body: Some(body),
+                    body_truncated,
+                    ..
+                }) = message
+                {
+                    bodies.push((i, j, response, body.len(), *body_truncated));
+                }
+            }
+        }
+    }
+    bodies.sort_by_key(|b| std::cmp::Reverse(b.3));
+    for (i, j, response, _, already_cut) in bodies {
+        if total <= limit {
+            break;
+        }
+        let q = &mut runs[i].1[j].0;
+        let Some(message) = (if response {
+            &mut q.response
+        } else {
+            &mut q.request
+        }) else {
+            continue;
+        };
+        let before = size(message);
+        message.body = None;
+        message.body_truncated = true;
+        total = total.saturating_sub(before.saturating_sub(size(message)));
+        if !already_cut {
+            truncated.bodies += 1;
+        }
+    }
+    total
 }
 
-fn message(m: &Message) -> Value {
-    json!({
-        "headers": m.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-        "body": m.body,
-        "bodyTruncated": m.body_truncated,
-        "size": m.size,
-    })
-}
-
-fn lint(l: &LintOutcome) -> Value {
-    let (error, report_url, findings) = match &l.result {
-        Err(reason) => (Some(reason.as_str()), None, Vec::new()),
-        Ok(parsed) => (
-            None,
-            match &parsed.report {
-                LintReport::Sent { url: Some(url) } => Some(url.as_str()),
-                _ => None,
-            },
-            parsed
-                .violations
-                .iter()
-                .map(|v| {
-                    json!({
-                        "severity": v.severity.as_str(), "kind": v.kind, "message": v.message,
-                        "path": v.path, "line": v.line, "column": v.column, "fails": l.fails(v),
-                    })
-                })
-                .collect(),
-        ),
-    };
-    json!({
-        "what": l.what(),
-        "name": l.name(),
-        "target": l.target.display(),
-        "failSeverity": l.fail_severity.as_str(),
-        "error": error,
-        "reportUrl": report_url,
-        "findings": findings,
-    })
+/// Leaves requests out until the file fits: passed ones before failed
+/// ones, each from the end.
+fn drop_requests(
+    runs: &mut [Pending<'_>],
+    mut total: usize,
+    limit: usize,
+    truncated: &mut Truncated,
+) {
+    for want_failed in [false, true] {
+        for (_, reqs) in runs.iter_mut().rev() {
+            while total > limit {
+                let Some(at) = reqs.iter().rposition(|(_, failed)| *failed == want_failed) else {
+                    break;
+                };
+                let (q, _) = reqs.remove(at);
+                total = total.saturating_sub(size(&q) + 1);
+                truncated.requests += 1;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
-    use crate::report::model::{Assertion, AssertionStatus};
+    use crate::report::model::{Assertion, AssertionStatus, Message, RequestDetail};
 
     fn run_with(details: Vec<RequestDetail>) -> RunResult {
         let mut runs = crate::publish::junit::tests::sample_runs();
@@ -317,7 +269,7 @@ mod tests {
     }
 
     fn doc(runs: &[RunResult], limit: usize) -> (Value, usize) {
-        let v = document(&Attachment {
+        let attachment = Attachment {
             title: "Postman",
             shard: Some("1/2".into()),
             cli_version: Some("1.62.0"),
@@ -325,9 +277,9 @@ mod tests {
             html: &[],
             lints: &[],
             limit,
-        });
-        let size = serde_json::to_vec(&v).unwrap().len();
-        (v, size)
+        };
+        let text = serde_json::to_string(&document(&attachment)).unwrap();
+        (serde_json::from_str(&text).unwrap(), text.len())
     }
 
     #[test]
