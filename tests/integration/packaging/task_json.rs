@@ -93,9 +93,20 @@ fn parse_version(text: &str) -> Option<[u64; 3]> {
 /// what tfx checks, and what the agent needs to run it.
 fn task_json_problems(task: &Value, task_dir: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    let empty = Vec::new();
-    let inputs = task["inputs"].as_array().unwrap_or(&empty);
-    let groups = task["groups"].as_array().unwrap_or(&empty);
+    let by_name = input_problems(task, &mut problems);
+    display_problems(task, &by_name, &mut problems);
+    output_problems(task, &mut problems);
+    handler_problems(task, task_dir, &mut problems);
+    problems
+}
+
+/// Names, groups, defaults and visibility rules of the inputs; returns the
+/// inputs by name for the checks that follow.
+fn input_problems<'a>(task: &'a Value, problems: &mut Vec<String>) -> BTreeMap<&'a str, &'a Value> {
+    static EMPTY: Vec<Value> = Vec::new();
+    let empty = &EMPTY;
+    let inputs = task["inputs"].as_array().unwrap_or(empty);
+    let groups = task["groups"].as_array().unwrap_or(empty);
 
     let friendly = task["friendlyName"].as_str().unwrap_or_default();
     if friendly.is_empty() || friendly.chars().count() > 40 {
@@ -118,7 +129,7 @@ fn task_json_problems(task: &Value, task_dir: &Path) -> Vec<String> {
     for input in inputs {
         let name = input["name"].as_str().unwrap_or_default();
         by_name.insert(name, input);
-        let aliases = input["aliases"].as_array().unwrap_or(&empty);
+        let aliases = input["aliases"].as_array().unwrap_or(empty);
         for id in std::iter::once(name).chain(aliases.iter().filter_map(Value::as_str)) {
             if !is_input_name(id) {
                 problems.push(format!("input name {id:?} is not ^[A-Za-z][A-Za-z0-9]*$"));
@@ -194,8 +205,11 @@ fn task_json_problems(task: &Value, task_dir: &Path) -> Vec<String> {
             );
         }
     }
+    by_name
+}
 
-    // `$(input)` in the step's display name.
+/// `$(input)` in the step's display name.
+fn display_problems(task: &Value, by_name: &BTreeMap<&str, &Value>, problems: &mut Vec<String>) {
     let format = task["instanceNameFormat"].as_str().unwrap_or_default();
     if format.is_empty() {
         problems.push("instanceNameFormat is required".to_string());
@@ -208,9 +222,12 @@ fn task_json_problems(task: &Value, task_dir: &Path) -> Vec<String> {
             ));
         }
     }
+}
 
+/// Output variables: well-formed names, each declared once and described.
+fn output_problems(task: &Value, problems: &mut Vec<String>) {
     let mut outputs = BTreeSet::new();
-    for output in task["outputVariables"].as_array().unwrap_or(&empty) {
+    for output in task["outputVariables"].as_array().into_iter().flatten() {
         let name = output["name"].as_str().unwrap_or_default();
         if !is_input_name(name) || !outputs.insert(name.to_ascii_lowercase()) {
             problems.push(format!(
@@ -225,9 +242,11 @@ fn task_json_problems(task: &Value, task_dir: &Path) -> Vec<String> {
             problems.push(format!("output variable {name} needs a description"));
         }
     }
+}
 
-    // Handlers: the ones the launcher is written for, each target present,
-    // and an agent floor that has at least one of them.
+/// Handlers: the ones the launcher is written for, each target present,
+/// and an agent floor that has at least one of them.
+fn handler_problems(task: &Value, task_dir: &Path, problems: &mut Vec<String>) {
     for section in ["prejobexecution", "postjobexecution"] {
         if !task[section].is_null() {
             problems.push(format!("{section}: the task has no pre- or post-job step"));
@@ -267,7 +286,6 @@ fn task_json_problems(task: &Value, task_dir: &Path) -> Vec<String> {
     if task["restrictions"]["commands"]["mode"].as_str() == Some("restricted") {
         problems.push("restrictions: restricted mode blocks results.publish".to_string());
     }
-    problems
 }
 
 /// Checks a `visibleRule`: `input op value` clauses joined by `&&` or `||`

@@ -1,7 +1,7 @@
 //! A Postman-cloud emulator on 127.0.0.1 for the real Postman CLI, reached
 //! through the CLI's base-URL variables ([`Cloud::cli_env`]). It serves what
-//! the contract notes (/work/shared/reference/postman-cli-contract.md §3)
-//! say the CLI calls: run uploads, collections and environments by UID,
+//! the CLI's own JavaScript (under `bin/lib/` beside the installed binary:
+//! `run-upload/`, `login/`, `postman-entities/api/`) calls: run uploads, collections and environments by UID,
 //! the update check, feature flags, API governance rulesets, API
 //! definitions and lint reports. Each route can be made to fail (a status,
 //! a 2xx that is not JSON, or no answer at all), and every request is
