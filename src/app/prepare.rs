@@ -4,7 +4,7 @@
 //! settings. Problems are said here, once, before anything runs.
 
 use super::{Context, Outcome, input_error, keep_secret};
-use crate::inputs::{Field, Naming};
+use crate::inputs::{Field, Naming, Secret};
 use crate::plan::{InputError, InputErrorKind, Plan};
 use crate::resolve::cloud::{CloudContext, cloud_context, key_needed, postman_key};
 use crate::resolve::shard::{self, Shard};
@@ -58,20 +58,7 @@ pub(super) async fn prepare(
         ));
         None
     });
-    let api_key = postman_key(&plan.cloud, &ctx.env).unwrap_or_else(|e| {
-        fatal.push(e);
-        None
-    });
-    if let Some(key) = &api_key {
-        keep_secret(console, secrets, [key.expose()], false);
-    } else if let Some(why) = key_needed(plan, &resolved) {
-        let field = if plan.naming == Naming::Task {
-            Field::PostmanConnection
-        } else {
-            Field::ApiKey
-        };
-        fatal.push(InputError::new(field, InputErrorKind::KeyNeeded { why }));
-    }
+    let api_key = checked_key(ctx, plan, &resolved, secrets, &mut fatal);
     fatal.extend(secret_checks(plan, &resolved, secrets));
     if !fatal.is_empty() {
         for e in &fatal {
@@ -102,6 +89,32 @@ pub(super) async fn prepare(
         cloud,
         title,
     })
+}
+
+/// The Postman key, masked from here on; an input error when it is
+/// malformed, or missing while something needs it.
+fn checked_key(
+    ctx: &Context,
+    plan: &Plan,
+    resolved: &Resolved,
+    secrets: &mut Secrets,
+    fatal: &mut Vec<InputError>,
+) -> Option<Secret> {
+    let api_key = postman_key(&plan.cloud, &ctx.env).unwrap_or_else(|e| {
+        fatal.push(e);
+        None
+    });
+    if let Some(key) = &api_key {
+        keep_secret(&ctx.console, secrets, [key.expose()], false);
+    } else if let Some(why) = key_needed(plan, resolved) {
+        let field = if plan.naming == Naming::Task {
+            Field::PostmanConnection
+        } else {
+            Field::ApiKey
+        };
+        fatal.push(InputError::new(field, InputErrorKind::KeyNeeded { why }));
+    }
+    api_key
 }
 
 /// Secrets reach the CLI through files and its environment only: every
