@@ -6,6 +6,7 @@
 
 mod api_lint;
 mod attachments;
+mod azure_devops_emulator;
 mod bad_inputs;
 mod cli_mode;
 mod collection_lint;
