@@ -23,7 +23,9 @@ mod version;
 pub(crate) use build::build;
 pub(crate) use error::{InputError, InputErrorKind};
 pub(crate) use install::install;
-pub(crate) use test_plan::{DEFAULT_PATTERN as DEFAULT_TEST_CASE_PATTERN, ItemRef, TestPlanPlan};
+#[cfg(test)]
+pub(crate) use test_plan::DEFAULT_PATTERN as DEFAULT_TEST_CASE_PATTERN;
+pub(crate) use test_plan::{ItemRef, TestPlanPlan};
 pub(crate) use version::VersionSpec;
 
 use crate::inputs::{Naming, Secret};
