@@ -169,6 +169,26 @@ fn the_checker_names_what_a_request_gets_wrong() {
     one_containing(&found, &["the specs allow only DELETE, GET, PATCH"]);
 }
 
+#[test]
+fn the_checker_holds_the_emulators_answers_to_the_response_models() {
+    let path = format!("/contoso/{PROJECT_ID}/_apis/testplan/Plans/7/Suites/70/TestPoint");
+    let good = json!({ "count": 1, "value": [{ "id": 11, "configuration": { "id": 1, "name": "Chrome" } }] });
+    assert_eq!(
+        specs().check_response("GET", &path, &good),
+        Vec::<String>::new()
+    );
+    let bad = json!({ "count": 1, "value": [{ "id": 11, "configuration": { "id": "1" }, "outcome": "passed" }] });
+    let found = specs().check_response("GET", &path, &bad);
+    one_containing(
+        &found,
+        &["response[0].configuration.id", "expected an integer"],
+    );
+    one_containing(
+        &found,
+        &["response[0].outcome", "TestPoint has no property"],
+    );
+}
+
 /// An emulator with plan 7 ("Regression"): root suite 70 with suites 71 and
 /// 72 under it, configurations 1 and 2, and five points.
 fn seeded() -> AzureDevOps {

@@ -53,57 +53,47 @@ pub(crate) fn check(
     }
     match kind {
         Some("object") | None if is_object_schema(schema) => {
-            check_object(scope, schema, value, at, out)
+            check_object(scope, schema, value, at, out);
         }
-        Some("object") => {
-            if !value.is_object() {
-                out.push(format!(
-                    "{at}: expected an object, found {}",
-                    describe(value)
-                ));
-            }
+        Some(kind @ ("object" | "array" | "string" | "number" | "boolean"))
+            if !fits(kind, value) =>
+        {
+            let article = if kind.starts_with(['a', 'o']) {
+                "an"
+            } else {
+                "a"
+            };
+            out.push(format!(
+                "{at}: expected {article} {kind}, found {}",
+                describe(value)
+            ));
         }
-        Some("array") => match value.as_array() {
-            Some(items) => {
-                if let Some(item) = schema.get("items") {
-                    for (i, element) in items.iter().enumerate() {
-                        check(scope, item, element, &format!("{at}[{i}]"), out);
-                    }
+        Some("array") => {
+            let items = value.as_array().into_iter().flatten();
+            if let Some(item) = schema.get("items") {
+                for (i, element) in items.enumerate() {
+                    check(scope, item, element, &format!("{at}[{i}]"), out);
                 }
             }
-            None => out.push(format!(
-                "{at}: expected an array, found {}",
-                describe(value)
-            )),
-        },
-        Some("string") => match value.as_str() {
-            Some(text) => check_string_format(schema, text, at, out),
-            None => out.push(format!(
-                "{at}: expected a string, found {}",
-                describe(value)
-            )),
-        },
+        }
+        Some("string") => check_string_format(schema, value.as_str().unwrap_or_default(), at, out),
         Some("integer") => check_integer(schema, value, at, out),
-        Some("number") => {
-            if !value.is_number() {
-                out.push(format!(
-                    "{at}: expected a number, found {}",
-                    describe(value)
-                ));
-            }
-        }
-        Some("boolean") => {
-            if !value.is_boolean() {
-                out.push(format!(
-                    "{at}: expected a boolean, found {}",
-                    describe(value)
-                ));
-            }
-        }
+        Some("object" | "number" | "boolean") | None => {}
         Some(other) => out.push(format!(
             "{at}: the spec has a type the checker does not know: {other}"
         )),
-        None => {}
+    }
+}
+
+/// Whether `value` has the JSON type `kind`.
+fn fits(kind: &str, value: &Value) -> bool {
+    match kind {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        _ => true,
     }
 }
 
@@ -274,20 +264,16 @@ fn check_integer(schema: &Value, value: &Value, at: &str, out: &mut Vec<String>)
 }
 
 fn check_string_format(schema: &Value, text: &str, at: &str, out: &mut Vec<String>) {
-    match schema.get("format").and_then(Value::as_str) {
-        Some("date-time") => {
-            if chrono::DateTime::parse_from_rfc3339(text).is_err() {
-                out.push(format!("{at}: {text:?} is not an RFC 3339 date-time"));
-            }
+    let hex = text.replace('-', "");
+    let guid = text.len() == 36 && hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit());
+    let expected = match schema.get("format").and_then(Value::as_str) {
+        Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+            "an RFC 3339 date-time"
         }
-        Some("uuid") => {
-            let hex = text.replace('-', "");
-            if text.len() != 36 || hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                out.push(format!("{at}: {text:?} is not a GUID"));
-            }
-        }
-        _ => {}
-    }
+        Some("uuid") if !guid => "a GUID",
+        _ => return,
+    };
+    out.push(format!("{at}: {text:?} is not {expected}"));
 }
 
 /// A value's JSON type, for messages.

@@ -27,6 +27,9 @@ struct Operation {
     operation: Value,
 }
 
+/// An operation a request's method and path fit, with the path's parameters.
+type Candidate<'a> = (&'a SpecFile, &'a Operation, Vec<(String, String)>);
+
 /// Every vendored spec, parsed once per test process.
 pub struct Specs {
     files: Vec<SpecFile>,
@@ -170,11 +173,7 @@ impl Specs {
         out
     }
 
-    fn candidates(
-        &self,
-        method: &str,
-        path: &str,
-    ) -> Vec<(&SpecFile, &Operation, Vec<(String, String)>)> {
+    fn candidates(&self, method: &str, path: &str) -> Vec<Candidate<'_>> {
         let mut found = Vec::new();
         for file in &self.files {
             for operation in &file.operations {
@@ -347,10 +346,10 @@ fn check_simple(param: &Value, value: &str, what: &str, out: &mut Vec<String>) {
                 ));
             }
         }
-        Some("boolean") => {
-            if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
-                out.push(format!("{what}: {value:?} is not a boolean"));
-            }
+        Some("boolean")
+            if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") =>
+        {
+            out.push(format!("{what}: {value:?} is not a boolean"));
         }
         _ => {}
     }
