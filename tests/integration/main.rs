@@ -31,6 +31,7 @@ mod retries;
 mod scale;
 mod security;
 mod support;
+mod test_plans;
 mod tests_tab;
 mod v3_runs;
 mod web_tab;

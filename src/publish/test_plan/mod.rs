@@ -367,7 +367,7 @@ fn run_body(
         "plan": { "id": plan.id.to_string() },
         "pointIds": points.iter().map(|p| p.id).collect::<Vec<_>>(),
         "state": "InProgress",
-        "startedDate": now(),
+        "startDate": now(),
         "comment": cut(&comment, 1000),
     })
 }
