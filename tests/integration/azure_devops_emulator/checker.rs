@@ -162,3 +162,49 @@ fn the_checker_holds_the_emulators_answers_to_the_response_models() {
         &["response[0].outcome", "TestPoint has no property"],
     );
 }
+
+#[test]
+fn the_checker_reads_queries_and_bodies_as_azure_does() {
+    assert_eq!(
+        parse_query("continuationToken=2%3B5&name=a+b&%24top=10&flag"),
+        [
+            ("continuationToken".to_string(), "2;5".to_string()),
+            ("name".to_string(), "a b".to_string()),
+            ("$top".to_string(), "10".to_string()),
+            ("flag".to_string(), String::new()),
+        ]
+    );
+    let body = good_run().to_string().into_bytes();
+    let mut request = SpecRequest {
+        method: "POST",
+        path: RUNS,
+        query: &[("API-Version".to_string(), "7.1".to_string())],
+        content_type: Some("text/plain"),
+        body: &body,
+    };
+    let found = specs().check_request(&request);
+    one_containing(
+        &found,
+        &["Content-Type is \"text/plain\"", "application/json"],
+    );
+    assert_eq!(found.len(), 1, "query names ignore case: {found:#?}");
+    request.content_type = Some("application/json");
+    request.body = b"{\"name\": ";
+    one_containing(&specs().check_request(&request), &["the body is not JSON"]);
+    request.body = b"";
+    one_containing(
+        &specs().check_request(&request),
+        &["the required JSON body is missing"],
+    );
+    let get = SpecRequest {
+        method: "GET",
+        path: "/contoso/Shop/_apis/testplan/configurations",
+        query: &[("api-version".to_string(), "7.1".to_string())],
+        content_type: Some("application/json"),
+        body: b"{}",
+    };
+    one_containing(
+        &specs().check_request(&get),
+        &["a request body, where the operation takes none"],
+    );
+}
