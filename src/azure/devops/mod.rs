@@ -29,21 +29,21 @@ impl std::fmt::Debug for JobConnection {
     }
 }
 
-/// What the agent did not hand over.
+/// What the agent did not hand over: the token, the URL or the project.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum NoConnection {
     #[error(
         "the job's access token is not there: the agent's SystemVssConnection came without its AccessToken (a run outside a pipeline, or an agent that withholds it). In a pipeline, make sure the job is allowed its OAuth token (classic: the agent job's \"Allow scripts to access the OAuth token\"); on your machine, set SYSTEM_ACCESSTOKEN to a token that may view and create test runs"
     )]
-    NoToken,
+    Token,
     #[error(
         "the agent gave no collection URL (SystemVssConnection's URL, System.TeamFoundationCollectionUri); on your machine set SYSTEM_TEAMFOUNDATIONCOLLECTIONURI, e.g. https://dev.azure.com/contoso/"
     )]
-    NoUrl,
+    Url,
     #[error(
         "the agent gave no project (System.TeamProjectId); on your machine set SYSTEM_TEAMPROJECTID to the project's ID or name"
     )]
-    NoProject,
+    Project,
 }
 
 impl JobConnection {
@@ -59,17 +59,17 @@ impl JobConnection {
         };
         let token = given(env.endpoint_auth_parameter("SYSTEMVSSCONNECTION", "ACCESSTOKEN"))
             .or_else(|| given(env.variable("System.AccessToken")))
-            .ok_or(NoConnection::NoToken)?;
+            .ok_or(NoConnection::Token)?;
         let mut collection_url = given(env.get("ENDPOINT_URL_SYSTEMVSSCONNECTION"))
             .or_else(|| given(env.variable("System.TeamFoundationCollectionUri")))
             .or_else(|| given(env.variable("System.CollectionUri")))
-            .ok_or(NoConnection::NoUrl)?;
+            .ok_or(NoConnection::Url)?;
         if !collection_url.ends_with('/') {
             collection_url.push('/');
         }
         let project = given(env.variable("System.TeamProjectId"))
             .or_else(|| given(env.variable("System.TeamProject")))
-            .ok_or(NoConnection::NoProject)?;
+            .ok_or(NoConnection::Project)?;
         Ok(JobConnection {
             collection_url,
             project,
@@ -125,7 +125,7 @@ mod tests {
         ]);
         assert_eq!(
             JobConnection::from_env(&no_token).unwrap_err(),
-            NoConnection::NoToken
+            NoConnection::Token
         );
         let no_project = env(&[
             (
@@ -136,7 +136,7 @@ mod tests {
         ]);
         assert_eq!(
             JobConnection::from_env(&no_project).unwrap_err(),
-            NoConnection::NoProject
+            NoConnection::Project
         );
     }
 }
