@@ -282,7 +282,13 @@ fn suites_and_configurations_narrow_the_points_and_unknown_ones_are_named() {
     s.job
         .input("testPlan", "7")
         .input("testSuite", "API\nNightly")
-        .input("testConfiguration", "linux");
+        .input("testConfiguration", "linux")
+        .input("testCaseMap", "tests/test-cases.yml");
+    // Test case 104 also stands for the failing request, by its path.
+    s.job.write_source(
+        "tests/test-cases.yml",
+        "104: [\"Shop/Orders/Create order*\"]\n",
+    );
     let run = s.run();
     assert!(
         emu.spec_violations().is_empty(),
@@ -295,6 +301,8 @@ fn suites_and_configurations_narrow_the_points_and_unknown_ones_are_named() {
     points.sort_unstable();
     assert_eq!(points, [1001, 1003, 1004]);
     assert_eq!(emu.point_outcome(1002), None, "Windows is not chosen");
+    assert_eq!(emu.point_outcome(1004).as_deref(), Some("Failed"), "mapped");
+    assert_eq!(emu.point_outcome(1005), None, "Smoke is not chosen");
     let warned = warnings(&run);
     assert!(
         warned
@@ -351,6 +359,15 @@ fn every_failure_mode_is_a_warning_and_the_tests_tab_is_unchanged() {
         "needs the \"View test runs\" and \"Create test runs\" permissions",
     );
     assert!(emu.runs().is_empty());
+
+    // 401: the token refused.
+    let emu = plan();
+    emu.fault(Fault::on("/_apis/testplan/plans", Reply::Status(401)));
+    let mut s = scenario(&emu);
+    s.job.input("testPlan", "Release 1");
+    let run = s.run();
+    assert_unchanged(&run, &base);
+    warned(&run, "The job's access token was refused");
 
     // A plan that does not exist, by ID and by name.
     for (plan_input, needle) in [

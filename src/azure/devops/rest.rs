@@ -22,6 +22,8 @@ const ANSWER_LIMIT: u64 = 32 * 1024 * 1024;
 /// paging cannot keep the step.
 const MAX_PAGES: usize = 1000;
 const CONTINUATION: &str = "x-ms-continuationtoken";
+/// Items per page of a `$top`/`$skip` list: the most the Test area gives.
+pub(crate) const SKIP_PAGE: usize = 1000;
 
 /// A list answer: `{ "value": [...], "count": n }`.
 #[derive(serde::Deserialize)]
@@ -125,6 +127,28 @@ impl<'a> DevOps<'a> {
             match next.filter(|t| !t.trim().is_empty()) {
                 Some(next) if Some(&next) != token.as_ref() => token = Some(next),
                 _ => return Ok(all),
+            }
+        }
+        Ok(all)
+    }
+
+    /// GETs every page of a list paged by `$top` and `$skip` (the Test
+    /// area's results): until a page comes back short.
+    pub(crate) async fn list_skipping<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &'static str,
+    ) -> Result<Vec<T>, FetchError> {
+        let mut all = Vec::new();
+        let top = SKIP_PAGE.to_string();
+        for _ in 0..MAX_PAGES {
+            let skip = all.len().to_string();
+            let url = self.url(path, API_VERSION, &[("$skip", &skip), ("$top", &top)]);
+            let (page, _): (Page<T>, _) = self.call(Method::GET, &url, None, what).await?;
+            let short = page.value.len() < SKIP_PAGE;
+            all.extend(page.value);
+            if short {
+                break;
             }
         }
         Ok(all)

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use crate::azure::devops::rest::{API_VERSION, DevOps};
+use crate::azure::devops::rest::{API_VERSION, DevOps, SKIP_PAGE};
 use crate::http::fetch::FetchError;
 
 /// Result Meta Data - Update is a preview API.
@@ -126,23 +126,28 @@ pub(super) async fn create_run(api: &DevOps<'_>, body: &Value) -> Result<Run, Fe
 }
 
 pub(super) async fn results(api: &DevOps<'_>, run: u32) -> Result<Vec<RunResult>, FetchError> {
-    api.list(&format!("test/Runs/{run}/results"), "a test run's results")
+    api.list_skipping(&format!("test/Runs/{run}/results"), "a test run's results")
         .await
 }
 
+/// Updates the results, a page at a time.
 pub(super) async fn update_results(
     api: &DevOps<'_>,
     run: u32,
     results: &[Value],
-) -> Result<Value, FetchError> {
-    api.send(
-        Method::PATCH,
-        &format!("test/Runs/{run}/results"),
-        API_VERSION,
-        &Value::Array(results.to_vec()),
-        "the updated test results",
-    )
-    .await
+) -> Result<(), FetchError> {
+    for chunk in results.chunks(SKIP_PAGE) {
+        let _: Value = api
+            .send(
+                Method::PATCH,
+                &format!("test/Runs/{run}/results"),
+                API_VERSION,
+                &Value::Array(chunk.to_vec()),
+                "the updated test results",
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 pub(super) async fn complete_run(
