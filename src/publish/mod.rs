@@ -253,6 +253,7 @@ fn write_attachment(
         runs: p.runs,
         lints: p.lint,
         limit,
+        test_plan: p.test_plan,
     };
     match attachment::write(&data, &path, secrets) {
         Ok(()) => console.add_attachment(attachment::KIND, &name, &path.display().to_string()),

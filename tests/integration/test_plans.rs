@@ -90,6 +90,16 @@ fn scenario(emu: &AzureDevOps) -> Scenario {
     s
 }
 
+/// The Postman tab's attachment of the step.
+fn attachment(run: &TaskRun) -> serde_json::Value {
+    let (_, _, path) = run
+        .attachments()
+        .into_iter()
+        .find(|(kind, _, _)| kind == "postman-cli-task.results")
+        .expect("the Postman tab's attachment");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn warnings(run: &TaskRun) -> Vec<String> {
     run.issues(IssueKind::Warning)
         .into_iter()
@@ -122,6 +132,10 @@ fn baseline() -> (TaskResult, Vec<(String, String)>, String) {
     let s = scenario(&emu);
     let run = s.run();
     assert!(emu.requests().is_empty(), "no call without testPlan");
+    assert!(
+        attachment(&run).get("testPlan").is_none(),
+        "as before testPlan came"
+    );
     let vars = run.variables();
     (
         run.result(),
@@ -263,6 +277,26 @@ fn points_get_the_outcomes_of_their_tests_in_one_run_kept_out_of_the_build_total
     assert!(
         summary.contains("| 105 Paging | ⏭️ Not executed | 1 | 1 |"),
         "{summary}"
+    );
+
+    // The Postman tab lists them too.
+    let tab = attachment(&run);
+    assert_eq!(tab["testPlan"]["planId"], 7);
+    assert_eq!(tab["testPlan"]["runId"], plan_run.id);
+    let outcomes: Vec<(u64, &str)> = tab["testPlan"]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_u64().unwrap(), c["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (101, "Passed"),
+            (102, "Failed"),
+            (104, "Passed"),
+            (105, "NotExecuted")
+        ]
     );
 
     // The token: sent as the bearer, in no log line or file.
