@@ -403,6 +403,16 @@ fn every_failure_mode_is_a_warning_and_the_tests_tab_is_unchanged() {
     assert_unchanged(&run, &base);
     warned(&run, "The job's access token was refused");
 
+    // Results that cannot be set: the run is completed all the same.
+    let emu = plan();
+    emu.fault(Fault::on("/results", Reply::Status(500)).method("PATCH"));
+    let mut s = scenario(&emu);
+    s.job.input("testPlan", "Release 1");
+    let run = s.run();
+    assert_unchanged(&run, &base);
+    warned(&run, "could not set the test points' outcomes");
+    assert_eq!(emu.runs()[0].state, "Completed", "{run}");
+
     // A plan that does not exist, by ID and by name.
     for (plan_input, needle) in [
         ("99", "test plan 99 does not exist"),

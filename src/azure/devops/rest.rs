@@ -55,13 +55,18 @@ impl<'a> DevOps<'a> {
         }
     }
 
-    /// `{collection}{project}/_apis/{path}?api-version=…` with `query`.
-    pub(crate) fn url(&self, path: &str, version: &str, query: &[(&str, &str)]) -> String {
-        let base = format!(
-            "{}{}/_apis/{path}",
+    /// `{collection}{project}/`: where the project's pages are, for links.
+    pub(crate) fn project_url(&self) -> String {
+        format!(
+            "{}{}/",
             self.connection.collection_url,
             encode(&self.connection.project)
-        );
+        )
+    }
+
+    /// `{collection}{project}/_apis/{path}?api-version=…` with `query`.
+    pub(crate) fn url(&self, path: &str, version: &str, query: &[(&str, &str)]) -> String {
+        let base = format!("{}_apis/{path}", self.project_url());
         match reqwest::Url::parse(&base) {
             Ok(mut url) => {
                 {

@@ -23,6 +23,8 @@
 
 mod api;
 pub(crate) mod summary;
+#[cfg(test)]
+mod tests;
 mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,7 +153,7 @@ async fn update(
     if points.is_empty() {
         return Err(words::no_points(&plan.name));
     }
-    let links = Links::from_env(input, &connection_base(api));
+    let links = Links::from_env(input, &api.project_url());
     let run = api::create_run(api, &run_body(input, &plan, &points, &links))
         .await
         .map_err(|e| words::failed("create the test run", &e))?;
@@ -159,19 +161,13 @@ async fn update(
         id: run.id,
         url: run.web_access_url.clone(),
     });
-    let results = api::results(api, run.id)
-        .await
-        .map_err(|e| words::failed("read the test run's results", &e))?;
-    let (updates, cases) = result_updates(&results, &points, linked, input.runs, &links);
-    let set = api::update_results(api, run.id, &updates)
-        .await
-        .map_err(|e| words::failed("set the test points' outcomes", &e));
+    let set = set_results(api, run.id, &points, linked, input.runs, &links).await;
     // The run is completed even when its results could not be set, so it
     // does not stay "in progress" in the plan.
     let completed = api::complete_run(api, run.id, &now())
         .await
         .map_err(|e| words::failed("complete the test run", &e));
-    set?;
+    let (results, cases) = set?;
     report.cases = cases;
     report
         .lines
@@ -181,10 +177,24 @@ async fn update(
     Ok(())
 }
 
-/// The base URL calls go to, for links.
-fn connection_base(api: &DevOps<'_>) -> String {
-    let url = api.url("", "", &[]);
-    url.split("_apis/").next().unwrap_or_default().to_owned()
+/// Reads the run's results (one per point) and sets each; the results
+/// and the cases as the summary lists them.
+async fn set_results(
+    api: &DevOps<'_>,
+    run: u32,
+    points: &[api::Point],
+    linked: &Linked,
+    runs: &[RunResult],
+    links: &Links,
+) -> Result<(Vec<api::RunResult>, Vec<LinkedCase>), String> {
+    let results = api::results(api, run)
+        .await
+        .map_err(|e| words::failed("read the test run's results", &e))?;
+    let (updates, cases) = result_updates(&results, points, linked, runs, links);
+    api::update_results(api, run, &updates)
+        .await
+        .map_err(|e| words::failed("set the test points' outcomes", &e))?;
+    Ok((results, cases))
 }
 
 async fn find_plan(api: &DevOps<'_>, wanted: &ItemRef) -> Result<api::Named, String> {
