@@ -33,7 +33,7 @@ impl std::fmt::Debug for JobConnection {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum NoConnection {
     #[error(
-        "the job's access token is not there: the agent's SystemVssConnection came without its AccessToken (a run outside a pipeline, or an agent that withholds it). In a pipeline, make sure the job is allowed its OAuth token (classic: the agent job's \"Allow scripts to access the OAuth token\"); on your machine, set SYSTEM_ACCESSTOKEN to a token that may view and create test runs"
+        "the job's access token is not there: the agent's SystemVssConnection came without its AccessToken (a run outside a pipeline, or an agent that withholds it). In a pipeline, give the step `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` as a fallback; on your machine, set SYSTEM_ACCESSTOKEN to a token that may view and create test runs"
     )]
     Token,
     #[error(
