@@ -61,10 +61,10 @@ impl std::fmt::Display for ItemRef {
 /// The default pattern: `TC` and digits, as a word (`Get user [TC101]`).
 pub(crate) const DEFAULT_PATTERN: &str = r"\bTC(\d+)\b";
 
-/// `testPlan` and its companions; `None` when `testPlan` is empty. The
-/// pattern is checked even then, so a mistake shows before it is used.
+/// `testPlan` and its companions; `None` when `testPlan` is empty, when
+/// the companions are mistakes (nothing would use them) and the pattern is
+/// never compiled.
 pub(crate) fn test_plan(raw: &RawInputs, err: &mut impl Errors) -> Option<TestPlanPlan> {
-    let pattern = pattern(raw, err);
     let plan = raw
         .test_plan
         .as_deref()
@@ -74,6 +74,12 @@ pub(crate) fn test_plan(raw: &RawInputs, err: &mut impl Errors) -> Option<TestPl
         for (field, set) in [
             (Field::TestSuite, !raw.test_suite.is_empty()),
             (Field::TestConfiguration, !raw.test_configuration.is_empty()),
+            (
+                Field::TestCasePattern,
+                raw.test_case_pattern
+                    .as_deref()
+                    .is_some_and(|p| !p.trim().is_empty() && p.trim() != DEFAULT_PATTERN),
+            ),
             (Field::TestCaseMap, raw.test_case_map.is_some()),
         ] {
             if set {
@@ -95,6 +101,7 @@ pub(crate) fn test_plan(raw: &RawInputs, err: &mut impl Errors) -> Option<TestPl
             .map(ItemRef::parse)
             .collect()
     };
+    let pattern = pattern(raw, err);
     Some(TestPlanPlan {
         plan: ItemRef::parse(plan),
         suites: refs(&raw.test_suite),
@@ -162,10 +169,16 @@ mod tests {
         let mut r = raw();
         r.test_suite = vec!["Smoke".into()];
         r.test_case_map = Some("map.yml".into());
+        r.test_case_pattern = Some(r"\[(\d+)\]".into());
         insta::assert_snapshot!(errors(&r), @r"
         input `testSuite`: is set but input `testPlan` is not. Set input `testPlan` too, or clear input `testSuite`.
+        input `testCasePattern`: is set but input `testPlan` is not. Set input `testPlan` too, or clear input `testCasePattern`.
         input `testCaseMap`: is set but input `testPlan` is not. Set input `testPlan` too, or clear input `testCaseMap`.
         ");
+        // task.json's default, as the agent passes it, is no mistake.
+        let mut d = raw();
+        d.test_case_pattern = Some(DEFAULT_PATTERN.into());
+        assert!(crate::plan::build(&d).is_ok());
     }
 
     #[test]
