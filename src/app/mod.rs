@@ -110,6 +110,7 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
     );
     ctx.console.set_masker(&secrets);
     crate::results::ready(&mut out.runs, &secrets);
+    let test_plan = test_plans(ctx, plan.as_ref(), &out, &title, &mut secrets).await;
     let headline = out.headline();
     let published = publish::finish(
         &ctx.console,
@@ -131,12 +132,64 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             temp_dir: &ctx.scratch_dir,
             shard: out.shard.map(|s| s.to_string()),
             attachment_limit: Some(ctx.knobs.attachment_limit),
+            test_plan: test_plan.as_ref(),
         },
         &secrets,
     );
     out.junit = published.junit;
     out.summary = published.summary;
     out
+}
+
+/// The Test Plans sink, when `testPlan` is set and any collection ran:
+/// awaited before the other sinks, whose summary lists what it did, and
+/// cancellable. What it says is shown here; it never fails the step.
+async fn test_plans(
+    ctx: &Context,
+    plan: Option<&Plan>,
+    out: &Outcome,
+    title: &str,
+    secrets: &mut Secrets,
+) -> Option<publish::test_plan::TestPlanReport> {
+    let settings = plan?.test_plan.as_ref()?;
+    if out.runs.is_empty() {
+        return None;
+    }
+    // On a laptop the token comes from SYSTEM_ACCESSTOKEN, which the
+    // agent's endpoint variables do not cover.
+    if let Some(token) = ctx
+        .env
+        .get("SYSTEM_ACCESSTOKEN")
+        .filter(|t| !t.trim().is_empty())
+    {
+        keep_secret(&ctx.console, secrets, [token], true);
+    }
+    let network = HttpSettings::from_env(&ctx.env);
+    let input = publish::test_plan::TestPlanInput {
+        settings,
+        runs: &out.runs,
+        map: out.test_case_map.as_ref(),
+        env: &ctx.env,
+        network: &network,
+        title,
+        call_timeout: ctx.knobs.read_timeout,
+    };
+    ctx.console.progress(97, "Updating Azure Test Plans");
+    let narrator = Narrator::new(&ctx.console, true);
+    let report = tokio::select! {
+        report = publish::test_plan::publish(&input, &narrator) => report,
+        () = ctx.cancel.cancelled() => publish::test_plan::TestPlanReport {
+            warnings: vec!["Azure Test Plans were not updated: the task was cancelled.".into()],
+            ..Default::default()
+        },
+    };
+    for line in &report.lines {
+        ctx.console.info(line);
+    }
+    for warning in &report.warnings {
+        ctx.console.warning(warning);
+    }
+    Some(report)
 }
 
 /// Makes `values` secrets of this run from now on: the agent's masker
@@ -188,6 +241,7 @@ async fn run_plan(
         return;
     };
     *title = prepared.title.clone();
+    out.test_case_map = prepared.resolved.test_case_map.clone();
     let Some(cli) = install(ctx, plan, out).await else {
         return;
     };

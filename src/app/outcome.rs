@@ -31,6 +31,8 @@ pub(crate) struct Outcome {
     /// This job's share of the runs, with `shard`.
     pub(crate) shard: Option<Shard>,
     pub(crate) fail_on_upload_error: bool,
+    /// `testCaseMap`, as resolved, for the Test Plans sink.
+    pub(crate) test_case_map: Option<crate::resolve::TestCaseMap>,
 }
 
 /// How a task run ended, the most serious reason first. The task result

@@ -21,11 +21,14 @@ pub(crate) const SECRET_BEARING_PREFIXES: &[&str] = &[
     "VSTS_TASKVARIABLE_",
 ];
 
-/// Bookkeeping variables task-lib also removes after reading them.
+/// Bookkeeping variables task-lib also removes after reading them, and
+/// the job's access token when a step maps it (`SYSTEM_ACCESSTOKEN`, which
+/// the Test Plans calls may use): the Postman CLI never needs it.
 const TASK_LIB_PRIVATE: &[&str] = &[
     "VSTS_PUBLIC_VARIABLES",
     "VSTS_SECRET_VARIABLES",
     "COMMAND_CORRELATION_ID",
+    "SYSTEM_ACCESSTOKEN",
 ];
 
 /// A snapshot of the process environment, read once, looked up the way the
@@ -174,6 +177,7 @@ mod tests {
             ("SECUREFILE_TICKET_x", "t"),
             ("VSTS_TASKVARIABLE_V", "v"),
             ("VSTS_SECRET_VARIABLES", "[]"),
+            ("SYSTEM_ACCESSTOKEN", "job-token"),
             ("input_lower", "x"),
         ]);
         let child = e.child_env();

@@ -175,6 +175,22 @@ pub(super) struct RunArgs {
     /// attachment: failed (default), all or none.
     #[arg(long, value_name = "WHICH")]
     pub(super) request_details: Option<String>,
+    /// An Azure Test Plans test plan (ID or name) whose test points the
+    /// tests update; needs the job's token (SYSTEM_ACCESSTOKEN on a laptop).
+    #[arg(long, value_name = "PLAN")]
+    pub(super) test_plan: Option<String>,
+    /// A suite of the test plan (ID or name); repeatable; default every suite.
+    #[arg(long, value_name = "SUITE")]
+    pub(super) test_suite: Vec<String>,
+    /// A test configuration (ID or name); repeatable; default every configuration.
+    #[arg(long, value_name = "CONFIGURATION")]
+    pub(super) test_configuration: Vec<String>,
+    /// A regex with one group, the test case ID (default `\bTC(\d+)\b`).
+    #[arg(long, value_name = "REGEX")]
+    pub(super) test_case_pattern: Option<String>,
+    /// A YAML or JSON file mapping test case IDs to collection, folder or request paths.
+    #[arg(long, value_name = "FILE")]
+    pub(super) test_case_map: Option<String>,
     #[command(flatten)]
     pub(super) install: InstallFlags,
     /// Print what would run, without installing or running anything.
@@ -307,6 +323,11 @@ impl RunArgs {
             shard: self.shard,
             retry_failed_runs: self.retry_failed_runs,
             request_details: self.request_details,
+            test_plan: self.test_plan,
+            test_suite: self.test_suite,
+            test_configuration: self.test_configuration,
+            test_case_pattern: self.test_case_pattern,
+            test_case_map: self.test_case_map,
             ..RawInputs::default()
         };
         self.install.apply(&mut raw, env);

@@ -198,6 +198,7 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
             lint: &[],
             to_tests_tab: false,
             temp_dir: &std::env::temp_dir(),
+            test_plan: None,
             shard: None,
             attachment_limit: None,
         },

@@ -1,6 +1,7 @@
-//! The one door for HTTP GETs. Every request the task makes goes out here:
-//! the installer's package documents and downloads, and Postman's small
-//! JSON answers (a collection's tree, the handshake). So every caller gets
+//! The one door for HTTP requests. Every request the task makes goes out
+//! here: the installer's package documents and downloads, Postman's small
+//! JSON answers (a collection's tree, the handshake), and Azure DevOps'
+//! REST calls (GET, POST and PATCH with a JSON body). So every caller gets
 //! the same things: a retry of what is worth retrying, a bound on what an
 //! answer may weigh (a server is input like any other), a body that must
 //! arrive whole, and errors that name the URL. The caller adds the setting
@@ -22,6 +23,13 @@ pub(crate) enum FetchError {
     Network { url: String, detail: String },
     #[error("{url} answered {status}{}", status_hint(*status))]
     Status { url: String, status: u16 },
+    /// A 429 or 5xx that said how long to wait (`Retry-After`).
+    #[error("{url} answered {status} and asked to wait {}", crate::text::limit(*wait))]
+    Throttled {
+        url: String,
+        status: u16,
+        wait: Duration,
+    },
     #[error("the download of {url} broke off after {received} of {total} bytes: {detail}")]
     Truncated {
         url: String,
@@ -60,17 +68,34 @@ fn status_hint(status: u16) -> &'static str {
 pub(crate) trait Retry: std::fmt::Display {
     /// Faults of the network and the server, not of the content.
     fn retryable(&self) -> bool;
+    /// How long the server asked to wait before the next try.
+    fn wait(&self) -> Option<Duration> {
+        None
+    }
 }
 
 impl Retry for FetchError {
     fn retryable(&self) -> bool {
         match self {
-            FetchError::Network { .. } | FetchError::Truncated { .. } => true,
+            FetchError::Network { .. }
+            | FetchError::Truncated { .. }
+            | FetchError::Throttled { .. } => true,
             FetchError::Status { status, .. } => *status >= 500 || *status == 429,
             FetchError::TooLarge { .. } | FetchError::BadAnswer { .. } => false,
         }
     }
+
+    fn wait(&self) -> Option<Duration> {
+        match self {
+            FetchError::Throttled { wait, .. } => Some(*wait),
+            _ => None,
+        }
+    }
 }
+
+/// The longest `Retry-After` honoured: a server asking for more is
+/// waited on this long, so a step never stalls for it.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Runs `attempt` up to [`ATTEMPTS`] times while it fails in a way worth
 /// retrying, waiting 1 s, then 2 s, and telling `events` each time.
@@ -98,7 +123,7 @@ where
     loop {
         match attempt().await {
             Err(e) if e.retryable() && n < ATTEMPTS => {
-                let wait = first * (1 << (n - 1));
+                let wait = wait_before(n, first, &e);
                 events.emit(Event::Warning(&format!(
                     "{e}; trying again in {} (attempt {} of {ATTEMPTS})",
                     crate::text::limit(wait),
@@ -110,6 +135,13 @@ where
             other => return other,
         }
     }
+}
+
+/// The wait before try `n + 1`: what the server asked (within
+/// [`MAX_RETRY_AFTER`]), else `first` doubled at each try.
+fn wait_before(n: u32, first: Duration, e: &impl Retry) -> Duration {
+    e.wait()
+        .map_or(first * (1 << (n - 1)), |w| w.min(MAX_RETRY_AFTER))
 }
 
 /// Events nobody needs to see: for a lookup whose failure the caller
@@ -128,6 +160,12 @@ pub(crate) struct Get<'a> {
     limit: u64,
     /// What the answer is, for errors: `a Postman CLI package`.
     what: &'static str,
+    /// GET unless said; POST and PATCH carry a JSON body.
+    method: reqwest::Method,
+    body: Option<Vec<u8>>,
+    /// The most the whole request may take, on top of the client's
+    /// connect and read timeouts.
+    timeout: Option<Duration>,
 }
 
 impl<'a> Get<'a> {
@@ -137,7 +175,27 @@ impl<'a> Get<'a> {
             headers: Vec::new(),
             limit,
             what,
+            method: reqwest::Method::GET,
+            body: None,
+            timeout: None,
         }
+    }
+
+    /// A request with another method and a JSON body (POST, PATCH).
+    pub(crate) fn json_body(
+        mut self,
+        method: reqwest::Method,
+        body: &serde_json::Value,
+    ) -> Get<'a> {
+        self.method = method;
+        self.body = Some(body.to_string().into_bytes());
+        self
+    }
+
+    /// Bounds the whole request, answer included.
+    pub(crate) fn timeout(mut self, limit: Duration) -> Get<'a> {
+        self.timeout = Some(limit);
+        self
     }
 
     pub(crate) fn header(mut self, name: HeaderName, value: &str) -> Get<'a> {
@@ -153,7 +211,15 @@ impl<'a> Get<'a> {
     }
 
     fn request(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, FetchError> {
-        let mut request = client.get(self.url);
+        let mut request = client.request(self.method.clone(), self.url);
+        if let Some(body) = &self.body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        if let Some(limit) = self.timeout {
+            request = request.timeout(limit);
+        }
         for (name, value, secret) in &self.headers {
             let mut value = HeaderValue::from_str(value).map_err(|_| FetchError::Network {
                 url: self.url.to_owned(),
@@ -176,9 +242,13 @@ pub(crate) async fn open(client: &reqwest::Client, get: &Get<'_>) -> Result<Body
         .await
         .map_err(|e| network(get.url, &e))?;
     if !response.status().is_success() {
-        return Err(FetchError::Status {
-            url: get.url.to_owned(),
-            status: response.status().as_u16(),
+        let status = response.status().as_u16();
+        let url = get.url.to_owned();
+        return Err(match retry_after(&response) {
+            Some(wait) if status == 429 || status >= 500 => {
+                FetchError::Throttled { url, status, wait }
+            }
+            _ => FetchError::Status { url, status },
         });
     }
     let body = Body {
@@ -193,6 +263,37 @@ pub(crate) async fn open(client: &reqwest::Client, get: &Get<'_>) -> Result<Body
         Some(total) if total > body.limit => Err(body.too_large()),
         _ => Ok(body),
     }
+}
+
+/// `Retry-After` in seconds (the form Azure DevOps and most APIs send).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    let seconds: u64 = value.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// Sends a request and reads its JSON answer, retrying what is worth it,
+/// with the value of one response header (a continuation token).
+pub(crate) async fn json_and_header<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    get: &Get<'_>,
+    events: &dyn Events,
+    header: &str,
+) -> Result<(T, Option<String>), FetchError> {
+    let (body, value) = retry(events, || async {
+        let body = open(client, get).await?;
+        let value = body
+            .response
+            .headers()
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok::<_, FetchError>((body.read_all().await?, value))
+    })
+    .await?;
+    let doc =
+        serde_json::from_slice(&body).map_err(|e| bad_answer(get.url, get.what, e.to_string()))?;
+    Ok((doc, value))
 }
 
 /// GETs a whole answer, retrying what is worth it.
@@ -414,5 +515,26 @@ mod tests {
         .await;
         assert_eq!(tries.get(), 1, "a 404 is an answer");
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn a_server_s_retry_after_is_waited_within_a_bound() {
+        let throttled = |seconds| FetchError::Throttled {
+            url: "https://dev.example/x".into(),
+            status: 429,
+            wait: Duration::from_secs(seconds),
+        };
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            wait_before(1, second, &throttled(7)),
+            Duration::from_secs(7)
+        );
+        assert_eq!(wait_before(2, second, &throttled(3600)), MAX_RETRY_AFTER);
+        assert_eq!(wait_before(2, second, &status(503)), Duration::from_secs(2));
+        assert!(throttled(7).retryable());
+        assert_eq!(
+            throttled(7).to_string(),
+            "https://dev.example/x answered 429 and asked to wait 7 s"
+        );
     }
 }

@@ -314,6 +314,46 @@ inputs! {
         default: Is("failed"),
         help: "Which requests keep their headers and bodies in the Postman tab of the build: `failed` (a failed test or an error), `all` or `none`.",
     }
+    TestPlan test_plan {
+        input: "testPlan",
+        flag: "--test-plan",
+        kind: Text,
+        group: TestPlans,
+        default: Empty,
+        help: "The ID or name of an Azure Test Plans test plan whose test cases the Postman tests update; empty leaves Test Plans alone.",
+    }
+    TestSuite test_suite {
+        input: "testSuite",
+        flag: "--test-suite",
+        kind: Lines,
+        group: TestPlans,
+        default: Empty,
+        help: "One per line: the ID or name of a suite of the plan to update; empty means every suite.",
+    }
+    TestConfiguration test_configuration {
+        input: "testConfiguration",
+        flag: "--test-configuration",
+        kind: Lines,
+        group: TestPlans,
+        default: Empty,
+        help: "One per line: the ID or name of a test configuration whose test points to update; empty means every configuration.",
+    }
+    TestCasePattern test_case_pattern {
+        input: "testCasePattern",
+        flag: "--test-case-pattern",
+        kind: Text,
+        group: TestPlans,
+        default: Is("\\bTC(\\d+)\\b"),
+        help: "A regular expression with one group, the test case ID, found in folder, request and test names.",
+    }
+    TestCaseMap test_case_map {
+        input: "testCaseMap",
+        flag: "--test-case-map",
+        kind: Text,
+        group: TestPlans,
+        default: Empty,
+        help: "A YAML or JSON file mapping test case IDs to collection, folder or request paths (globs allowed), for names that hold no ID.",
+    }
     Parallel parallel {
         input: "parallel",
         flag: "--parallel",

@@ -58,6 +58,7 @@ pub(crate) fn build(raw: &RawInputs) -> Result<Plan, Vec<InputError>> {
         shard: parse::shard(raw, err),
         retry_failed_runs: parse::retry_failed_runs(raw, err),
         request_details: parse::request_details(raw, err),
+        test_plan: super::test_plan::test_plan(raw, err),
         ssl_client_cert: raw.ssl_client_cert.clone(),
         ssl_client_key: raw.ssl_client_key.clone(),
         ssl_client_passphrase: raw.ssl_client_passphrase.clone().map(Secret::new),

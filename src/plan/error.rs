@@ -153,6 +153,21 @@ pub(crate) enum InputErrorKind {
         collection: String,
         available: Vec<String>,
     },
+    /// Not a regular expression the task can run.
+    BadPattern {
+        value: String,
+        detail: String,
+    },
+    /// A test case pattern without exactly one group for the ID.
+    PatternGroups {
+        value: String,
+        groups: usize,
+    },
+    /// A test case map that is neither a map of IDs to paths in YAML nor in JSON.
+    BadTestCaseMap {
+        path: String,
+        detail: String,
+    },
 }
 
 impl InputError {

@@ -157,6 +157,18 @@ impl InputError {
                 format!("is set but {} is not", naming.name(*other)),
                 format!("Set {} too, or clear {}.", naming.name(*other), name),
             ),
+            BadPattern { value, detail } => (
+                format!("`{value}` is not a regular expression: {detail}"),
+                "Give a regular expression with one group for the test case ID, e.g. `\\bTC(\\d+)\\b` for `Get user [TC101]`.".into(),
+            ),
+            PatternGroups { value, groups } => (
+                format!("`{value}` has {groups} capturing groups, and needs exactly one: the test case ID"),
+                "Keep one group around the digits of the ID and make the others non-capturing with `(?:…)`, e.g. `\\b(?:TC|Test)(\\d+)\\b`.".into(),
+            ),
+            BadTestCaseMap { path, detail } => (
+                format!("`{path}` is not a test case map: {detail}"),
+                "Write one entry per test case ID, its paths a list: in YAML `101: [\"Shop/Orders/*\"]`, in JSON `{\"101\": [\"Shop/Orders/*\"]}`.".into(),
+            ),
             NotFound { path } => (
                 format!("file `{path}` does not exist"),
                 "Check the path; relative paths are resolved against the working directory.".into(),

@@ -17,11 +17,15 @@ mod error;
 mod install;
 mod messages;
 mod parse;
+mod test_plan;
 mod version;
 
 pub(crate) use build::build;
 pub(crate) use error::{InputError, InputErrorKind};
 pub(crate) use install::install;
+#[cfg(test)]
+pub(crate) use test_plan::DEFAULT_PATTERN as DEFAULT_TEST_CASE_PATTERN;
+pub(crate) use test_plan::{ItemRef, TestPlanPlan};
 pub(crate) use version::VersionSpec;
 
 use crate::inputs::{Naming, Secret};
@@ -72,6 +76,9 @@ pub(crate) struct Plan {
     pub(crate) retry_failed_runs: u32,
     /// `requestDetails`: which requests keep their headers and bodies.
     pub(crate) request_details: RequestDetails,
+    /// Azure Test Plans: the test points the Postman tests update, when
+    /// `testPlan` is set.
+    pub(crate) test_plan: Option<TestPlanPlan>,
 }
 
 /// Which requests keep their headers and bodies for the Postman tab.

@@ -12,6 +12,7 @@ pub(crate) mod junit;
 mod markdown;
 pub(crate) mod summary;
 pub(crate) mod terminal;
+pub(crate) mod test_plan;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,9 @@ pub(crate) struct Publication<'a> {
     /// The most bytes the Postman tab's attachment may take; `None` writes
     /// none (`convert`).
     pub(crate) attachment_limit: Option<usize>,
+    /// What the Test Plans sink did ([`test_plan::publish`], which the
+    /// conductor awaits before this), for the summary.
+    pub(crate) test_plan: Option<&'a test_plan::TestPlanReport>,
 }
 
 /// Where the JUnit file and the summary go; the lint's JUnit and a long
@@ -204,6 +208,7 @@ fn write_summary(
         full_failures: full_failures
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned()),
+        test_plan: p.test_plan,
     });
     let path = &p.files.summary;
     match std::fs::write(path, markdown) {
@@ -248,6 +253,7 @@ fn write_attachment(
         runs: p.runs,
         lints: p.lint,
         limit,
+        test_plan: p.test_plan,
     };
     match attachment::write(&data, &path, secrets) {
         Ok(()) => console.add_attachment(attachment::KIND, &name, &path.display().to_string()),

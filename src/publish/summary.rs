@@ -29,6 +29,8 @@ pub(crate) struct SummaryInput<'a> {
     pub(crate) lint: &'a [LintOutcome],
     /// The file with every failure, when there are too many to list here.
     pub(crate) full_failures: Option<String>,
+    /// What the Test Plans sink did, when `testPlan` is set.
+    pub(crate) test_plan: Option<&'a super::test_plan::TestPlanReport>,
 }
 
 /// The summary, section by section: the headline, a row per run, flaky
@@ -41,6 +43,7 @@ pub(crate) fn render(input: &SummaryInput<'_>) -> String {
     flaky_runs(&mut md, input.runs);
     failures(&mut md, input);
     not_reported(&mut md, input.runs);
+    super::test_plan::summary::section(&mut md, input.test_plan);
     for lint in input.lint {
         lint_section(&mut md, lint);
     }
@@ -453,6 +456,7 @@ mod tests {
                 crate::publish::junit::tests::sample_collection_lint(),
             ],
             full_failures: None,
+            test_plan: None,
         }));
     }
 
@@ -480,6 +484,7 @@ mod tests {
             ),
             lint: &[],
             full_failures: None,
+            test_plan: None,
         }));
     }
 
@@ -499,6 +504,7 @@ mod tests {
             cli_integrity: None,
             lint: &[],
             full_failures: Some("failures.md".into()),
+            test_plan: None,
         });
         assert_eq!(
             md.matches("expected 500 to equal 200").count(),
@@ -525,6 +531,7 @@ mod tests {
             cli_integrity: None,
             lint: &[],
             full_failures: None,
+            test_plan: None,
         });
         assert!(
             md.contains("| 🔁 | Shop API (passed on attempt 3 of 3) |"),
@@ -550,6 +557,7 @@ mod tests {
             cli_integrity: None,
             lint: &[],
             full_failures: None,
+            test_plan: None,
         });
         assert!(md.len() < 10_000, "{} bytes", md.len());
         assert!(md.contains(&format!("{}…", "n".repeat(MAX_NAME_CHARS))));

@@ -24,10 +24,12 @@ pub(crate) mod linked;
 mod named_files;
 pub(crate) mod shard;
 mod targets;
+pub(crate) mod test_case_map;
 pub(crate) mod v3;
 pub(crate) mod variables;
 
 pub(crate) use cloud::CloudContext;
+pub(crate) use test_case_map::TestCaseMap;
 
 use crate::files::Bounds;
 use crate::inputs::Field;
@@ -169,6 +171,8 @@ pub(crate) struct Resolved {
     pub(crate) ssl_client_cert: Option<PathBuf>,
     pub(crate) ssl_client_key: Option<PathBuf>,
     pub(crate) ssl_extra_ca_certs: Option<PathBuf>,
+    /// `testCaseMap`, read and parsed, when Test Plans is on and it is set.
+    pub(crate) test_case_map: Option<TestCaseMap>,
 }
 
 /// Checks the plan against the file system. `base` is where relative paths
@@ -229,6 +233,7 @@ fn resolve_until(plan: &Plan, base: &Path, cancel: Option<&Cancel>) -> (Resolved
     let ssl_client_cert = r.plain_file(Field::SslClientCert, &plan.ssl_client_cert);
     let ssl_client_key = r.plain_file(Field::SslClientKey, &plan.ssl_client_key);
     let ssl_extra_ca_certs = r.plain_file(Field::SslExtraCaCerts, &plan.ssl_extra_ca_certs);
+    let test_case_map = r.test_case_map();
     let mut lint: Vec<LintTarget> = r.api_lint().into_iter().collect();
     let found = r.collections();
     let mut collections = found.targets;
@@ -257,6 +262,7 @@ fn resolve_until(plan: &Plan, base: &Path, cancel: Option<&Cancel>) -> (Resolved
         ssl_client_cert,
         ssl_client_key,
         ssl_extra_ca_certs,
+        test_case_map,
         credentials: Vec::new(),
     };
     resolved.credentials = credentials::collect(plan, &resolved);

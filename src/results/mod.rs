@@ -5,6 +5,7 @@
 
 pub(crate) mod attempts;
 mod detail;
+pub(crate) mod test_cases;
 
 use crate::report::model::{Counts, RunEnd, RunResult, Status};
 use crate::secrets::Secrets;

@@ -6,6 +6,7 @@
 
 mod api_lint;
 mod attachments;
+mod azure_devops_emulator;
 mod bad_inputs;
 mod cli_mode;
 mod collection_lint;
@@ -30,6 +31,7 @@ mod retries;
 mod scale;
 mod security;
 mod support;
+mod test_plans;
 mod tests_tab;
 mod v3_runs;
 mod web_tab;

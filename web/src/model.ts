@@ -116,7 +116,31 @@ export interface Results {
   lints?: Lint[] | null;
   /** The first writers' single lint; read when `lints` is absent. */
   lint?: Lint | null;
+  /** Azure Test Plans, when the step updated a test plan (`testPlan`). */
+  testPlan?: TestPlan | null;
 }
+
+/** What the step did in Azure Test Plans. */
+export interface TestPlan {
+  plan?: string | null;
+  planId?: number | null;
+  runId?: number | null;
+  runUrl?: string | null;
+  cases?: TestPlanCase[] | null;
+  warnings?: string[] | null;
+}
+
+/** A test case the step's tests stand for, and the outcome its points got. */
+export interface TestPlanCase {
+  id: number;
+  name: string;
+  outcome: TestPlanOutcome;
+  points: number;
+  tests: number;
+  flaky?: boolean | null;
+}
+
+export type TestPlanOutcome = "Passed" | "Failed" | "NotExecuted";
 
 /** Where an attachment came from: its step in the build's timeline. */
 export interface Origin {

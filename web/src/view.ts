@@ -24,6 +24,7 @@ import {
   visibleFindings,
   visibleRequests,
 } from "./model";
+import { drawTestPlan, testPlanFailed } from "./testplan";
 
 /** Requests drawn per page of an expanded run; more on request. */
 export const PAGE = 100;
@@ -239,6 +240,8 @@ export function createView(
         items.push(drawLint(step, lint, i));
       }
     });
+    const plan = results?.testPlan;
+    if (plan && !f.query && (!f.failedOnly || testPlanFailed(plan))) items.push(drawTestPlan(plan));
     if (!items.length) return null;
     const heading = several || step.origin.job || step.origin.step
       ? h(

@@ -32,6 +32,24 @@ const BUILDS = {
   empty: 2,
   shards: 3,
   big: 4,
+  testPlan: 5,
+};
+
+// A step that updated Azure Test Plans: the smoke run, with what it did.
+const WITH_TEST_PLAN = {
+  ...fixture("smoke.json"),
+  testPlan: {
+    plan: "Release 1",
+    planId: 7,
+    runId: 12,
+    runUrl: "https://dev.azure.com/contoso/Shop/_TestManagement/Runs?runId=12",
+    cases: [
+      { id: 101, name: "Get user", outcome: "Passed", points: 2, tests: 3, flaky: true },
+      { id: 102, name: "Create order", outcome: "Failed", points: 1, tests: 1, flaky: false },
+      { id: 105, name: "Paging", outcome: "NotExecuted", points: 1, tests: 1, flaky: false },
+    ],
+    warnings: ["Azure Test Plans: test cases 999 are named by Postman tests but have no test point in plan `Release 1`."],
+  },
 };
 
 let browser;
@@ -66,6 +84,7 @@ before(async () => {
           { job: "Shard 2", step: "Postman CLI: checkout", attachments: [{ name: "postman-results-2.json", json: fixture("checkout-shard-2.json") }] },
         ],
       },
+      { id: BUILDS.testPlan, steps: [{ job: "Linux", step: "Postman CLI: smoke", attachments: [{ name: "postman-results.json", json: WITH_TEST_PLAN }] }] },
       { id: BUILDS.big, steps: [{ job: "Load", step: "Postman CLI: load", attachments: [{ name: "postman-results.json", json: bigResults(5000) }] }] },
     ],
   });
@@ -307,6 +326,28 @@ test("two steps in one job and two shards in two jobs: all shown, in order, none
     await requestRow(frame, "Cart / Add item").click();
     await frame.locator("pre.body.json").first().waitFor();
     await screenshot(page, tab, "tab-shards-dark.png");
+  } finally {
+    await close();
+  }
+});
+
+test("a step that updated Azure Test Plans lists its test cases, their outcomes and the plan's run", async () => {
+  const { page, frame, tab, errors, close } = await open(BUILDS.testPlan);
+  try {
+    await frame.getByText("Azure Test Plans · Release 1").waitFor();
+    const text = await visibleText(tab);
+    assert.match(text, /4 test points of 3 test cases/);
+    assert.match(text, /101 Get user\s+✓ Passed\s*flaky\s+2\s+3/);
+    assert.match(text, /102 Create order\s+✕ Failed/);
+    assert.match(text, /105 Paging\s+– Not executed/);
+    assert.match(text, /test cases 999 are named by Postman tests but have no test point/);
+    const link = frame.locator(".test-plan a.postman-link");
+    assert.equal(await link.getAttribute("href"), WITH_TEST_PLAN.testPlan.runUrl);
+    assert.equal(await link.innerText(), "Run 12 ↗");
+    await frame.getByLabel("Failed only").check();
+    await frame.getByText("Azure Test Plans · Release 1").waitFor();
+    await screenshot(page, tab, "tab-test-plan-light.png");
+    assert.deepEqual(errors, []);
   } finally {
     await close();
   }

@@ -52,6 +52,8 @@ pub(crate) struct Attachment<'a> {
     pub(crate) lints: &'a [LintOutcome],
     /// The most bytes the file may take.
     pub(crate) limit: usize,
+    /// What the Test Plans sink did, when `testPlan` is set.
+    pub(crate) test_plan: Option<&'a crate::publish::test_plan::TestPlanReport>,
 }
 
 /// The attachment's file name in `dir`, which is this task run's own
@@ -127,6 +129,7 @@ pub(crate) fn document<'a>(a: &'a Attachment<'a>) -> Results<'a> {
         runs: Vec::new(),
         schema: SCHEMA,
         shard: a.shard.as_deref(),
+        test_plan: a.test_plan.map(Into::into),
         title: a.title,
         truncated: Truncated::default(),
     };
@@ -277,6 +280,7 @@ mod tests {
             html: &[],
             lints: &[],
             limit,
+            test_plan: None,
         };
         let text = serde_json::to_string(&document(&attachment)).unwrap();
         (serde_json::from_str(&text).unwrap(), text.len())

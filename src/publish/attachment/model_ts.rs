@@ -232,21 +232,48 @@ fn samples() -> Vec<Value> {
     };
     let lints = [sample_lint(), sample_collection_lint(), sent, failed];
     let html = [Some("postman-report-1-01.html".to_owned()), None];
-    [(Some("1/2"), Some("1.62.0")), (None, None)]
-        .into_iter()
-        .map(|(shard, cli_version)| {
-            let attachment = Attachment {
-                title: "Postman",
-                shard: shard.map(str::to_owned),
-                cli_version,
-                runs: &runs,
-                html: &html,
-                lints: &lints,
-                limit: usize::MAX,
-            };
-            serde_json::to_value(document(&attachment)).expect("serialize")
-        })
-        .collect()
+    let test_plans = [
+        crate::publish::test_plan::TestPlanReport {
+            plan: Some((7, "Release 1".into())),
+            run: Some(crate::publish::test_plan::PlanRun {
+                id: 12,
+                url: Some(
+                    "https://dev.azure.com/contoso/Shop/_TestManagement/Runs?runId=12".into(),
+                ),
+            }),
+            cases: vec![crate::publish::test_plan::LinkedCase {
+                id: 101,
+                name: "Get user".into(),
+                outcome: "Passed",
+                points: 2,
+                tests: 3,
+                flaky: true,
+            }],
+            not_in_plan: vec![999],
+            warnings: vec!["Azure Test Plans: test cases 999 have no test point.".into()],
+            lines: Vec::new(),
+        },
+        crate::publish::test_plan::TestPlanReport::default(),
+    ];
+    [
+        (Some("1/2"), Some("1.62.0"), Some(&test_plans[0])),
+        (None, None, Some(&test_plans[1])),
+    ]
+    .into_iter()
+    .map(|(shard, cli_version, test_plan)| {
+        let attachment = Attachment {
+            title: "Postman",
+            shard: shard.map(str::to_owned),
+            cli_version,
+            runs: &runs,
+            html: &html,
+            lints: &lints,
+            limit: usize::MAX,
+            test_plan,
+        };
+        serde_json::to_value(document(&attachment)).expect("serialize")
+    })
+    .collect()
 }
 
 #[test]

@@ -25,8 +25,60 @@ pub(crate) struct Results<'a> {
     pub(crate) runs: Vec<Run<'a>>,
     pub(crate) schema: u32,
     pub(crate) shard: Option<&'a str>,
+    /// Azure Test Plans, when `testPlan` is set (absent otherwise, so the
+    /// file is byte for byte what it was without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) test_plan: Option<TestPlan<'a>>,
     pub(crate) title: &'a str,
     pub(crate) truncated: Truncated,
+}
+
+/// What the Test Plans sink did (`TestPlan` in model.ts).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TestPlan<'a> {
+    pub(crate) cases: Vec<TestPlanCase<'a>>,
+    pub(crate) plan: Option<&'a str>,
+    pub(crate) plan_id: Option<u32>,
+    pub(crate) run_id: Option<u32>,
+    pub(crate) run_url: Option<&'a str>,
+    pub(crate) warnings: Vec<&'a str>,
+}
+
+/// A linked test case (`TestPlanCase` in model.ts).
+#[derive(Serialize)]
+pub(crate) struct TestPlanCase<'a> {
+    pub(crate) flaky: bool,
+    pub(crate) id: u32,
+    pub(crate) name: &'a str,
+    /// `Passed`, `Failed` or `NotExecuted`.
+    pub(crate) outcome: &'a str,
+    pub(crate) points: usize,
+    pub(crate) tests: usize,
+}
+
+impl<'a> From<&'a crate::publish::test_plan::TestPlanReport> for TestPlan<'a> {
+    fn from(r: &'a crate::publish::test_plan::TestPlanReport) -> Self {
+        TestPlan {
+            cases: r
+                .cases
+                .iter()
+                .map(|c| TestPlanCase {
+                    flaky: c.flaky,
+                    id: c.id,
+                    name: &c.name,
+                    outcome: c.outcome,
+                    points: c.points,
+                    tests: c.tests,
+                })
+                .collect(),
+            plan: r.plan.as_ref().map(|(_, name)| name.as_str()),
+            plan_id: r.plan.as_ref().map(|(id, _)| *id),
+            run_id: r.run.as_ref().map(|run| run.id),
+            run_url: r.run.as_ref().and_then(|run| run.url.as_deref()),
+            warnings: r.warnings.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// What the bound left out.

@@ -11,6 +11,7 @@
 )]
 
 pub mod agent;
+pub mod azure_devops;
 pub mod azure_junit;
 pub mod cloud;
 pub mod leaks;

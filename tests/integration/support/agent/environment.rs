@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use std::path::{Component, Path, PathBuf};
 
-use super::job::{AgentJob, COLLECTION_URI, EMPTY_GUID, Endpoint, SYSTEM_ACCESS_TOKEN, Variable};
+use super::job::{AgentJob, EMPTY_GUID, Endpoint, SYSTEM_ACCESS_TOKEN, Variable};
 
 impl AgentJob {
     /// The complete environment the task process starts with.
@@ -79,12 +79,13 @@ impl AgentJob {
             );
             task_env.insert(format!("ENDPOINT_DATA_{}", endpoint.id), "{}".to_string());
         }
+        let token = [("AccessToken".to_string(), SYSTEM_ACCESS_TOKEN.to_string())];
         endpoint_env(
             &mut task_env,
             "SYSTEMVSSCONNECTION",
-            COLLECTION_URI,
+            &self.collection_uri(),
             "OAuth",
-            &[("AccessToken".to_string(), SYSTEM_ACCESS_TOKEN.to_string())],
+            if self.system_token { &token } else { &[] },
         );
 
         // ProcessInvoker: the handler's dictionary over the agent's own
@@ -123,7 +124,8 @@ impl AgentJob {
             ("build.repository.localpath", sources.clone()),
             ("build.artifactstagingdirectory", path(self.staging_dir())),
             ("system.defaultworkingdirectory", sources),
-            ("system.collectionUri", COLLECTION_URI.to_string()),
+            ("system.collectionUri", self.collection_uri()),
+            ("system.teamFoundationCollectionUri", self.collection_uri()),
             ("system.teamproject", "Shop".to_string()),
             (
                 "system.teamProjectId",

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use super::environment::{InputDefinition, node_platform, parse_guid, upsert};
+use crate::support::azure_devops::AzureDevOps;
 
 pub(crate) const TASK_SOURCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/task");
 pub(crate) const TASK_BINARY: &str = env!("CARGO_BIN_EXE_postman-cli-task");
@@ -37,6 +38,11 @@ pub struct AgentJob {
     pub(crate) binary: Binary,
     /// The task folder to install: the repository's `task/`, or an unpacked one.
     pub(crate) source_dir: PathBuf,
+    /// The collection URL the job's `SystemVssConnection` and
+    /// `System.CollectionUri` carry: [`COLLECTION_URI`] unless set.
+    pub(crate) collection_url: Option<String>,
+    /// Whether the `SystemVssConnection` carries its `AccessToken`.
+    pub(crate) system_token: bool,
 }
 
 #[derive(Clone)]
@@ -101,6 +107,8 @@ impl AgentJob {
             tools_dir: None,
             binary: Binary::Built,
             source_dir: PathBuf::from(TASK_SOURCE_DIR),
+            collection_url: None,
+            system_token: true,
         }
     }
 
@@ -208,6 +216,34 @@ impl AgentJob {
         edit(&mut self.task_json);
         self.task_json_edited = true;
         self
+    }
+
+    /// Points the job at an Azure DevOps emulator: the `SystemVssConnection`
+    /// URL, `System.CollectionUri` and `System.TeamFoundationCollectionUri`
+    /// become its collection URL.
+    pub fn azure_devops(&mut self, emulator: &AzureDevOps) -> &mut Self {
+        self.collection_url = Some(emulator.collection_url());
+        self
+    }
+
+    /// The `SystemVssConnection` without its `AccessToken` parameter (its URL
+    /// and scheme stay). Not what a real agent does when a classic
+    /// pipeline's "Allow scripts to access the OAuth token" is off: that
+    /// option only decides whether `System.AccessToken` is set as a variable
+    /// (JobRunner.cs, `System.EnableAccessToken`), while every task's
+    /// `SystemVssConnection` keeps the token (Handler.cs,
+    /// AddEndpointsToEnvironment). This stands for any job whose connection
+    /// comes without one, so the task's no-token path can be tested.
+    pub fn without_system_token(&mut self) -> &mut Self {
+        self.system_token = false;
+        self
+    }
+
+    /// The collection URL of this job (see [`AgentJob::azure_devops`]).
+    pub fn collection_uri(&self) -> String {
+        self.collection_url
+            .clone()
+            .unwrap_or_else(|| COLLECTION_URI.to_string())
     }
 
     pub fn root(&self) -> &Path {
