@@ -62,7 +62,11 @@ pub(super) fn headers(
 pub(super) fn content_type(headers: &[HeaderEntry]) -> Option<String> {
     headers
         .iter()
-        .filter(|h| h.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("content-type")))
+        .filter(|h| {
+            h.key
+                .as_deref()
+                .is_some_and(|k| k.eq_ignore_ascii_case("content-type"))
+        })
         .find_map(|h| match &h.value {
             Some(serde_json::Value::String(v)) => Some(v.clone()),
             _ => None,

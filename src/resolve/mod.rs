@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 pub(crate) mod cloud;
 pub(crate) mod collection;
-pub(crate) mod decode;
 pub(crate) mod credentials;
+pub(crate) mod decode;
 pub(crate) mod linked;
 mod named_files;
 pub(crate) mod shard;

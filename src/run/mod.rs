@@ -17,6 +17,7 @@
 //! A new runner is a sibling here, returning what its command left behind
 //! for a reader in `report`.
 
+pub(crate) mod capabilities;
 pub(crate) mod collection;
 pub(crate) mod collection_lint;
 pub(crate) mod lint;

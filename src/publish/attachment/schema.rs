@@ -255,7 +255,10 @@ impl<'a> From<&'a LintOutcome> for Lint<'a> {
         };
         Lint {
             error,
-            fail_severity: l.fail_severity.severity().map(crate::plan::Severity::as_str),
+            fail_severity: l
+                .fail_severity
+                .severity()
+                .map(crate::plan::Severity::as_str),
             findings,
             name: l.name(),
             report_url,

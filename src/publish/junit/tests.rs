@@ -35,9 +35,27 @@ pub(crate) fn sample_runs() -> Vec<RunResult> {
             requests: 4,
             cases: vec![
                 case("Orders / List", "status is 200", 1, Status::Passed),
-                case("Orders / List", "status is 200", 2, failed(FailureKind::Assertion, "expected 500 to equal 200")),
-                case("Orders / Create", "test script", 2, failed(FailureKind::ScriptError, "TypeError: x is undefined")),
-                case("Health", "request", 2, failed(FailureKind::RequestError, "connect ECONNREFUSED 127.0.0.1:9")),
+                case(
+                    "Orders / List",
+                    "status is 200",
+                    2,
+                    failed(FailureKind::Assertion, "expected 500 to equal 200"),
+                ),
+                case(
+                    "Orders / Create",
+                    "test script",
+                    2,
+                    failed(FailureKind::ScriptError, "TypeError: x is undefined"),
+                ),
+                case(
+                    "Health",
+                    "request",
+                    2,
+                    failed(
+                        FailureKind::RequestError,
+                        "connect ECONNREFUSED 127.0.0.1:9",
+                    ),
+                ),
                 case("Health", "pending <feature>", 1, Status::Skipped),
             ],
             end: RunEnd::Completed,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::capabilities::{Capabilities, refusal};
 use super::observed::{Observed, Stopwatch};
 use super::upload::{Seen, UploadWatch};
 use crate::events::{Event, Events, Job};
@@ -41,35 +42,9 @@ pub(crate) struct Runner<'a> {
     pub(crate) private_root: &'a Path,
     pub(crate) cancel: &'a Cancel,
     pub(crate) cloud: &'a CloudContext,
-    /// This CLI knows `--no-report-events` (see [`knows_no_report_events`]).
-    pub(crate) no_report_events: bool,
-}
-
-/// Whether this CLI's `collection run` has `--no-report-events` (1.62.0
-/// does; older ones refuse an unknown option, so it is asked first).
-pub(crate) async fn knows_no_report_events(
-    cli: &InstalledCli,
-    env: &BTreeMap<OsString, OsString>,
-    home: &Path,
-) -> bool {
-    let mut cmd = ToolCommand::new(&cli.executable);
-    cmd.args(["collection", "run", "--help"])
-        .envs(crate::install::cli_env(env, home, None));
-    let mut text = String::new();
-    match cmd
-        .run(
-            Some(std::time::Duration::from_secs(60)),
-            &Cancel::new().1,
-            |_, l| {
-                text.push_str(l);
-                text.push('\n');
-            },
-        )
-        .await
-    {
-        Ok(exit) => exit.end.success() && text.contains("--no-report-events"),
-        Err(_) => false,
-    }
+    /// What this CLI can be asked (read from its files, never by starting
+    /// it).
+    pub(crate) capabilities: &'a Capabilities,
 }
 
 /// What one collection run left behind.
@@ -77,7 +52,8 @@ pub(crate) async fn knows_no_report_events(
 pub(crate) struct RunOutput {
     /// The run's private folder: its reports, until the task ends.
     pub(crate) dir: PathBuf,
-    /// How the CLI ended, or why it could not be started.
+    /// How the CLI ended, or why it could not be started, or why it would
+    /// not run (an option the task thought it knew refused).
     pub(crate) exit: Result<ToolExit, String>,
     /// What became of the report to Postman.
     pub(crate) upload: Upload,
@@ -146,15 +122,22 @@ impl Runner<'_> {
             });
         }
 
-        let mut cmd = ToolCommand::new(&self.cli.executable);
-        cmd.args(collection_run_args(
+        let args = collection_run_args(
             self.plan,
             self.resolved,
             target,
             &files,
             self.cloud.api_key.is_some(),
-            self.no_report_events,
-        ));
+            self.capabilities.no_report_events,
+        );
+        // Options given on the capabilities' word, which the CLI refuses
+        // if the word was wrong.
+        let on_its_word: Vec<&str> = ["--no-report-events"]
+            .into_iter()
+            .filter(|o| args.iter().any(|a| a == o))
+            .collect();
+        let mut cmd = ToolCommand::new(&self.cli.executable);
+        cmd.args(args);
         if let Some(id) = &self.cloud.integration {
             cmd.args(["--integration-id", id.as_str()]);
         }
@@ -174,6 +157,7 @@ impl Runner<'_> {
         let watch = Stopwatch::start();
         let mut upload = UploadWatch::new(self.upload_expected(target), &files.report_json);
         let mut console = target.v3.as_ref().map(|_| CapturedOutput::default());
+        let mut refused = None;
         let exit = cmd
             .run_watching(self.cloud.run_limit, self.cancel, |stream, line| {
                 if let (Some(c), Stream::Stdout) = (console.as_mut(), stream) {
@@ -184,6 +168,7 @@ impl Runner<'_> {
                         c.truncated = true;
                     }
                 }
+                refused = refused.or_else(|| refusal(line, &on_its_word));
                 // The console masks every line it shows, in every form the
                 // task knows (the agent's masker knows fewer).
                 events.emit(Event::ToolOutput { job, stream, line });
@@ -196,6 +181,13 @@ impl Runner<'_> {
             .await;
         let observed = watch.stop();
         events.emit(Event::ToolFinished { job });
+        let exit = match (exit, refused) {
+            (Ok(exit), Some(option)) if !exit.end.success() => Err(format!(
+                "the Postman CLI {} refused `{option}`, which {} said it knows; run it with a CLI that has the option, or tell the task's maintainers",
+                self.cli.version, self.capabilities.told_by
+            )),
+            (exit, _) => exit.map_err(|e| e.to_string()),
+        };
         let upload = match &exit {
             // A v3 run reports through `--report-events`, whose outcome the
             // CLI prints in no line only it can print (see `Upload::Events`).
@@ -212,7 +204,7 @@ impl Runner<'_> {
         Some(RunOutput {
             yaml: files.yaml_dir.as_deref().map(open_yaml_report),
             dir: files.dir,
-            exit: exit.map_err(|e| e.to_string()),
+            exit,
             upload,
             console,
             report: std::fs::File::open(&files.report_json).ok(),
