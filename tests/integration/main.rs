@@ -8,6 +8,7 @@ mod api_lint;
 mod attachments;
 mod bad_inputs;
 mod cli_mode;
+mod cli_starts;
 mod collection_lint;
 mod collection_runs;
 mod credentials;
