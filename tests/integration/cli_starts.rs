@@ -117,3 +117,55 @@ fn one_start_per_collection_run_and_per_lint_and_no_probes() {
         "{starts:#?}"
     );
 }
+
+/// A CLI whose files say it knows `--no-report-events` but which refuses
+/// it, as commander does: the run fails, and says why, rather than showing
+/// a help text or passing.
+#[cfg(unix)]
+#[test]
+fn an_option_the_cli_refuses_after_all_fails_the_run_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    fs::create_dir_all(bin.join("lib/commands/collection")).unwrap();
+    fs::write(
+        bin.join("lib/commands/collection/index.js"),
+        ".option('--no-report-events', 'Do not send analytics to Postman')",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        format!(
+            r#"{{"name":"@postman/pm-bin-linux-x64","version":"{}"}}"#,
+            crate::support::PINNED_CLI_VERSION
+        ),
+    )
+    .unwrap();
+    let exe = bin.join("postman");
+    fs::write(
+        &exe,
+        "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --no-report-events ] && { echo \"error: unknown option '--no-report-events'\" >&2; exit 1; }; done\nexit 0\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut job = AgentJob::new();
+    job.tools_dir(crate::support::shared_tools_dir())
+        .input("cliVersion", crate::support::PINNED_CLI_VERSION);
+    job.write_source(
+        "tests/passing.postman_collection.json",
+        &fs::read_to_string(fixtures_dir().join("passing.postman_collection.json")).unwrap(),
+    );
+    job.input("collection", "tests/passing.postman_collection.json")
+        .input("installSource", "path")
+        .input("cliPath", exe.display().to_string());
+    let run = job.run();
+    assert_eq!(run.exit_code, Some(0), "{run}");
+    assert_eq!(run.result(), TaskResult::Failed, "{run}");
+    let text = run.to_string();
+    assert!(
+        text.contains("refused `--no-report-events`, which its command definitions in"),
+        "{text}"
+    );
+}
