@@ -210,6 +210,11 @@ async fn run_plan(
     let narrator = Narrator::new(&ctx.console, parallel == 1);
     // Read from the CLI's files: starting it to ask costs seconds.
     let capabilities = Capabilities::of(&cli.executable);
+    // Beside the CLIs in the tool cache, for every run on this machine.
+    let dataset_engine = ctx
+        .tools_dir
+        .join(crate::install::cache::TOOL_NAME)
+        .join(".dataset-engine");
     let runner = Runner {
         cli: &cli,
         plan,
@@ -219,6 +224,7 @@ async fn run_plan(
         cancel: &ctx.cancel,
         cloud: &prepared.cloud,
         capabilities: &capabilities,
+        dataset_engine: Some(&dataset_engine),
     };
     let runs = Runs {
         console: &ctx.console,

@@ -47,6 +47,9 @@ impl Runner<'_> {
     pub(super) fn prepare(&self, target: &RunTarget, files: &mut RunFiles) -> std::io::Result<()> {
         create_private_dir(&files.dir)?;
         create_private_dir(&files.home)?;
+        if let Some(shared) = self.dataset_engine {
+            share_dataset_engine(&files.home, shared);
+        }
         // The CLI's home profile: `run.*` options merge into the command's
         // options (keeping the passphrase off the command line), and the
         // default profile's region picks Postman's EU hosts. No key is ever
@@ -133,6 +136,25 @@ pub(super) fn open_yaml_report(dir: &Path) -> Result<(std::fs::File, std::fs::Fi
     let open =
         |p: &Path| std::fs::File::open(p).map_err(|e| format!("cannot open {}: {e}", p.display()));
     Ok((open(summary)?, open(&executions)?))
+}
+
+/// Points the CLI's dataset engine cache (`~/.postman/dataset-engine`,
+/// where a run with `--use-mock` unpacks a 40 MB engine the first time,
+/// 0.5 to 1 s) at `shared`, kept across runs and steps, so the engine is
+/// unpacked once per machine rather than once per run. The CLI unpacks it
+/// under a file lock into a staging folder renamed into place, so runs in
+/// parallel share it safely. When the link cannot be made, the run
+/// unpacks its own, as before.
+fn share_dataset_engine(home: &Path, shared: &Path) {
+    #[cfg(unix)]
+    {
+        let postman = home.join(".postman");
+        if std::fs::create_dir_all(shared).is_ok() && create_private_dir(&postman).is_ok() {
+            let _ = std::os::unix::fs::symlink(shared, postman.join("dataset-engine"));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (home, shared);
 }
 
 /// Writes an environment or globals file: the given one (if any) with

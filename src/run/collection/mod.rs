@@ -45,6 +45,9 @@ pub(crate) struct Runner<'a> {
     /// What this CLI can be asked (read from its files, never by starting
     /// it).
     pub(crate) capabilities: &'a Capabilities,
+    /// Where the runs share the CLI's dataset engine cache (see
+    /// `folder::share_dataset_engine`); `None` keeps it in each run's home.
+    pub(crate) dataset_engine: Option<&'a Path>,
 }
 
 /// What one collection run left behind.
