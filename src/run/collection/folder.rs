@@ -338,4 +338,21 @@ mod tests {
             assert_eq!(doc["values"].as_array().unwrap().len(), 1, "{name}");
         }
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_run_home_links_the_shared_dataset_engine_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("run-01/home");
+        std::fs::create_dir_all(&home).unwrap();
+        let shared = dir.path().join("tools/postman-cli/.dataset-engine");
+        share_dataset_engine(&home, &shared);
+        let link = home.join(".postman/dataset-engine");
+        assert_eq!(std::fs::read_link(&link).unwrap(), shared);
+        std::fs::write(link.join("engine"), "x").unwrap();
+        assert!(shared.join("engine").is_file());
+        // Deleting the run's folder leaves the shared cache.
+        std::fs::remove_dir_all(dir.path().join("run-01")).unwrap();
+        assert!(shared.join("engine").is_file());
+    }
 }
