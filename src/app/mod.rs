@@ -6,7 +6,7 @@
 //!    the agent and the secrets ([`prepare`]);
 //! 2. install the Postman CLI (or find it in the tool cache);
 //! 3. run each collection, `parallel` at a time ([`runs`]), and beside
-//!    them the lints, one per CPU at a time;
+//!    them the lints, one at a time;
 //! 4. publish: the JUnit files and the summary, the output variables.
 //!
 //! Whatever step a run stops at, the results that exist are published: a
@@ -241,8 +241,8 @@ async fn run_plan(
         fail_on_upload_error: plan.cloud.fail_on_upload_error,
         retries: plan.retry_failed_runs,
     };
-    // The lints start with the runs, one per CPU at a time beside them (on
-    // top of `parallel`), their output held and printed after the runs'.
+    // The lints start with the runs, one at a time beside them (on top of
+    // `parallel`), their output held and printed after the runs'.
     let lints = Lints {
         ctx,
         plan,
@@ -404,12 +404,6 @@ async fn allow_yaml_report(ctx: &Context, prepared: &mut Prepared, network: &Htt
     prepared.cloud.yaml_report = allowed == Ok(true);
 }
 
-/// The most lints at once. A lint is a short, CPU-bound CLI start (about
-/// 1.5 s of CPU for 1.62.0): one per CPU finishes them within the runs
-/// beside them on a busy agent, and a cap keeps a step with many v3
-/// collections from starting dozens of CLIs at once.
-const LINTS_AT_ONCE: usize = 4;
-
 /// What API lint and collection lint need from the task run.
 struct Lints<'a> {
     ctx: &'a Context,
@@ -422,27 +416,20 @@ struct Lints<'a> {
 }
 
 impl Lints<'_> {
-    /// Every lint target (unless cancelled), one per CPU at a time (at
-    /// most [`LINTS_AT_ONCE`]), each with its output held for the conductor
-    /// to print; in target order.
+    /// Every lint target, one at a time (unless cancelled), each with its
+    /// output held for the conductor to print.
     async fn all(&self) -> Vec<(LintOutcome, Held<'_, '_>)> {
-        use futures_util::StreamExt;
-        let at_once = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, LINTS_AT_ONCE);
-        futures_util::stream::iter(&self.prepared.resolved.lint)
-            .map(|target| async move {
-                if self.ctx.cancel.is_cancelled() {
-                    return None;
-                }
-                let held = Held::new(self.narrator);
-                let lint = self.one(target, &held).await?;
-                Some((lint, held))
-            })
-            .buffered(at_once)
-            .filter_map(std::future::ready)
-            .collect()
-            .await
+        let mut outcomes = Vec::new();
+        for target in &self.prepared.resolved.lint {
+            if self.ctx.cancel.is_cancelled() {
+                break;
+            }
+            let held = Held::new(self.narrator);
+            if let Some(lint) = self.one(target, &held).await {
+                outcomes.push((lint, held));
+            }
+        }
+        outcomes
     }
 
     /// One lint target; `None` when its lint is not asked for.
