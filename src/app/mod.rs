@@ -5,7 +5,8 @@
 //! 1. plan the inputs (pure), then settle them against the file system,
 //!    the agent and the secrets ([`prepare`]);
 //! 2. install the Postman CLI (or find it in the tool cache);
-//! 3. run each collection, `parallel` at a time ([`runs`]), and the lint;
+//! 3. run each collection, `parallel` at a time ([`runs`]), and beside
+//!    them the lints, one at a time;
 //! 4. publish: the JUnit files and the summary, the output variables.
 //!
 //! Whatever step a run stops at, the results that exist are published: a
@@ -19,6 +20,7 @@ mod runs;
 
 use std::path::PathBuf;
 
+use narrator::Held;
 pub(crate) use narrator::Narrator;
 pub(crate) use outcome::{Outcome, Verdict};
 pub(crate) use paths::{pipeline_base_dir, tools_dir};
@@ -33,6 +35,8 @@ use crate::plan::{self, InputError, Parallel, Plan};
 use crate::process::Cancel;
 use crate::publish::{self, Publication};
 use crate::report::lint::LintOutcome;
+use crate::resolve::LintTarget;
+use crate::run::capabilities::Capabilities;
 use crate::run::collection::Runner;
 use crate::secrets::Secrets;
 use prepare::Prepared;
@@ -258,8 +262,13 @@ async fn run_plan(
     }
     .clamp(1, prepared.resolved.runs.len().max(1));
     let narrator = Narrator::new(&ctx.console, parallel == 1);
-    let no_report_events = !plan.cloud.analytics
-        && crate::run::collection::knows_no_report_events(&cli, &child_env, scratch.path()).await;
+    // Read from the CLI's files: starting it to ask costs seconds.
+    let capabilities = Capabilities::of(&cli.executable);
+    // Beside the CLIs in the tool cache, for every run on this machine.
+    let dataset_engine = ctx
+        .tools_dir
+        .join(crate::install::cache::TOOL_NAME)
+        .join(".dataset-engine");
     let runner = Runner {
         cli: &cli,
         plan,
@@ -268,9 +277,10 @@ async fn run_plan(
         private_root: scratch.path(),
         cancel: &ctx.cancel,
         cloud: &prepared.cloud,
-        no_report_events,
+        capabilities: &capabilities,
+        dataset_engine: Some(&dataset_engine),
     };
-    let ran = Runs {
+    let runs = Runs {
         console: &ctx.console,
         narrator: &narrator,
         runner: &runner,
@@ -284,13 +294,27 @@ async fn run_plan(
         live: parallel == 1,
         fail_on_upload_error: plan.cloud.fail_on_upload_error,
         retries: plan.retry_failed_runs,
-    }
-    .all()
-    .await;
+    };
+    // The lints start with the runs, one at a time beside them (on top of
+    // `parallel`), their output held and printed after the runs'.
+    let lints = Lints {
+        ctx,
+        plan,
+        prepared: &prepared,
+        cli: &cli,
+        capabilities: &capabilities,
+        child_env: &child_env,
+        narrator: &narrator,
+    };
+    let (ran, linted) = tokio::join!(runs.all(), lints.all());
     out.runs = ran.results;
     out.cancelled |= ran.cancelled;
     out.not_started = ran.not_started;
-    out.lint = lint(ctx, plan, &prepared, &cli, &child_env, &narrator).await;
+    for (lint, held) in linted {
+        held.release();
+        publish::report_lint(&ctx.console, &lint);
+        out.lint.push(lint);
+    }
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
 }
@@ -434,60 +458,69 @@ async fn allow_yaml_report(ctx: &Context, prepared: &mut Prepared, network: &Htt
     prepared.cloud.yaml_report = allowed == Ok(true);
 }
 
-/// API lint and collection lint, after the runs, whatever they did
-/// (unless cancelled), one target at a time.
-async fn lint(
-    ctx: &Context,
-    plan: &Plan,
-    prepared: &Prepared,
-    cli: &InstalledCli,
-    child_env: &std::collections::BTreeMap<std::ffi::OsString, std::ffi::OsString>,
-    narrator: &Narrator<'_>,
-) -> Vec<LintOutcome> {
-    let mut outcomes = Vec::new();
-    for target in &prepared.resolved.lint {
-        if ctx.cancel.is_cancelled() {
-            break;
+/// What API lint and collection lint need from the task run.
+struct Lints<'a> {
+    ctx: &'a Context,
+    plan: &'a Plan,
+    prepared: &'a Prepared,
+    cli: &'a InstalledCli,
+    capabilities: &'a Capabilities,
+    child_env: &'a std::collections::BTreeMap<std::ffi::OsString, std::ffi::OsString>,
+    narrator: &'a Narrator<'a>,
+}
+
+impl Lints<'_> {
+    /// Every lint target, one at a time (unless cancelled), each with its
+    /// output held for the conductor to print.
+    async fn all(&self) -> Vec<(LintOutcome, Held<'_, '_>)> {
+        let mut outcomes = Vec::new();
+        for target in &self.prepared.resolved.lint {
+            if self.ctx.cancel.is_cancelled() {
+                break;
+            }
+            let held = Held::new(self.narrator);
+            if let Some(lint) = self.one(target, &held).await {
+                outcomes.push((lint, held));
+            }
         }
+        outcomes
+    }
+
+    /// One lint target; `None` when its lint is not asked for.
+    async fn one(&self, target: &LintTarget, held: &Held<'_, '_>) -> Option<LintOutcome> {
+        let (ctx, plan, prepared) = (self.ctx, self.plan, self.prepared);
         let (output, fail_severity) = if target.is_api() {
-            let Some(lint_plan) = &plan.lint else {
-                continue;
-            };
-            ctx.console.progress(95, "Linting the API");
+            let lint_plan = plan.lint.as_ref()?;
             let output = crate::run::lint::LintRun {
-                executable: &cli.executable,
+                executable: &self.cli.executable,
                 target,
                 fail_severity: lint_plan.fail_severity,
                 integration_id: plan.cloud.integration_id.as_deref(),
-                env: child_env,
+                env: self.child_env,
                 api_key: prepared.cloud.api_key.as_ref(),
                 in_azure_pipeline: ctx.env.in_pipeline()
                     && ctx.env.variable("build.buildId").is_some(),
                 cwd: &prepared.resolved.working_dir,
                 limit: plan.cloud.run_limit,
+                capabilities: self.capabilities,
+                version: &self.cli.version,
             }
-            .run(narrator, &ctx.cancel)
+            .run(held, &ctx.cancel)
             .await;
             (output, lint_plan.fail_severity.into())
         } else {
-            let Some(fail_severity) = plan.collection_lint else {
-                continue;
-            };
-            ctx.console.progress(95, "Linting the collections");
+            let fail_severity = plan.collection_lint?;
             let output = crate::run::collection_lint::CollectionLintRun {
-                executable: &cli.executable,
+                executable: &self.cli.executable,
                 target,
-                env: child_env,
+                env: self.child_env,
                 cwd: &prepared.resolved.working_dir,
                 limit: plan.cloud.run_limit,
             }
-            .run(narrator, &ctx.cancel)
+            .run(held, &ctx.cancel)
             .await;
             (output, fail_severity)
         };
-        let lint = crate::report::lint::outcome(target, fail_severity, output);
-        publish::report_lint(&ctx.console, &lint);
-        outcomes.push(lint);
+        Some(crate::report::lint::outcome(target, fail_severity, output))
     }
-    outcomes
 }

@@ -1,7 +1,9 @@
 //! How the stages' events look in the log: the conductor's side of
 //! [`crate::events`]. One collection run at a time prints live, in a group
 //! of its own; runs in parallel print a start line, and their output as one
-//! group when each ends, so the log reads run by run.
+//! group when each ends, so the log reads run by run. A lint, which runs
+//! beside the collection runs, is held whole ([`Held`]) and printed as one
+//! group after them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -133,6 +135,67 @@ impl Events for Narrator<'_> {
                 job: Job::Run { .. },
             } if !self.live => {}
             Event::ToolFinished { .. } => self.console.group_end(),
+        }
+    }
+}
+
+/// One lint's events, held while the collection runs beside it print, and
+/// printed as one group when the conductor releases it. Notes and warnings
+/// pass through at once.
+pub(crate) struct Held<'n, 'c> {
+    narrator: &'n Narrator<'c>,
+    title: Mutex<Option<String>>,
+    command: Mutex<Option<String>>,
+    lines: Mutex<Vec<(Stream, String)>>,
+}
+
+impl<'n, 'c> Held<'n, 'c> {
+    pub(crate) fn new(narrator: &'n Narrator<'c>) -> Held<'n, 'c> {
+        Held {
+            narrator,
+            title: Mutex::new(None),
+            command: Mutex::new(None),
+            lines: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Prints what was held, as the narrator prints a lint live: a group
+    /// with its command line and output.
+    pub(crate) fn release(self) {
+        let console = self.narrator.console;
+        let Some(title) = self.title.into_inner().ok().flatten() else {
+            return;
+        };
+        console.group_start(&title);
+        if let Some(command) = self.command.into_inner().ok().flatten() {
+            console.command_line(&command);
+        }
+        for (stream, line) in self.lines.into_inner().unwrap_or_default() {
+            console.child_line(stream, &line);
+        }
+        console.group_end();
+    }
+}
+
+impl Events for Held<'_, '_> {
+    fn emit(&self, event: Event<'_>) {
+        match event {
+            Event::ToolStarted {
+                job: Job::Lint { what, target },
+                command,
+            } => {
+                if let (Ok(mut title), Ok(mut cmd)) = (self.title.lock(), self.command.lock()) {
+                    *title = Some(format!("{what}: {target}"));
+                    *cmd = Some(command.to_owned());
+                }
+            }
+            Event::ToolOutput { stream, line, .. } => {
+                if let Ok(mut lines) = self.lines.lock() {
+                    lines.push((stream, line.to_owned()));
+                }
+            }
+            Event::ToolFinished { .. } => {}
+            other => self.narrator.emit(other),
         }
     }
 }

@@ -142,7 +142,7 @@ inputs! {
         kind: Bool,
         group: Lint,
         default: Is("true"),
-        help: "Lint each git-native (v3) collection folder, YAML environment and YAML globals file of the step with `postman collection lint` (or `environment lint`, `globals lint`), after the runs.",
+        help: "Lint each git-native (v3) collection folder, YAML environment and YAML globals file of the step with `postman collection lint` (or `environment lint`, `globals lint`), beside the runs.",
     }
     ApiLint api_lint {
         input: "apiLint",
@@ -150,7 +150,7 @@ inputs! {
         kind: Bool,
         group: Lint,
         default: Is("false"),
-        help: "Run Postman's API governance and security rules (`postman api lint`) on the API, after the collections.",
+        help: "Run Postman's API governance and security rules (`postman api lint`) on the API, beside the collection runs.",
     }
     ApiId api_id {
         input: "apiId",

@@ -101,31 +101,43 @@ pub(crate) struct InstalledCli {
     pub(crate) integrity: Option<String>,
 }
 
+/// An exact version already in the tool cache: found there, with no
+/// network at all (not even the HTTP client, whose set-up reads the
+/// system's CA store); or refused, when it is a known-bad npm version.
+/// `None` when the install needs more than the cache.
+fn cached_exact(req: &InstallRequest) -> Option<Result<InstalledCli, InstallError>> {
+    let VersionSpec::Exact(v) = &req.plan.version else {
+        return None;
+    };
+    let route = route::route(&req.plan, req.platform);
+    if let Route::Npm { package, .. } = route
+        && let Some(advisory) = guard::advisory(package, v)
+    {
+        // Refused even from the cache: it may hold it from before the
+        // advisory.
+        return Some(Err(InstallError::KnownBad {
+            package: package.to_owned(),
+            version: v.to_string(),
+            advisory: advisory.to_owned(),
+        }));
+    }
+    if matches!(route, Route::Path(_)) {
+        return None;
+    }
+    let dir = ToolCache::new(&req.tools_dir).find(v, req.platform.cache_arch())?;
+    Some(commit::found(req, v.clone(), &dir, true))
+}
+
 pub(crate) async fn install(
     req: &InstallRequest,
     client: &reqwest::Client,
     events: &dyn Events,
 ) -> Result<InstalledCli, InstallError> {
+    if let Some(cached) = cached_exact(req) {
+        return cached;
+    }
     let cache = ToolCache::new(&req.tools_dir);
     let route = route::route(&req.plan, req.platform);
-    if let Route::Npm { package, .. } = route
-        && let VersionSpec::Exact(v) = &req.plan.version
-        && let Some(advisory) = guard::advisory(package, v)
-    {
-        // Refused even from the cache: it may hold it from before the
-        // advisory.
-        return Err(InstallError::KnownBad {
-            package: package.to_owned(),
-            version: v.to_string(),
-            advisory: advisory.to_owned(),
-        });
-    }
-    if !matches!(route, Route::Path(_))
-        && let VersionSpec::Exact(v) = &req.plan.version
-        && let Some(dir) = cache.find(v, req.platform.cache_arch())
-    {
-        return commit::found(req, v.clone(), &dir, true);
-    }
     match route {
         Route::Npm { or_site, .. } => {
             let (registry, token) = match &req.plan.source {
@@ -199,6 +211,9 @@ pub(crate) async fn install_with(
         site_url: knobs.download_site,
         probe_env: settings.child_env(env.child_env()),
     };
+    if let Some(cached) = cached_exact(&request) {
+        return cached.map_err(|e| e.to_string());
+    }
     let client = settings.client().map_err(|e| e.to_string())?;
     install(&request, &client, events)
         .await

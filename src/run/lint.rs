@@ -2,7 +2,8 @@
 //! local definition or a Postman API. [`crate::report::lint`] reads what it
 //! printed.
 //!
-//! Which command: `postman api lint` where the CLI has it. It applies both
+//! Which command: `postman api lint` where the CLI has it (read from its
+//! files by [`super::capabilities`], never by starting it). It applies both
 //! governance and security rules, gives each finding's line *and* column,
 //! and, for an API ID in a pipeline, sends the report to Postman. CLIs
 //! without `api lint` get `postman spec lint -o json` (structured,
@@ -13,6 +14,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
+use super::capabilities::{Capabilities, refusal};
 use super::observed::{Observed, Stopwatch};
 use crate::events::{Event, Events, Job};
 use crate::inputs::Secret;
@@ -104,6 +106,10 @@ pub(crate) struct LintRun<'a> {
     pub(crate) in_azure_pipeline: bool,
     pub(crate) cwd: &'a Path,
     pub(crate) limit: Option<Duration>,
+    /// Whether this CLI has `api lint` (read from its files).
+    pub(crate) capabilities: &'a Capabilities,
+    /// Its version, for the words of a refusal.
+    pub(crate) version: &'a semver::Version,
 }
 
 impl LintRun<'_> {
@@ -126,7 +132,7 @@ impl LintRun<'_> {
             // pipeline there is nothing to report to anyway.
             env.insert("CI".into(), "false".into());
         }
-        let structured = !self.has_api_lint(&env).await;
+        let structured = !self.capabilities.api_lint;
         let target_arg = match self.target {
             LintTarget::Api(id) => id.clone(),
             LintTarget::Definition { path, .. }
@@ -167,28 +173,28 @@ impl LintRun<'_> {
             target: &self.target.display(),
         };
         let printed = run_lint_tool(&cmd, job, self.limit, cancel, events).await;
+        // `api lint` on the capabilities' word: a CLI without it says so
+        // in one line, which is no lint report.
+        let refused = (!structured)
+            .then(|| {
+                printed
+                    .all
+                    .lines()
+                    .find_map(|l| refusal(l, &["lint", "--fail-severity"]))
+            })
+            .flatten();
+        let exit = match refused {
+            Some(what) => Err(format!(
+                "the Postman CLI {} refused `{what}` of `api lint`, which {} said it has; lint with a CLI that has `api lint`, or tell the task's maintainers",
+                self.version, self.capabilities.told_by
+            )),
+            None => printed.exit,
+        };
         LintOutput {
             structured,
             text: printed.all,
-            exit: printed.exit,
+            exit,
             observed: printed.observed,
-        }
-    }
-
-    /// Whether this CLI has `api lint` (older and current ones do; the
-    /// newest may only have `spec lint`).
-    async fn has_api_lint(&self, env: &BTreeMap<OsString, OsString>) -> bool {
-        let mut cmd = ToolCommand::new(self.executable);
-        cmd.args(["api", "lint", "--help"]).envs(env.clone());
-        let mut text = String::new();
-        match cmd
-            .run(Some(Duration::from_secs(60)), &Cancel::new().1, |_, l| {
-                text.push_str(l)
-            })
-            .await
-        {
-            Ok(exit) => exit.end.success() && text.contains("--fail-severity"),
-            Err(_) => false,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! tells the conductor as it goes through [`crate::events`]; reading the
 //! results is [`crate::report`]'s job.
 //!
+//! - [`capabilities`]: what the installed CLI can be asked, read from its
+//!   files (the CLI is started only to run a collection or a lint).
 //! - [`collection`]: one collection run, v2.1 or git-native (v3), in its
 //!   own private folder: its JSON report, or a v3 run's captured console
 //!   output and YAML run report.
@@ -17,6 +19,7 @@
 //! A new runner is a sibling here, returning what its command left behind
 //! for a reader in `report`.
 
+pub(crate) mod capabilities;
 pub(crate) mod collection;
 pub(crate) mod collection_lint;
 pub(crate) mod lint;

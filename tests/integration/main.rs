@@ -9,6 +9,7 @@ mod attachments;
 mod azure_devops_emulator;
 mod bad_inputs;
 mod cli_mode;
+mod cli_starts;
 mod collection_lint;
 mod collection_runs;
 mod credentials;
