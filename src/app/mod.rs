@@ -6,12 +6,13 @@
 //!    the agent and the secrets ([`prepare`]);
 //! 2. install the Postman CLI (or find it in the tool cache);
 //! 3. run each collection, `parallel` at a time ([`runs`]), and beside
-//!    them the lints, one at a time;
+//!    them the lints, one at a time at a lower CPU priority ([`lints`]);
 //! 4. publish: the JUnit files and the summary, the output variables.
 //!
 //! Whatever step a run stops at, the results that exist are published: a
 //! failed install or a broken collection never hides the runs that worked.
 
+mod lints;
 mod narrator;
 mod outcome;
 mod paths;
@@ -20,7 +21,6 @@ mod runs;
 
 use std::path::PathBuf;
 
-use narrator::Held;
 pub(crate) use narrator::Narrator;
 pub(crate) use outcome::{Outcome, Verdict};
 pub(crate) use paths::{pipeline_base_dir, tools_dir};
@@ -34,8 +34,6 @@ use crate::knobs::Knobs;
 use crate::plan::{self, InputError, Parallel, Plan};
 use crate::process::Cancel;
 use crate::publish::{self, Publication};
-use crate::report::lint::LintOutcome;
-use crate::resolve::LintTarget;
 use crate::run::capabilities::Capabilities;
 use crate::run::collection::Runner;
 use crate::secrets::Secrets;
@@ -76,20 +74,10 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
         .test_run_title
         .clone()
         .unwrap_or_else(|| "Postman".into());
-    let report_dir = match paths::create_report_dir(ctx, raw.report_directory.as_deref()) {
-        Ok(dir) => dir,
-        Err(e) => {
-            input_error(ctx, naming, &mut out, &e);
-            match paths::create_report_dir(ctx, None) {
-                Ok(dir) => dir,
-                Err(e) => {
-                    input_error(ctx, naming, &mut out, &e);
-                    return out;
-                }
-            }
-        }
+    let Some(report_dir) = report_dir(ctx, naming, &mut out, raw.report_directory.as_deref())
+    else {
+        return out;
     };
-
     out.report_dir = Some(report_dir.clone());
 
     let plan = match plan::build(&raw) {
@@ -228,6 +216,34 @@ fn input_error(ctx: &Context, naming: Naming, out: &mut Outcome, e: &InputError)
     out.input_errors.push(text);
 }
 
+/// The folder the reports go to: the one asked for, else the default one
+/// (the first error said), else none, and nothing can be published.
+fn report_dir(
+    ctx: &Context,
+    naming: Naming,
+    out: &mut Outcome,
+    asked: Option<&str>,
+) -> Option<PathBuf> {
+    match paths::create_report_dir(ctx, asked) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            input_error(ctx, naming, out, &e);
+            paths::create_report_dir(ctx, None)
+                .map_err(|e| input_error(ctx, naming, out, &e))
+                .ok()
+        }
+    }
+}
+
+/// How many collections run at once: `parallel`, never more than there are.
+fn parallelism(plan: &Plan, runs: usize) -> usize {
+    match plan.parallel {
+        Parallel::Auto => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Parallel::Runs(n) => n,
+    }
+    .clamp(1, runs.max(1))
+}
+
 /// Steps 1 to 3 for a plan without errors. Whatever step it stops at,
 /// [`execute`] publishes what `out` holds by then.
 async fn run_plan(
@@ -256,11 +272,7 @@ async fn run_plan(
     let child_env = network.child_env(ctx.env.child_env());
     name_cloud_requests(ctx, &mut prepared, &network).await;
     allow_yaml_report(ctx, &mut prepared, &network).await;
-    let parallel = match plan.parallel {
-        Parallel::Auto => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        Parallel::Runs(n) => n,
-    }
-    .clamp(1, prepared.resolved.runs.len().max(1));
+    let parallel = parallelism(plan, prepared.resolved.runs.len());
     let narrator = Narrator::new(&ctx.console, parallel == 1);
     // Read from the CLI's files: starting it to ask costs seconds.
     let capabilities = Capabilities::of(&cli.executable);
@@ -297,7 +309,7 @@ async fn run_plan(
     };
     // The lints start with the runs, one at a time beside them (on top of
     // `parallel`), their output held and printed after the runs'.
-    let lints = Lints {
+    let lints = lints::Lints {
         ctx,
         plan,
         prepared: &prepared,
@@ -310,11 +322,7 @@ async fn run_plan(
     out.runs = ran.results;
     out.cancelled |= ran.cancelled;
     out.not_started = ran.not_started;
-    for (lint, held) in linted {
-        held.release();
-        publish::report_lint(&ctx.console, &lint);
-        out.lint.push(lint);
-    }
+    lints::keep_lints(ctx, out, linted);
     // The private folder holds the variables files and the CLI's homes.
     drop(scratch);
 }
@@ -456,71 +464,4 @@ async fn allow_yaml_report(ctx: &Context, prepared: &mut Prepared, network: &Htt
     };
     ctx.console.info(&note);
     prepared.cloud.yaml_report = allowed == Ok(true);
-}
-
-/// What API lint and collection lint need from the task run.
-struct Lints<'a> {
-    ctx: &'a Context,
-    plan: &'a Plan,
-    prepared: &'a Prepared,
-    cli: &'a InstalledCli,
-    capabilities: &'a Capabilities,
-    child_env: &'a std::collections::BTreeMap<std::ffi::OsString, std::ffi::OsString>,
-    narrator: &'a Narrator<'a>,
-}
-
-impl Lints<'_> {
-    /// Every lint target, one at a time (unless cancelled), each with its
-    /// output held for the conductor to print.
-    async fn all(&self) -> Vec<(LintOutcome, Held<'_, '_>)> {
-        let mut outcomes = Vec::new();
-        for target in &self.prepared.resolved.lint {
-            if self.ctx.cancel.is_cancelled() {
-                break;
-            }
-            let held = Held::new(self.narrator);
-            if let Some(lint) = self.one(target, &held).await {
-                outcomes.push((lint, held));
-            }
-        }
-        outcomes
-    }
-
-    /// One lint target; `None` when its lint is not asked for.
-    async fn one(&self, target: &LintTarget, held: &Held<'_, '_>) -> Option<LintOutcome> {
-        let (ctx, plan, prepared) = (self.ctx, self.plan, self.prepared);
-        let (output, fail_severity) = if target.is_api() {
-            let lint_plan = plan.lint.as_ref()?;
-            let output = crate::run::lint::LintRun {
-                executable: &self.cli.executable,
-                target,
-                fail_severity: lint_plan.fail_severity,
-                integration_id: plan.cloud.integration_id.as_deref(),
-                env: self.child_env,
-                api_key: prepared.cloud.api_key.as_ref(),
-                in_azure_pipeline: ctx.env.in_pipeline()
-                    && ctx.env.variable("build.buildId").is_some(),
-                cwd: &prepared.resolved.working_dir,
-                limit: plan.cloud.run_limit,
-                capabilities: self.capabilities,
-                version: &self.cli.version,
-            }
-            .run(held, &ctx.cancel)
-            .await;
-            (output, lint_plan.fail_severity.into())
-        } else {
-            let fail_severity = plan.collection_lint?;
-            let output = crate::run::collection_lint::CollectionLintRun {
-                executable: &self.cli.executable,
-                target,
-                env: self.child_env,
-                cwd: &prepared.resolved.working_dir,
-                limit: plan.cloud.run_limit,
-            }
-            .run(held, &ctx.cancel)
-            .await;
-            (output, fail_severity)
-        };
-        Some(crate::report::lint::outcome(target, fail_severity, output))
-    }
 }

@@ -66,6 +66,8 @@ impl CollectionLintRun<'_> {
         // to Postman.
         let env = crate::install::cli_env(self.env, home.path(), None);
         let mut cmd = ToolCommand::new(self.executable);
+        // Started with the runs: it takes only the CPU they leave.
+        cmd.beside();
         cmd.args(&args).envs(env).cwd(self.cwd);
         let target = self.target.display();
         let job = Job::Lint {

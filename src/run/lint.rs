@@ -141,6 +141,8 @@ impl LintRun<'_> {
             | LintTarget::Globals { path, .. } => path.display().to_string(),
         };
         let mut cmd = ToolCommand::new(self.executable);
+        // Started with the runs: it takes only the CPU they leave.
+        cmd.beside();
         if structured {
             let severity = match self.fail_severity {
                 Severity::Warn => "warning",
