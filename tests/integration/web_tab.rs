@@ -324,12 +324,16 @@ fn web_is_set_up_once_and_npm_never_runs_twice_at_a_time() {
                     let tab = built_tab(&web, &env);
                     assert!(web.join("dist/postman-tab.js").is_file());
                     assert!(web.join("dist/postman-tab.html").is_file());
-                    tab
+                    // As a test does: its shared lock ends with it. Kept
+                    // past its thread, it would hold off the other one,
+                    // which may be waiting for the exclusive lock, while
+                    // this scope joins that one first.
+                    drop(tab);
                 })
             })
             .collect();
         for test in tests {
-            drop(test.join().expect("a test's setup"));
+            test.join().expect("a test's setup");
         }
     });
     assert_eq!(
