@@ -25,6 +25,7 @@ mod api;
 pub(crate) mod summary;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tests_tab;
 mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
