@@ -157,8 +157,12 @@ pub(super) async fn results(api: &DevOps<'_>, run: u32) -> Result<Vec<RunResult>
 /// The test runs tied to a build (`vstfs:///Build/Build/{id}`): the Tests
 /// tab's.
 pub(super) async fn build_runs(api: &DevOps<'_>, build_uri: &str) -> Result<Vec<Run>, FetchError> {
-    api.list_skipping("test/runs", &[("buildUri", build_uri)], "the build's test runs")
-        .await
+    api.list_skipping(
+        "test/runs",
+        &[("buildUri", build_uri)],
+        "the build's test runs",
+    )
+    .await
 }
 
 /// Updates the results, a page at a time.
