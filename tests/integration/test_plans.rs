@@ -125,6 +125,33 @@ fn tests_tab(run: &TaskRun) -> Vec<(String, String)> {
     cases
 }
 
+/// The Tests tab's run, which the agent publishes after the step: the
+/// post-job step marks the flaky test's result there too, after the plan
+/// run's mark.
+fn assert_post_job_marks_the_tests_tab(s: &Scenario, emu: &AzureDevOps, run: &TaskRun) {
+    assert_eq!(s.job.publish_tests_tab(run, emu).len(), 1);
+    let post = s.job.run_post_job(run);
+    assert_eq!(post.result(), TaskResult::Succeeded, "{post}");
+    assert!(warnings(&post).is_empty(), "{post}");
+    assert!(
+        post.stdout
+            .contains("Tests tab: 1 test result marked flaky on refs/heads/main."),
+        "{post}"
+    );
+    let (storage, name) = flaky_case(run);
+    let reference = emu.automated_reference(&storage, &name).unwrap();
+    assert_eq!(
+        emu.flaky_marks()[1..],
+        [(reference, "refs/heads/main".to_owned(), true)],
+        "{post}"
+    );
+    assert!(
+        emu.spec_violations().is_empty(),
+        "{:#?}",
+        emu.spec_violations()
+    );
+}
+
 /// The one JUnit case that passed only on a retry: its classname and name.
 fn flaky_case(run: &TaskRun) -> (String, String) {
     let (_, xml) = published_junit(run);
@@ -251,29 +278,7 @@ fn points_get_the_outcomes_of_their_tests_in_one_run_kept_out_of_the_build_total
         "{run}"
     );
 
-    // The Tests tab's run, which the agent publishes after the step: the
-    // post-job step marks the flaky test's result there too.
-    assert_eq!(s.job.publish_tests_tab(&run, &emu).len(), 1);
-    let post = s.job.run_post_job(&run);
-    assert_eq!(post.result(), TaskResult::Succeeded, "{post}");
-    assert!(warnings(&post).is_empty(), "{post}");
-    assert!(
-        post.stdout
-            .contains("Tests tab: 1 test result marked flaky on refs/heads/main."),
-        "{post}"
-    );
-    let (storage, name) = flaky_case(&run);
-    let reference = emu.automated_reference(&storage, &name).unwrap();
-    assert_eq!(
-        emu.flaky_marks()[1..],
-        [(reference, "refs/heads/main".to_owned(), true)],
-        "{post}"
-    );
-    assert!(
-        emu.spec_violations().is_empty(),
-        "{:#?}",
-        emu.spec_violations()
-    );
+    assert_post_job_marks_the_tests_tab(&s, &emu, &run);
 
     // The ID in no suite of the plan, named with what to do.
     let warned = warnings(&run);

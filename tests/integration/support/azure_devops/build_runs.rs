@@ -1,10 +1,11 @@
 //! The runs the agent publishes from a step's JUnit (`results.publish`),
 //! tied to the build, and the Test area's list of a build's runs
-//! (`GET test/runs?buildUri=vstfs:///Build/Build/{id}`, `$skip`/`$top`).
+//! (`GET test/runs?buildUri=vstfs:///Build/Build/{id}`, `$skip`/`$top`);
+//! and the test case references both kinds of run share.
 
 use serde_json::{Value, json};
 
-use super::routes::{FIRST_RESULT_ID, FIRST_RUN_ID};
+use super::routes::{FIRST_REFERENCE_ID, FIRST_RESULT_ID, FIRST_RUN_ID};
 use super::server::{Answer, State};
 use super::{ResultRecord, RunRecord};
 
@@ -86,5 +87,17 @@ impl State {
             .map(|r| self.run_json(r.id))
             .collect();
         Answer::ok(json!({ "count": runs.len(), "value": runs }))
+    }
+
+    /// The test case's reference, created on first use.
+    pub(super) fn reference(&mut self, test_case: u32) -> u32 {
+        let next = self.next_reference();
+        *self.references.entry(test_case).or_insert(next)
+    }
+
+    /// The next test case reference, for a test case or an automated test.
+    pub(super) fn next_reference(&self) -> u32 {
+        FIRST_REFERENCE_ID
+            + u32::try_from(self.references.len() + self.automated.len()).expect("few test cases")
     }
 }

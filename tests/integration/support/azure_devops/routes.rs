@@ -10,7 +10,7 @@ use super::{PROJECT_ID, PROJECT_NAME, ResultRecord, RunRecord};
 /// Azure numbers each run's results from here.
 pub(super) const FIRST_RESULT_ID: u32 = 100_000;
 pub(super) const FIRST_RUN_ID: u32 = 1001;
-const FIRST_REFERENCE_ID: u32 = 5001;
+pub(super) const FIRST_REFERENCE_ID: u32 = 5001;
 
 /// `TestRunState` names Azure accepts.
 const RUN_STATES: &[&str] = &[
@@ -460,18 +460,6 @@ impl State {
             i += 1;
         }
         found
-    }
-
-    /// The test case's reference, created on first use.
-    fn reference(&mut self, test_case: u32) -> u32 {
-        let next = self.next_reference();
-        *self.references.entry(test_case).or_insert(next)
-    }
-
-    /// The next test case reference, for a test case or an automated test.
-    pub(super) fn next_reference(&self) -> u32 {
-        FIRST_REFERENCE_ID
-            + u32::try_from(self.references.len() + self.automated.len()).expect("few test cases")
     }
 
     fn plan_json(&self, plan: u32) -> Value {
