@@ -2,7 +2,7 @@
 // Starts the task's native binary. All of the task's logic lives in that
 // binary; this file only finds it, restores its run bit, starts it with the
 // agent's environment and stdio, passes cancellation signals on, and exits
-// with its code.
+// with its code. post.js, the post-job step, starts it through start() too.
 //
 // It runs under whatever Node the agent picks (Node24, Node20_1, and Node16 as
 // the agent's fallback on old glibc), so it is plain CommonJS with no
@@ -38,7 +38,11 @@ function fail(message) {
   process.exit(1);
 }
 
-function findBinary() {
+// How the main step reports what the binary could not: an error that fails
+// the step.
+const FAIL = { fail: fail, exitCode: function (code) { return code; } };
+
+function findBinary(how) {
   const key = process.platform + '-' + process.arch;
   const exe = process.platform === 'win32' ? 'postman-cli-task.exe' : 'postman-cli-task';
   const candidates = FOLDERS[key] || [key];
@@ -51,7 +55,7 @@ function findBinary() {
   const shipped = fs.existsSync(path.join(__dirname, 'bin'))
     ? fs.readdirSync(path.join(__dirname, 'bin')).sort().join(', ')
     : 'none';
-  fail(
+  how.fail(
     'The Postman CLI task has no binary for this agent (' + key + '). ' +
       'It ships binaries for: ' + shipped + '. ' +
       'Run the job on a Linux, macOS or Windows agent with one of those platforms.'
@@ -59,8 +63,10 @@ function findBinary() {
   return undefined;
 }
 
-function main() {
-  const binary = findBinary();
+// Starts the binary with `args`; `how` says what a failure to start it
+// becomes and which exit code the step ends with.
+function start(args, how) {
+  const binary = findBinary(how);
   if (process.platform !== 'win32') {
     // A .vsix keeps no file modes, so the binary arrives without its run bit.
     try {
@@ -95,7 +101,7 @@ function main() {
   process.on('SIGINT', function () { forward('SIGINT'); });
   process.on('SIGTERM', function () { forward('SIGTERM'); });
 
-  child = childProcess.spawn(binary, ['task'], {
+  child = childProcess.spawn(binary, args, {
     stdio: 'inherit',
     env: process.env,
     windowsHide: true,
@@ -105,15 +111,20 @@ function main() {
   }
 
   child.on('error', function (err) {
-    fail('Could not start ' + binary + ': ' + err.message);
+    how.fail('Could not start ' + binary + ': ' + err.message);
   });
   child.on('exit', function (code, signal) {
     if (signal) {
       process.stderr.write('postman-cli-task was stopped by ' + signal + '\n');
-      process.exit(1);
+      process.exit(how.exitCode(1));
     }
-    process.exit(code === null ? 1 : code);
+    process.exit(how.exitCode(code === null ? 1 : code));
   });
 }
 
-main();
+module.exports = { start: start, escapeData: escapeData };
+
+// The agent runs this file itself for the main step; post.js requires it.
+if (require.main === module) {
+  start(['task'], FAIL);
+}

@@ -19,7 +19,7 @@ mod paths;
 mod prepare;
 mod runs;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub(crate) use narrator::Narrator;
 pub(crate) use outcome::{Outcome, Verdict};
@@ -125,6 +125,11 @@ pub(crate) async fn execute(raw: RawInputs, ctx: &Context) -> Outcome {
             shard: out.shard.map(|s| s.to_string()),
             attachment_limit: Some(ctx.knobs.attachment_limit),
             test_plan: test_plan.as_ref(),
+            flaky_record: plan
+                .as_ref()
+                .and_then(|p| p.test_plan.as_ref())
+                .and(ctx.env.variable("Agent.TempDirectory"))
+                .map(Path::new),
         },
         &secrets,
     );

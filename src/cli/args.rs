@@ -34,6 +34,9 @@ pub(super) enum Command {
     /// Mask secrets in standard input as the task masks what it writes (for scripts/bench.sh).
     #[command(hide = true)]
     Mask(MaskArgs),
+    /// The task's post-job step: marks the Tests tab's results of the tests that passed only on a retry flaky. Used by task/post.js.
+    #[command(hide = true, name = "mark-flaky")]
+    MarkFlaky,
 }
 
 #[derive(Debug, Args)]

@@ -199,6 +199,7 @@ pub(super) fn convert(args: ConvertArgs) -> i32 {
             to_tests_tab: false,
             temp_dir: &std::env::temp_dir(),
             test_plan: None,
+            flaky_record: None,
             shard: None,
             attachment_limit: None,
         },

@@ -1,6 +1,7 @@
 //! The command line: `task` (what the pipeline launcher runs), `run` (the
 //! same work on a laptop, with flags that mirror the task's inputs),
-//! `install` (just the Postman CLI), and the exit codes they return.
+//! `install` (just the Postman CLI), `mark-flaky` (the task's post-job
+//! step, hidden), and the exit codes they return.
 
 mod args;
 mod commands;
@@ -20,13 +21,13 @@ pub fn main() -> ExitCode {
     // already died leaves us watching whoever adopted us instead.
     let parent = task::parent_pid();
     let cli = Cli::parse();
-    let agent_mode = matches!(cli.command, Command::Task);
+    let agent_mode = matches!(cli.command, Command::Task | Command::MarkFlaky);
     if agent_mode {
         // Before anything that takes time: from here on, a launcher that
         // dies takes the task with it (see `task::cancel_on_signals`).
         task::die_with_launcher();
     }
-    install_panic_hook(agent_mode);
+    install_panic_hook(agent_mode, matches!(cli.command, Command::MarkFlaky));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -38,20 +39,29 @@ pub fn main() -> ExitCode {
             Command::Install(args) => commands::install_only(args).await,
             Command::Convert(args) => commands::convert(args),
             Command::Mask(args) => commands::mask(&args),
+            Command::MarkFlaky => task::mark_flaky(parent).await,
         }
     });
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// A crash must still end with a clear message and a Failed result in the
-/// pipeline, not a bare stack trace.
-fn install_panic_hook(agent_mode: bool) {
+/// pipeline, not a bare stack trace; in the post-job step, which must never
+/// fail the job, with a warning and success.
+fn install_panic_hook(agent_mode: bool, post_job: bool) {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = format!(
             "postman-cli-task {} crashed: {info}. Please report this at https://github.com/postman-cli-task/postman-cli-task/issues",
             env!("CARGO_PKG_VERSION")
         );
+        if post_job {
+            println!(
+                "{}",
+                vso::log_issue(vso::IssueType::Warning, &message, None)
+            );
+            std::process::exit(exit_code::SUCCESS);
+        }
         if agent_mode {
             println!("{}", vso::log_issue(vso::IssueType::Error, &message, None));
             println!(

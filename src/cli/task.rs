@@ -37,6 +37,44 @@ pub(super) async fn run_task(launcher: Option<u32>) -> i32 {
     exit_code::SUCCESS
 }
 
+/// `postman-cli-task mark-flaky`: the task's post-job step, as
+/// `task/post.js` starts it when a step left flaky tests to mark (see
+/// [`crate::publish::test_plan::tests_tab`]). Every problem is a warning and
+/// it always succeeds: a post-job step must never fail the job. It sets no
+/// result, so the step's stays Succeeded.
+pub(super) async fn mark_flaky(launcher: Option<u32>) -> i32 {
+    use crate::publish::test_plan::tests_tab;
+    let env = AgentEnv::from_process();
+    let console = Console::agent();
+    let Some(temp) = env.variable("agent.tempDirectory").map(PathBuf::from) else {
+        return exit_code::SUCCESS;
+    };
+    let knobs = Knobs::from_env(&env);
+    let network = crate::http::HttpSettings::from_env(&env);
+    let input = tests_tab::MarkInput {
+        env: &env,
+        network: &network,
+        temp_dir: &temp,
+        call_timeout: knobs.read_timeout,
+    };
+    let cancel = cancel_on_signals(launcher);
+    let narrator = app::Narrator::new(&console, true);
+    let report = tokio::select! {
+        report = tests_tab::mark(&input, &narrator) => report,
+        () = cancel.cancelled() => tests_tab::MarkReport {
+            warnings: vec!["Azure Test Plans: the Tests tab's flaky tests were not marked: the job was cancelled.".into()],
+            ..Default::default()
+        },
+    };
+    for line in &report.lines {
+        console.info(line);
+    }
+    for warning in &report.warnings {
+        console.warning(warning);
+    }
+    exit_code::SUCCESS
+}
+
 /// The agent cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then
 /// killing (to the launcher, which passes them on). Either signal stops the
 /// running CLI; what finished is then published within that window.

@@ -54,6 +54,11 @@ pub(crate) struct Publication<'a> {
     /// What the Test Plans sink did ([`test_plan::publish`], which the
     /// conductor awaits before this), for the summary.
     pub(crate) test_plan: Option<&'a test_plan::TestPlanReport>,
+    /// The job's temporary folder, where the tests that passed only on a
+    /// retry are recorded for the post-job step that marks them flaky in
+    /// the Tests tab ([`test_plan::tests_tab`]); `None` records nothing
+    /// (no `testPlan`, or not on an agent).
+    pub(crate) flaky_record: Option<&'a Path>,
 }
 
 /// Where the JUnit file and the summary go; the lint's JUnit and a long
@@ -149,7 +154,26 @@ fn publish_runs(
         return None;
     }
     let report = junit::build(p.title, p.runs, cli_version);
-    write_junit(console, p, &report, &p.files.junit, p.title).then(|| p.files.junit.clone())
+    let written = write_junit(console, p, &report, &p.files.junit, p.title);
+    if written && p.to_tests_tab {
+        record_flaky(console, p, &report);
+    }
+    written.then(|| p.files.junit.clone())
+}
+
+/// The tests the Tests tab's run will show that passed only on a retry,
+/// left for the post-job step, which marks them once the agent has
+/// published that run.
+fn record_flaky(console: &Console, p: &Publication<'_>, report: &quick_junit::Report) {
+    let Some(dir) = p.flaky_record else {
+        return;
+    };
+    if let Err(e) = test_plan::tests_tab::record(report, dir) {
+        console.warning(&format!(
+            "Azure Test Plans: the tests that passed only on a retry will not be marked flaky in the Tests tab: their record for the post-job step could not be written in {} ({e}).",
+            dir.display()
+        ));
+    }
 }
 
 /// The lint's JUnit, a test run of its own beside the runs' file, and the

@@ -125,6 +125,50 @@ fn tests_tab(run: &TaskRun) -> Vec<(String, String)> {
     cases
 }
 
+/// The Tests tab's run, which the agent publishes after the step: the
+/// post-job step marks the flaky test's result there too, after the plan
+/// run's mark.
+fn assert_post_job_marks_the_tests_tab(s: &Scenario, emu: &AzureDevOps, run: &TaskRun) {
+    assert_eq!(s.job.publish_tests_tab(run, emu).len(), 1);
+    let post = s.job.run_post_job(run);
+    assert_eq!(post.result(), TaskResult::Succeeded, "{post}");
+    assert!(warnings(&post).is_empty(), "{post}");
+    assert!(
+        post.stdout
+            .contains("Tests tab: 1 test result marked flaky on refs/heads/main."),
+        "{post}"
+    );
+    let (storage, name) = flaky_case(run);
+    let reference = emu.automated_reference(&storage, &name).unwrap();
+    assert_eq!(
+        emu.flaky_marks()[1..],
+        [(reference, "refs/heads/main".to_owned(), true)],
+        "{post}"
+    );
+    assert!(
+        emu.spec_violations().is_empty(),
+        "{:#?}",
+        emu.spec_violations()
+    );
+}
+
+/// The one JUnit case that passed only on a retry: its classname and name.
+fn flaky_case(run: &TaskRun) -> (String, String) {
+    let (_, xml) = published_junit(run);
+    let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let flaky: Vec<(String, String)> = report
+        .test_suites
+        .iter()
+        .flat_map(|s| &s.test_cases)
+        .filter(|c| {
+            matches!(&c.status, quick_junit::TestCaseStatus::Success { flaky_runs } if !flaky_runs.is_empty())
+        })
+        .map(|c| (c.classname.as_ref().unwrap().to_string(), c.name.to_string()))
+        .collect();
+    assert_eq!(flaky.len(), 1, "{flaky:?}");
+    flaky[0].clone()
+}
+
 /// The same collection without `testPlan`: what the Tests tab, the result
 /// and the output variables are when Test Plans is off.
 fn baseline() -> (TaskResult, Vec<(String, String)>, String) {
@@ -233,6 +277,8 @@ fn points_get_the_outcomes_of_their_tests_in_one_run_kept_out_of_the_build_total
         )],
         "{run}"
     );
+
+    assert_post_job_marks_the_tests_tab(&s, &emu, &run);
 
     // The ID in no suite of the plan, named with what to do.
     let warned = warnings(&run);
@@ -490,4 +536,47 @@ fn transient_errors_are_retried_as_retry_after_asks() {
         &run,
         "answered 429 and asked to wait 1 s; trying again in 1 s",
     );
+}
+
+#[test]
+fn the_post_job_step_starts_nothing_without_flaky_tests_and_never_fails_the_job() {
+    // No retry, so nothing passed only on one: no record, and the post-job
+    // step starts no binary (it is gone) and says nothing.
+    let emu = plan();
+    let mut s = scenario(&emu);
+    s.job
+        .input("testPlan", "Release 1")
+        .input("retryFailedRuns", "0");
+    let run = s.run();
+    s.job.publish_tests_tab(&run, &emu);
+    let calls = emu.requests().len();
+    std::fs::remove_file(s.job.binary_path()).unwrap();
+    let post = s.job.run_post_job(&run);
+    assert_eq!(post.exit_code, Some(0), "{post}");
+    assert_eq!((post.stdout.as_str(), post.stderr.as_str()), ("", ""));
+    assert_eq!(emu.requests().len(), calls, "no call");
+
+    // A 403 on the metadata call: a warning in the step and in the post-job
+    // step, whose result stays Succeeded; the step's as without testPlan.
+    let base = baseline();
+    let emu = plan();
+    emu.fault(Fault::on("/resultmetadata/", Reply::Status(403)));
+    let mut s = scenario(&emu);
+    s.job.input("testPlan", "Release 1");
+    let run = s.run();
+    assert_unchanged(&run, &base);
+    warned(&run, "could not mark a test result flaky");
+    s.job.publish_tests_tab(&run, &emu);
+    let post = s.job.run_post_job(&run);
+    assert_eq!(
+        (post.exit_code, post.result()),
+        (Some(0), TaskResult::Succeeded),
+        "{post}"
+    );
+    warned(
+        &post,
+        "not marked flaky in the Tests tab: could not mark a test result flaky",
+    );
+    warned(&post, "needs the \"View test runs\"");
+    assert!(emu.flaky_marks().is_empty());
 }

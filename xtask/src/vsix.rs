@@ -20,6 +20,7 @@ const REQUIRED: &[&str] = &[
     "images/icon.png",
     "task/task.json",
     "task/launcher.js",
+    "task/post.js",
     "task/icon.png",
     "web/dist/postman-tab.html",
     "web/dist/postman-tab.js",

@@ -138,17 +138,21 @@ impl<'a> DevOps<'a> {
     }
 
     /// GETs every page of a list paged by `$top` and `$skip` (the Test
-    /// area's results): until a page comes back short.
+    /// area's runs and results), with `query`: until a page comes back
+    /// short.
     pub(crate) async fn list_skipping<T: DeserializeOwned>(
         &self,
         path: &str,
+        query: &[(&str, &str)],
         what: &'static str,
     ) -> Result<Vec<T>, FetchError> {
         let mut all = Vec::new();
         let top = SKIP_PAGE.to_string();
         for _ in 0..MAX_PAGES {
             let skip = all.len().to_string();
-            let url = self.url(path, API_VERSION, &[("$skip", &skip), ("$top", &top)]);
+            let mut pairs = query.to_vec();
+            pairs.extend([("$skip", skip.as_str()), ("$top", top.as_str())]);
+            let url = self.url(path, API_VERSION, &pairs);
             let (page, _): (Page<T>, _) = self.call(Method::GET, &url, None, what).await?;
             let short = page.value.len() < SKIP_PAGE;
             all.extend(page.value);

@@ -7,6 +7,9 @@ use reqwest::Method;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
+use std::collections::BTreeSet;
+
+use super::tests_tab::FlakyTest;
 use crate::azure::devops::rest::{API_VERSION, DevOps, SKIP_PAGE};
 use crate::http::fetch::FetchError;
 
@@ -73,9 +76,26 @@ pub(super) struct RunResult {
     test_point: Option<Reference>,
     #[serde(rename = "testCaseReferenceId", default, deserialize_with = "opt_id")]
     pub(super) test_case_reference_id: Option<u32>,
+    /// A JUnit case's `name`, in the run the agent publishes.
+    #[serde(rename = "automatedTestName", default)]
+    automated_test_name: Option<String>,
+    /// A JUnit case's `classname`.
+    #[serde(rename = "automatedTestStorage", default)]
+    automated_test_storage: Option<String>,
 }
 
 impl RunResult {
+    /// Whether this is the result of one of `tests`.
+    pub(super) fn is_one_of(&self, tests: &BTreeSet<FlakyTest>) -> bool {
+        let Some(name) = &self.automated_test_name else {
+            return false;
+        };
+        tests.contains(&FlakyTest {
+            storage: self.automated_test_storage.clone().unwrap_or_default(),
+            name: name.clone(),
+        })
+    }
+
     pub(super) fn point(&self) -> Option<u32> {
         self.test_point.as_ref().map(|p| p.id)
     }
@@ -126,8 +146,23 @@ pub(super) async fn create_run(api: &DevOps<'_>, body: &Value) -> Result<Run, Fe
 }
 
 pub(super) async fn results(api: &DevOps<'_>, run: u32) -> Result<Vec<RunResult>, FetchError> {
-    api.list_skipping(&format!("test/Runs/{run}/results"), "a test run's results")
-        .await
+    api.list_skipping(
+        &format!("test/Runs/{run}/results"),
+        &[],
+        "a test run's results",
+    )
+    .await
+}
+
+/// The test runs tied to a build (`vstfs:///Build/Build/{id}`): the Tests
+/// tab's.
+pub(super) async fn build_runs(api: &DevOps<'_>, build_uri: &str) -> Result<Vec<Run>, FetchError> {
+    api.list_skipping(
+        "test/runs",
+        &[("buildUri", build_uri)],
+        "the build's test runs",
+    )
+    .await
 }
 
 /// Updates the results, a page at a time.

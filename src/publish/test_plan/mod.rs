@@ -9,6 +9,8 @@
 //! the duration, the failing tests and links); the run completed; the
 //! tests that passed only on a retry marked flaky on their test case
 //! reference, for the build's branch. Points no test names are untouched.
+//! The Tests tab's own run, which the agent creates after the step, gets
+//! its flaky marks from the task's post-job step ([`tests_tab`]).
 //!
 //! **Totals.** The run carries no `build` (nor a classic release's
 //! `releaseUri`): the build's Tests tab counts every run tied to the build,
@@ -25,6 +27,7 @@ mod api;
 pub(crate) mod summary;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tests_tab;
 mod words;
 
 use std::collections::{BTreeMap, BTreeSet};

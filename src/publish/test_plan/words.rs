@@ -28,7 +28,12 @@ pub(super) fn nothing_linked(pattern: &Regex) -> String {
 
 /// A REST call that failed, with what to do for its kind of failure.
 pub(super) fn failed(step: &str, e: &FetchError) -> String {
-    let how = match e {
+    not_updated(&format!("could not {step}: {e}. {}", how(e)))
+}
+
+/// What to do about a failed REST call.
+fn how(e: &FetchError) -> &'static str {
+    match e {
         FetchError::Status { status: 401, .. } => {
             "The job's access token was refused: check that the pipeline's job authorization scope lets it reach this project (Project settings › Pipelines › Settings, \"Limit job authorization scope\")."
         }
@@ -42,8 +47,18 @@ pub(super) fn failed(step: &str, e: &FetchError) -> String {
             "Azure DevOps did not answer in time or could not be reached; the call was tried again and given up. Rerun the job, or raise POSTMAN_CLI_TASK_READ_TIMEOUT (seconds)."
         }
         _ => "Rerun the job; if it keeps failing, check Azure DevOps' status page.",
-    };
-    not_updated(&format!("could not {step}: {e}. {how}"))
+    }
+}
+
+/// The post-job step could not mark the Tests tab's flaky results.
+pub(super) fn tests_tab_not_marked(why: &str) -> String {
+    format!(
+        "{PREFIX}: the tests that passed only on a retry are not marked flaky in the Tests tab: {why}. Their results, and the plan's flaky marks, stand."
+    )
+}
+
+pub(super) fn tests_tab_failed(step: &str, e: &FetchError) -> String {
+    tests_tab_not_marked(&format!("could not {step}: {e}. {}", how(e)))
 }
 
 fn list_named(items: &[Named]) -> String {

@@ -245,13 +245,15 @@ fn output_problems(task: &Value, problems: &mut Vec<String>) {
 }
 
 /// Handlers: the ones the launcher is written for, each target present,
-/// and an agent floor that has at least one of them.
+/// and an agent floor that has at least one of them; no pre-job step, and
+/// the post-job step (`post.js`, which marks the Tests tab's flaky tests)
+/// with the main step's handlers, never the launcher itself (that would
+/// run the collections again).
 fn handler_problems(task: &Value, task_dir: &Path, problems: &mut Vec<String>) {
-    for section in ["prejobexecution", "postjobexecution"] {
-        if !task[section].is_null() {
-            problems.push(format!("{section}: the task has no pre- or post-job step"));
-        }
+    if !task["prejobexecution"].is_null() {
+        problems.push("prejobexecution: the task has no pre-job step".to_string());
     }
+    post_job_problems(task, task_dir, problems);
     let execution = task["execution"].as_object();
     let mut floors = Vec::new();
     for (handler, body) in execution.into_iter().flatten() {
@@ -285,6 +287,34 @@ fn handler_problems(task: &Value, task_dir: &Path, problems: &mut Vec<String>) {
     // Publishing results and summaries needs commands restricted mode blocks.
     if task["restrictions"]["commands"]["mode"].as_str() == Some("restricted") {
         problems.push("restrictions: restricted mode blocks results.publish".to_string());
+    }
+}
+
+/// The post-job step: the same handlers as `execution`, each targeting
+/// `post.js`, which is there.
+fn post_job_problems(task: &Value, task_dir: &Path, problems: &mut Vec<String>) {
+    let handlers = |section: &str| -> Vec<String> {
+        let mut keys: Vec<String> = task[section]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    };
+    if handlers("postjobexecution") != handlers("execution") {
+        problems.push(format!(
+            "postjobexecution: the handlers must be execution's ({:?}), not {:?}",
+            handlers("execution"),
+            handlers("postjobexecution")
+        ));
+    }
+    for (handler, body) in task["postjobexecution"].as_object().into_iter().flatten() {
+        let target = body["target"].as_str().unwrap_or_default();
+        if target != "post.js" || !task_dir.join(target).is_file() {
+            problems.push(format!(
+                "postjobexecution.{handler}.target {target:?}: the post-job step is post.js, a file of the task"
+            ));
+        }
     }
 }
 
@@ -376,6 +406,8 @@ fn the_rule_checks_catch_each_kind_of_mistake() {
     inputs.push(twin);
     task["execution"] =
         json!({"Node16": {"target": "launcher.js"}, "Node24": {"target": "missing.js"}});
+    task["prejobexecution"] = json!({"Node24": {"target": "post.js"}});
+    task["postjobexecution"] = json!({"Node24": {"target": "launcher.js"}});
     task["minimumAgentVersion"] = json!("2.144.0");
     task["instanceNameFormat"] = json!("Postman: $(nosuch)");
     task["restrictions"] = json!({"commands": {"mode": "restricted"}});
@@ -391,6 +423,9 @@ fn the_rule_checks_catch_each_kind_of_mistake() {
         "is used twice",
         "execution.Node16",
         "execution.Node24.target \"missing.js\"",
+        "prejobexecution: the task has no pre-job step",
+        "postjobexecution: the handlers must be execution's",
+        "postjobexecution.Node24.target \"launcher.js\"",
         "minimumAgentVersion 2.144.0 is older",
         "$(nosuch)",
         "restricted mode",

@@ -105,7 +105,12 @@ fn the_vsix_unpacked_as_the_agent_unpacks_it_runs_a_collection() {
         .filter(|k| k.starts_with("task/bin/") && !k.ends_with('/'))
         .collect();
     assert_eq!(bins, vec![&binary_entry], "--host-only packages one binary");
-    for same in ["task/task.json", "task/launcher.js", "overview.md"] {
+    for same in [
+        "task/task.json",
+        "task/launcher.js",
+        "task/post.js",
+        "overview.md",
+    ] {
         assert_eq!(
             fs::read(unpacked.join(same)).expect("read unpacked"),
             fs::read(root().join(same)).expect("read source"),

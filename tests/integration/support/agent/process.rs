@@ -21,12 +21,46 @@ impl AgentJob {
 
     /// Starts the step and returns at once, for cancellation tests.
     pub fn spawn(&self) -> RunningTask {
+        self.spawn_handler("execution", &[])
+    }
+
+    /// Runs the task's post-job step after `main`, the job's step, as the
+    /// agent does once every step of the job has run: task.json's
+    /// `postjobexecution` target under the same handler, with the same
+    /// inputs, endpoints and variables, plus the variables the step set
+    /// (`task.setvariable`, which the agent makes job variables for every
+    /// later step: neither secret ones, which reach no environment, nor
+    /// output ones, which are the step's name's).
+    pub fn run_post_job(&self, main: &TaskRun) -> TaskRun {
+        let set: Vec<(String, String)> = main
+            .variables()
+            .into_iter()
+            .filter(|(_, v)| !v.is_secret && !v.is_output)
+            .map(|(name, v)| (super::environment::env_name(&name), v.value))
+            .collect();
+        self.spawn_handler("postjobexecution", &set).wait()
+    }
+
+    /// Starts `node <target>` of the task.json section `section`.
+    fn spawn_handler(&self, section: &str, variables: &[(String, String)]) -> RunningTask {
         let task_dir = self.install_task();
+        let task_json: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(task_dir.join("task.json")).expect("read the installed task.json"),
+        )
+        .expect("task.json is JSON");
+        let target = task_json[section]
+            .as_object()
+            .and_then(|handlers| handlers.values().next())
+            .and_then(|h| h["target"].as_str())
+            .unwrap_or_else(|| panic!("task.json has no {section} target"))
+            .to_string();
+        let mut environment = self.environment();
+        environment.extend(variables.iter().cloned());
         let mut child = Command::new("node")
-            .arg(task_dir.join("launcher.js"))
+            .arg(task_dir.join(target))
             .current_dir(self.sources_dir())
             .env_clear()
-            .envs(self.environment())
+            .envs(environment)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use super::run::TaskRun;
+use crate::support::azure_devops::AzureDevOps;
 use crate::support::azure_junit::{self, AzureTestRun, Dropped, Outcome, TimedBy};
 
 /// Microsoft's limit on a test's fully qualified name, in UTF-16 units.
@@ -183,5 +184,40 @@ fn check_counts(run: &AzureTestRun, file: &str) -> Counts {
         total: run.results.len(),
         passed: by_outcome(Outcome::Passed),
         failed: by_outcome(Outcome::Failed),
+    }
+}
+
+impl super::AgentJob {
+    /// What the agent does once the step has ended: each JUnit file the
+    /// step published becomes a test run of the build (`BUILD_BUILDID`) in
+    /// Azure, here the emulator's, its results named as Azure's reader
+    /// names them (`classname` the storage, `name` the test's name). The
+    /// runs' IDs.
+    pub fn publish_tests_tab(&self, run: &TaskRun, azure: &AzureDevOps) -> Vec<u32> {
+        let build: u32 = self.environment()["BUILD_BUILDID"]
+            .parse()
+            .expect("the job's build ID is a number");
+        run.tests_tab()
+            .iter()
+            .filter_map(|published| published.read.as_ref().ok().map(|r| (published, r)))
+            .map(|(published, read)| {
+                let cases: Vec<(String, String, String)> = read
+                    .results
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.storage.clone().unwrap_or_default(),
+                            r.automated_name.clone(),
+                            format!("{:?}", r.outcome),
+                        )
+                    })
+                    .collect();
+                let title = published
+                    .run_title
+                    .as_deref()
+                    .unwrap_or("JUnit_TestResults");
+                azure.publish_junit_run(build, title, &cases)
+            })
+            .collect()
     }
 }

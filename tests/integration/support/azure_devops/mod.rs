@@ -17,11 +17,14 @@
 //! or 404; lists as `{value, count}`, paged with the `x-ms-continuationtoken`
 //! header and `continuationToken` query; a run created with `pointIds`
 //! holding one pending result per point; a result's outcome becoming its
-//! point's last outcome. [`AzureDevOps::fault`] makes matching requests fail
+//! point's last outcome; the agent's own runs, published from a step's
+//! JUnit ([`AzureDevOps::publish_junit_run`]), found by their build
+//! (`buildUri`). [`AzureDevOps::fault`] makes matching requests fail
 //! (a status, 429/503 with `Retry-After`, or no answer at all).
 //!
 //! [`client`] is a small HTTP client for driving it directly.
 
+mod build_runs;
 pub mod client;
 mod routes;
 mod schema;
@@ -161,6 +164,11 @@ pub struct ResultRecord {
     pub duration_ms: Option<f64>,
     pub error_message: Option<String>,
     pub comment: Option<String>,
+    /// A JUnit case's `name`, in a run the agent published
+    /// ([`AzureDevOps::publish_junit_run`]); `None` in the plan's runs.
+    pub automated_test_name: Option<String>,
+    /// A JUnit case's `classname`.
+    pub automated_test_storage: Option<String>,
 }
 
 /// The emulator: a server on 127.0.0.1 with a port of its own, stopped when
@@ -268,6 +276,29 @@ impl AzureDevOps {
             .iter()
             .find(|p| p.id == point)
             .and_then(|p| p.outcome.clone())
+    }
+
+    /// The test run the agent creates after a step from a JUnit file it
+    /// published (`results.publish`), tied to the build `build_id`: one
+    /// completed result per `(classname, name, outcome)`, its
+    /// `automatedTestStorage` and `automatedTestName`, with a test case
+    /// reference per automated test, the same in every run. The run's ID.
+    pub fn publish_junit_run(
+        &self,
+        build_id: u32,
+        title: &str,
+        cases: &[(String, String, String)],
+    ) -> u32 {
+        self.lock().publish_junit_run(build_id, title, cases)
+    }
+
+    /// The test case reference of an automated test (`classname`, `name`)
+    /// a published JUnit run holds.
+    pub fn automated_reference(&self, storage: &str, name: &str) -> Option<u32> {
+        self.lock()
+            .automated
+            .get(&(storage.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Every flakiness mark received: test case reference, branch, flaky.

@@ -8,9 +8,9 @@ use super::server::{Answer, Point, State};
 use super::{PROJECT_ID, PROJECT_NAME, ResultRecord, RunRecord};
 
 /// Azure numbers each run's results from here.
-const FIRST_RESULT_ID: u32 = 100_000;
-const FIRST_RUN_ID: u32 = 1001;
-const FIRST_REFERENCE_ID: u32 = 5001;
+pub(super) const FIRST_RESULT_ID: u32 = 100_000;
+pub(super) const FIRST_RUN_ID: u32 = 1001;
+pub(super) const FIRST_REFERENCE_ID: u32 = 5001;
 
 /// `TestRunState` names Azure accepts.
 const RUN_STATES: &[&str] = &[
@@ -54,7 +54,7 @@ fn project() -> Value {
     json!({ "id": PROJECT_ID, "name": PROJECT_NAME })
 }
 
-fn not_found(what: &str) -> Answer {
+pub(super) fn not_found(what: &str) -> Answer {
     Answer::error(
         404,
         "TestObjectNotFoundException",
@@ -234,6 +234,8 @@ impl State {
                 duration_ms: None,
                 error_message: None,
                 comment: None,
+                automated_test_name: None,
+                automated_test_storage: None,
             })
             .collect();
         self.runs.push(RunRecord {
@@ -381,7 +383,9 @@ impl State {
 
     /// Result Meta Data - Update: records each flaky identifier.
     pub(super) fn mark_flaky(&mut self, reference: u32, body: Option<&Value>) -> Answer {
-        if !self.references.values().any(|r| *r == reference) {
+        if !self.references.values().any(|r| *r == reference)
+            && !self.automated.values().any(|r| *r == reference)
+        {
             return not_found(&format!("Test case reference {reference}"));
         }
         let Some(identifiers) = body.and_then(|b| b["flakyIdentifiers"].as_array()) else {
@@ -458,13 +462,6 @@ impl State {
         found
     }
 
-    /// The test case's reference, created on first use.
-    fn reference(&mut self, test_case: u32) -> u32 {
-        let next =
-            FIRST_REFERENCE_ID + u32::try_from(self.references.len()).expect("few test cases");
-        *self.references.entry(test_case).or_insert(next)
-    }
-
     fn plan_json(&self, plan: u32) -> Value {
         let mut value = json!({
             "id": plan,
@@ -505,7 +502,7 @@ impl State {
         value
     }
 
-    fn run_json(&self, run: u32) -> Value {
+    pub(super) fn run_json(&self, run: u32) -> Value {
         let record = self.runs.iter().find(|r| r.id == run).expect("a known run");
         let count = |outcome: Option<&str>| {
             record
@@ -555,13 +552,6 @@ impl State {
             .map(|p| p.test_case_name.clone());
         let mut value = json!({
             "id": result.id,
-            "testCaseTitle": title,
-            "testCase": { "id": result.test_case_id.to_string(), "name": title },
-            "testPoint": { "id": result.point_id.to_string() },
-            "configuration": {
-                "id": result.configuration_id.to_string(),
-                "name": self.configuration_name(result.configuration_id),
-            },
             "testCaseReferenceId": result.test_case_reference_id,
             "testRun": { "id": run.id.to_string(), "name": run.name },
             "project": { "id": PROJECT_ID, "name": PROJECT_NAME },
@@ -569,6 +559,22 @@ impl State {
             "priority": 2,
             "url": format!("{}{PROJECT_NAME}/_apis/test/Runs/{}/Results/{}", self.base_url, run.id, result.id),
         });
+        if result.point_id != 0 {
+            value["testCaseTitle"] = json!(title);
+            value["testCase"] = json!({ "id": result.test_case_id.to_string(), "name": title });
+            value["testPoint"] = json!({ "id": result.point_id.to_string() });
+            value["configuration"] = json!({
+                "id": result.configuration_id.to_string(),
+                "name": self.configuration_name(result.configuration_id),
+            });
+        }
+        if let Some(name) = &result.automated_test_name {
+            value["testCaseTitle"] = json!(name);
+            value["automatedTestName"] = json!(name);
+        }
+        if let Some(storage) = &result.automated_test_storage {
+            value["automatedTestStorage"] = json!(storage);
+        }
         if let Some(plan) = &run.plan_id {
             value["testPlan"] = json!({ "id": plan });
         }

@@ -47,6 +47,8 @@ pub(super) struct State {
     pub(super) runs: Vec<RunRecord>,
     /// Test case → its test case reference.
     pub(super) references: BTreeMap<u32, u32>,
+    /// Automated test (storage, name) → its test case reference.
+    pub(super) automated: BTreeMap<(String, String), u32>,
     pub(super) flaky: Vec<(u32, String, bool)>,
     pub(super) page_size: usize,
     pub(super) faults: Vec<Fault>,
@@ -64,6 +66,7 @@ impl Default for State {
             points: Vec::new(),
             runs: Vec::new(),
             references: BTreeMap::new(),
+            automated: BTreeMap::new(),
             flaky: Vec::new(),
             page_size: 100,
             faults: Vec::new(),
@@ -327,6 +330,7 @@ impl State {
             }
             ("GET", ["testplan", "configurations"]) => self.list_configurations(query),
             ("POST", ["test", "runs"]) => self.create_run(body),
+            ("GET", ["test", "runs"]) => self.list_runs(query),
             ("GET", ["test", "runs", run]) => self.get_run(id(run)?),
             ("PATCH", ["test", "runs", run]) => self.update_run(id(run)?, body),
             ("GET", ["test", "runs", run, "results"]) => self.list_results(id(run)?, query),
