@@ -183,14 +183,22 @@ fn the_emulator_answers_as_azure_does_when_something_is_wrong() {
             .unwrap()
             .starts_with("TF200016")
     );
-    let unknown = get(&emulator, "Shop/_apis/test/runs?api-version=7.1");
+    let unknown = get(&emulator, "Shop/_apis/test/nothing?api-version=7.1");
     assert_eq!(unknown.status, 404);
     let violations = emulator.spec_violations();
-    assert_eq!(violations.len(), 2, "{violations:#?}");
+    // A route that neither the specs nor the emulator know is named twice.
+    assert_eq!(violations.len(), 3, "{violations:#?}");
     one_containing(&violations, &["\"Elsewhere\"", PROJECT_ID]);
     one_containing(
         &violations,
-        &["GET /contoso/Shop/_apis/test/runs", "no such route"],
+        &[
+            "GET /contoso/Shop/_apis/test/nothing",
+            "no operation of the vendored specs",
+        ],
+    );
+    one_containing(
+        &violations,
+        &["GET /contoso/Shop/_apis/test/nothing", "no such route"],
     );
 }
 
