@@ -224,6 +224,32 @@ pub(crate) struct RunResult {
     pub(crate) html_report: Option<PathBuf>,
 }
 
+#[cfg(test)]
+impl RunResult {
+    /// A completed run of `shop.json` (one iteration, one request) holding
+    /// `cases`: the unit tests' common run.
+    pub(crate) fn of_cases(cases: Vec<TestCase>) -> RunResult {
+        RunResult {
+            index: 1,
+            name: "Shop".into(),
+            collection: "shop.json".into(),
+            environment: None,
+            started_ms: None,
+            duration_ms: Some(5),
+            iterations: 1,
+            requests: 1,
+            end: RunEnd::Completed,
+            report_dir: PathBuf::new(),
+            upload: crate::run::upload::Upload::NotExpected,
+            retries: Retries::default(),
+            details: Vec::new(),
+            header_secrets: Vec::new(),
+            html_report: None,
+            cases,
+        }
+    }
+}
+
 /// A run's earlier attempts (`retryFailedRuns`): the results are the last
 /// attempt's, and these keep what went wrong before it.
 #[derive(Clone, Debug, Default)]

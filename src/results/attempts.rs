@@ -47,39 +47,22 @@ mod tests {
     use crate::report::model::{Failure, FailureKind, RunEnd, Status, TestCase};
 
     fn attempt(failing: bool) -> RunResult {
-        RunResult {
-            index: 1,
-            name: "Shop".into(),
-            collection: "shop.json".into(),
-            environment: None,
-            started_ms: None,
-            duration_ms: Some(5),
-            iterations: 1,
-            requests: 1,
-            end: RunEnd::Completed,
-            report_dir: Default::default(),
-            upload: crate::run::upload::Upload::NotExpected,
-            retries: Default::default(),
-            details: Vec::new(),
-            header_secrets: Vec::new(),
-            html_report: None,
-            cases: vec![TestCase {
-                request: "Orders".into(),
-                folder: String::new(),
-                name: "status is 200".into(),
-                iteration: 1,
-                status: if failing {
-                    Status::Failed(Failure {
-                        kind: FailureKind::Assertion,
-                        message: "expected 500 to equal 200".into(),
-                        detail: String::new(),
-                    })
-                } else {
-                    Status::Passed
-                },
-                time_ms: 3,
-            }],
-        }
+        RunResult::of_cases(vec![TestCase {
+            request: "Orders".into(),
+            folder: String::new(),
+            name: "status is 200".into(),
+            iteration: 1,
+            status: if failing {
+                Status::Failed(Failure {
+                    kind: FailureKind::Assertion,
+                    message: "expected 500 to equal 200".into(),
+                    detail: String::new(),
+                })
+            } else {
+                Status::Passed
+            },
+            time_ms: 3,
+        }])
     }
 
     #[test]

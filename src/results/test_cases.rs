@@ -169,24 +169,7 @@ mod tests {
     }
 
     fn run(cases: Vec<TestCase>) -> RunResult {
-        RunResult {
-            index: 1,
-            name: "Shop".into(),
-            collection: "shop.json".into(),
-            environment: None,
-            started_ms: None,
-            duration_ms: Some(5),
-            iterations: 1,
-            requests: 1,
-            end: RunEnd::Completed,
-            report_dir: Default::default(),
-            upload: crate::run::upload::Upload::NotExpected,
-            retries: Default::default(),
-            details: Vec::new(),
-            header_secrets: Vec::new(),
-            html_report: None,
-            cases,
-        }
+        RunResult::of_cases(cases)
     }
 
     fn pattern() -> Regex {
