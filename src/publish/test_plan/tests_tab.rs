@@ -128,21 +128,14 @@ pub(crate) async fn mark(input: &MarkInput<'_>, events: &dyn Events) -> MarkRepo
         report.warnings.push(words::no_branch());
         return report;
     };
-    let connection = match JobConnection::from_env(input.env) {
-        Ok(c) => c,
+    // The job's connection and an HTTP client: either missing, nothing is marked.
+    let ready = JobConnection::from_env(input.env)
+        .map_err(|e| e.to_string())
+        .and_then(|c| Ok((c, input.network.client().map_err(|e| e.to_string())?)));
+    let (connection, http) = match ready {
+        Ok(ready) => ready,
         Err(e) => {
-            report
-                .warnings
-                .push(words::tests_tab_not_marked(&e.to_string()));
-            return report;
-        }
-    };
-    let http = match input.network.client() {
-        Ok(c) => c,
-        Err(e) => {
-            report
-                .warnings
-                .push(words::tests_tab_not_marked(&e.to_string()));
+            report.warnings.push(words::tests_tab_not_marked(&e));
             return report;
         }
     };
